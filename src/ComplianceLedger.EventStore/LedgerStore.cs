@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using ComplianceLedger.EventStore.Chain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ComplianceLedger.EventStore;
+
+/// <summary>
+/// Appends to and reads from the ledger. Every append is one call of
+/// <c>ledger.append_events</c>: one round trip, one transaction, the tenant's chain
+/// extended under its chain-head lock.
+/// </summary>
+public sealed partial class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public const int MaxEventsPerAppend = 100;
+    public const int MaxEventDataBytes = 64 * 1024;
+    const int MaxNameLength = 200;
+
+    public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken ct = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.append");
+        activity?.SetTag("ledger.tenant", request.Tenant);
+        activity?.SetTag("ledger.stream_id", request.StreamId);
+        activity?.SetTag("ledger.event_count", request.Events.Count);
+
+        var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
+        var prepared = Prepare(request, recordedAt);
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string>{ TypedValue = request.Tenant });
+        p.Add(new NpgsqlParameter<string>{ TypedValue = request.StreamId });
+        p.Add(new NpgsqlParameter<string>{ TypedValue = request.StreamType });
+        p.Add(new NpgsqlParameter { Value = (object?)request.ExpectedVersion.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        p.Add(Text(request.Metadata.CommandId));
+        p.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata.Actor });
+        p.Add(Text(request.Metadata.CorrelationId));
+        p.Add(Text(request.Metadata.CausationId));
+        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt });
+        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = prepared.EventIds });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Types });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Data });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = prepared.Digests });
+
+        var appended = new List<AppendedEvent>(request.Events.Count);
+        var replayed = false;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                replayed = reader.GetBoolean(3);
+                appended.Add(new AppendedEvent(
+                    replayed ? Guid.Empty : prepared.EventIds[appended.Count],
+                    reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == "LDG01")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "wrong expected version");
+            throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion, long.Parse(e.Hint!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (PostgresException e) when (e.SqlState == "LDG02")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "command id reused");
+            throw new CommandIdReusedException(request.Metadata.CommandId!);
+        }
+
+        if (replayed)
+        {
+            appended = await WithEventIds(request.Tenant, appended, ct);
+        }
+        else
+        {
+            LedgerTelemetry.EventsAppended.Add(appended.Count, new KeyValuePair<string, object?>("ledger.tenant", request.Tenant));
+        }
+        activity?.SetTag("ledger.replayed", replayed);
+        activity?.SetTag("ledger.chain_position", appended[^1].ChainPosition);
+        LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return new AppendResult(appended[^1].StreamVersion, appended, replayed);
+    }
+
+    sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);
+
+    /// <summary>Validates the request and computes each event's canonical data and digest.</summary>
+    static PreparedEvents Prepare(AppendRequest request, DateTimeOffset recordedAt)
+    {
+        CheckName(request.Tenant, "tenant", TenantPattern());
+        CheckName(request.StreamId, "stream id", StreamIdPattern());
+        CheckName(request.StreamType, "stream type", StreamIdPattern());
+        CheckName(request.Metadata.Actor, "actor", StreamIdPattern());
+        CheckOptional(request.Metadata.CorrelationId, "correlation id");
+        CheckOptional(request.Metadata.CausationId, "causation id");
+        CheckOptional(request.Metadata.CommandId, "command id");
+        if (request.Events.Count is 0 or > MaxEventsPerAppend)
+        {
+            throw new LedgerFormatException($"An append carries between 1 and {MaxEventsPerAppend} events; this one has {request.Events.Count}.");
+        }
+
+        var n = request.Events.Count;
+        var prepared = new PreparedEvents(new Guid[n], new string[n], new string[n], new byte[n][]);
+        for (var i = 0; i < n; i++)
+        {
+            var e = request.Events[i];
+            if (!EventTypePattern().IsMatch(e.Type))
+            {
+                throw new LedgerFormatException($"\"{e.Type}\" is not an event type name: expected a dotted lower-case name ending in a version, such as policy.acknowledged.v1.");
+            }
+            var data = CanonicalJson.Canonicalize(e.Data);
+            if (System.Text.Encoding.UTF8.GetByteCount(data) > MaxEventDataBytes)
+            {
+                throw new LedgerFormatException($"Event data is limited to {MaxEventDataBytes / 1024} KiB.");
+            }
+            var eventId = e.EventId ?? Guid.CreateVersion7(recordedAt);
+            prepared.EventIds[i] = eventId;
+            prepared.Types[i] = e.Type;
+            prepared.Data[i] = data;
+            prepared.Digests[i] = ChainHash.Digest(new EventContent(
+                request.Tenant, request.StreamId, eventId, e.Type, data, request.Metadata.Actor,
+                request.Metadata.CorrelationId, request.Metadata.CausationId, request.Metadata.CommandId, recordedAt));
+        }
+        return prepared;
+    }
+
+    static void CheckName(string? value, string what, Regex pattern)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new LedgerFormatException($"The {what} is missing.");
+        }
+        if (value.Length > MaxNameLength || !pattern.IsMatch(value))
+        {
+            throw new LedgerFormatException($"The {what} \"{Truncate(value)}\" may hold only letters, digits and . _ : - (at most {MaxNameLength}).");
+        }
+    }
+
+    static void CheckOptional(string? value, string what)
+    {
+        if (value is not null)
+        {
+            CheckName(value, what, StreamIdPattern());
+        }
+    }
+
+    static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    static NpgsqlParameter Text(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    async Task<List<AppendedEvent>> WithEventIds(string tenant, List<AppendedEvent> appended, CancellationToken ct)
+    {
+        var ids = new Dictionary<long, Guid>();
+        await using var command = dataSource.CreateCommand(
+            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids[reader.GetInt64(0)] = reader.GetGuid(1);
+        }
+        return [.. appended.Select(a => a with { EventId = ids[a.ChainPosition] })];
+    }
+
+    const string EventColumns = """
+        global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
+        actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
+        """;
+
+    /// <summary>A stream's events in order, from <paramref name="fromVersion"/> (inclusive). Empty when the tenant has no such stream.</summary>
+    public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string tenant, string streamId, long fromVersion = 1, CancellationToken ct = default) =>
+        Query($"""
+            SELECT {EventColumns} FROM ledger.events
+             WHERE tenant = $1 AND stream_id = $2 AND stream_version >= $3
+             ORDER BY stream_version
+            """, [tenant, streamId, fromVersion], ct);
+
+    /// <summary>A tenant's events in chain order, after <paramref name="afterPosition"/>, at most <paramref name="limit"/>.</summary>
+    public IAsyncEnumerable<StoredEvent> ReadTenantAsync(string tenant, long afterPosition = 0, int limit = 1000, CancellationToken ct = default) =>
+        Query($"""
+            SELECT {EventColumns} FROM ledger.events
+             WHERE tenant = $1 AND chain_position > $2
+             ORDER BY chain_position
+             LIMIT $3
+            """, [tenant, afterPosition, limit], ct);
+
+    /// <summary>The stream's current version, or null when the tenant has no such stream.</summary>
+    public async Task<long?> GetStreamVersionAsync(string tenant, string streamId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT version FROM ledger.streams WHERE tenant = $1 AND stream_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        return await command.ExecuteScalarAsync(ct) is long version ? version : null;
+    }
+
+    async IAsyncEnumerable<StoredEvent> Query(string sql, object[] args, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        }
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            yield return ReadEvent(reader);
+        }
+    }
+
+    /// <summary>Reads a row selected with the standard event column list.</summary>
+    public static StoredEvent ReadEvent(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetGuid(5), r.GetString(6),
+        r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<byte[]>(13),
+        r.GetFieldValue<byte[]>(14));
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex TenantPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._:\-]+$")]
+    private static partial Regex StreamIdPattern();
+
+    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v[1-9][0-9]*$")]
+    private static partial Regex EventTypePattern();
+}

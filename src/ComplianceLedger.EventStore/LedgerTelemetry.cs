@@ -1,0 +1,19 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace ComplianceLedger.EventStore;
+
+/// <summary>The ledger's own OpenTelemetry source and meter.</summary>
+public static class LedgerTelemetry
+{
+    public const string SourceName = "ComplianceLedger";
+
+    public static readonly ActivitySource Source = new(SourceName);
+    public static readonly Meter Meter = new(SourceName);
+
+    public static readonly Counter<long> EventsAppended =
+        Meter.CreateCounter<long>("ledger.events.appended", "{event}", "Events appended to the ledger.");
+
+    public static readonly Histogram<double> AppendDuration =
+        Meter.CreateHistogram<double>("ledger.append.duration", "s", "Time to append one command's events.");
+}

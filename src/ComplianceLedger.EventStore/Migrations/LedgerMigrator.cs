@@ -1,0 +1,109 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace ComplianceLedger.EventStore.Migrations;
+
+/// <summary>
+/// Applies the numbered <c>Sql/NNN_name.sql</c> files in one transaction, each once.
+/// Runs on an administrative connection (superuser or a member of <c>ledger_owner</c>);
+/// every object is created as <c>ledger_owner</c>, never as the application's role.
+/// </summary>
+public static class LedgerMigrator
+{
+    const string RolesScript = "001_roles.sql";
+
+    public sealed record Script(int Number, string Name, string Sql)
+    {
+        public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+    }
+
+    public static IReadOnlyList<Script> Scripts { get; } = LoadScripts();
+
+    /// <summary>Returns the names of the scripts applied by this call (empty when up to date).</summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(
+        string adminConnectionString, string? appRolePassword = null, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('compliance-ledger.migrate'))", ct);
+        // Roles are cluster-wide and must exist before anything can be owned by them.
+        await Execute(connection, tx, Scripts.Single(s => s.Name == RolesScript).Sql, ct);
+        if (appRolePassword is not null)
+        {
+            await Execute(connection, tx, $"ALTER ROLE ledger_app WITH LOGIN PASSWORD {QuoteLiteral(appRolePassword)}", ct);
+        }
+
+        await Execute(connection, tx, "SET LOCAL ROLE ledger_owner", ct);
+        await Execute(connection, tx, """
+            CREATE SCHEMA IF NOT EXISTS ledger AUTHORIZATION ledger_owner;
+            CREATE TABLE IF NOT EXISTS ledger.schema_migrations (
+                number     int         PRIMARY KEY,
+                name       text        NOT NULL,
+                checksum   text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now());
+            """, ct);
+
+        var applied = new Dictionary<int, (string Name, string Checksum)>();
+        await using (var cmd = new NpgsqlCommand("SELECT number, name, checksum FROM ledger.schema_migrations", connection, tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                applied[reader.GetInt32(0)] = (reader.GetString(1), reader.GetString(2));
+            }
+        }
+
+        var ran = new List<string>();
+        foreach (var script in Scripts.Where(s => s.Name != RolesScript))
+        {
+            if (applied.TryGetValue(script.Number, out var done))
+            {
+                // An applied script must never change: the database would no longer match the code.
+                if (done.Checksum != script.Checksum)
+                {
+                    throw new InvalidOperationException(
+                        $"Migration {script.Name} changed after it was applied (was {done.Name}, checksum {done.Checksum}). Add a new numbered script instead.");
+                }
+                continue;
+            }
+            await Execute(connection, tx, script.Sql, ct);
+            await using var record = new NpgsqlCommand(
+                "INSERT INTO ledger.schema_migrations (number, name, checksum) VALUES ($1, $2, $3)", connection, tx);
+            record.Parameters.Add(new() { Value = script.Number });
+            record.Parameters.Add(new() { Value = script.Name });
+            record.Parameters.Add(new() { Value = script.Checksum });
+            await record.ExecuteNonQueryAsync(ct);
+            ran.Add(script.Name);
+        }
+
+        await tx.CommitAsync(ct);
+        return ran;
+    }
+
+    static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    static List<Script> LoadScripts()
+    {
+        const string prefix = "ComplianceLedger.EventStore.Sql.";
+        var assembly = Assembly.GetExecutingAssembly();
+        var scripts = new List<Script>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var name = resource[prefix.Length..];
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var text = new StreamReader(stream, Encoding.UTF8);
+            scripts.Add(new Script(int.Parse(name.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture), name, text.ReadToEnd()));
+        }
+        return [.. scripts.OrderBy(s => s.Number)];
+    }
+}

@@ -1,0 +1,112 @@
+using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Checkpoints;
+
+namespace ComplianceLedger.EventStore.Verification;
+
+/// <summary>One thing wrong with a tenant's ledger, at the chain position where it shows.</summary>
+public sealed record VerificationProblem(string Tenant, long Position, string Problem)
+{
+    public override string ToString() => $"tenant {Tenant}, position {Position}: {Problem}";
+}
+
+/// <summary>
+/// Recomputes one tenant's chain from its events, fed in chain-position order, then checks
+/// the recorded head and the signed checkpoints against it. It holds only the running hash
+/// and the hashes at checkpoint positions, so a tenant of any size verifies in constant memory.
+/// Knows nothing of where the events come from: the database or an export.
+/// </summary>
+public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint> checkpoints, IReadOnlyDictionary<string, byte[]> trustedKeys)
+{
+    readonly List<VerificationProblem> problems = [];
+    readonly HashSet<long> checkpointPositions = [.. checkpoints.Select(c => c.Position)];
+    readonly Dictionary<long, byte[]> hashesAtCheckpoints = [];
+    byte[] runningHash = ChainHash.Genesis.ToArray();
+    long expectedPosition = 1;
+
+    public long EventsChecked { get; private set; }
+    public IReadOnlyList<VerificationProblem> Problems => problems;
+
+    public void Add(StoredEvent e)
+    {
+        EventsChecked++;
+        if (e.Tenant != tenant)
+        {
+            Report(e.ChainPosition, $"event belongs to tenant {e.Tenant}");
+            return;
+        }
+        if (e.ChainPosition != expectedPosition)
+        {
+            Report(expectedPosition, e.ChainPosition > expectedPosition
+                ? $"event missing: the chain jumps from position {expectedPosition - 1} to {e.ChainPosition}"
+                : $"position {e.ChainPosition} appears again after {expectedPosition - 1}");
+        }
+        if (!e.PreviousHash.AsSpan().SequenceEqual(runningHash))
+        {
+            Report(e.ChainPosition, "previous-hash link broken: the event does not follow the one before it");
+        }
+
+        string canonicalData;
+        try
+        {
+            canonicalData = CanonicalJson.Canonicalize(e.Data);
+        }
+        catch (LedgerFormatException x)
+        {
+            Report(e.ChainPosition, $"data cannot be canonicalised: {x.Message}");
+            canonicalData = e.Data;
+        }
+        var digest = ChainHash.Digest(new EventContent(
+            e.Tenant, e.StreamId, e.EventId, e.EventType, canonicalData, e.Actor, e.CorrelationId, e.CausationId,
+            e.CommandId, e.RecordedAt));
+        var recomputed = ChainHash.Link(runningHash, e.ChainPosition, e.StreamVersion, digest);
+        if (!recomputed.AsSpan().SequenceEqual(e.Hash))
+        {
+            Report(e.ChainPosition, "hash mismatch: the event's type, data, metadata or place differs from what was recorded");
+        }
+
+        // Carry on from the stored hash so one bad event is reported once, not at every later position.
+        runningHash = e.Hash;
+        if (checkpointPositions.Contains(e.ChainPosition))
+        {
+            hashesAtCheckpoints[e.ChainPosition] = e.Hash;
+        }
+        expectedPosition = Math.Max(expectedPosition, e.ChainPosition) + 1;
+    }
+
+    /// <summary>Checks the stored chain head and the checkpoints; returns every problem, first position first.</summary>
+    public IReadOnlyList<VerificationProblem> Complete(long? headPosition, byte[]? headHash)
+    {
+        var lastPosition = expectedPosition - 1;
+        if (headPosition is { } position && (position != lastPosition || !runningHash.AsSpan().SequenceEqual(headHash)))
+        {
+            // A count mismatch shows first just past the shorter of the two.
+            Report(position == lastPosition ? position : Math.Min(position, lastPosition) + 1,
+                $"chain head records position {position} with hash {Hex(headHash)}, but the events end at position {lastPosition} with hash {Hex(runningHash)}");
+        }
+
+        foreach (var checkpoint in checkpoints)
+        {
+            if (!trustedKeys.TryGetValue(checkpoint.KeyId, out var publicKey))
+            {
+                Report(checkpoint.Position, $"checkpoint signed by unknown key {checkpoint.KeyId}");
+            }
+            else if (!checkpoint.IsSignedBy(publicKey))
+            {
+                Report(checkpoint.Position, "checkpoint signature does not verify: the checkpoint was altered");
+            }
+            if (!hashesAtCheckpoints.TryGetValue(checkpoint.Position, out var hash))
+            {
+                Report(checkpoint.Position, $"checkpoint at position {checkpoint.Position} is beyond the chain, which ends at {lastPosition}");
+            }
+            else if (!hash.AsSpan().SequenceEqual(checkpoint.HeadHash))
+            {
+                Report(checkpoint.Position, "the chain's hash here differs from the signed checkpoint: history before it was rewritten");
+            }
+        }
+        return [.. problems.OrderBy(p => p.Position)];
+    }
+
+    void Report(long position, string problem) => problems.Add(new VerificationProblem(tenant, position, problem));
+
+    static string Hex(byte[]? bytes) => bytes is null ? "(none)" : Convert.ToHexStringLower(bytes)[..16] + "…";
+}

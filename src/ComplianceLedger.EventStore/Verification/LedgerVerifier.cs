@@ -1,0 +1,110 @@
+using ComplianceLedger.EventStore.Checkpoints;
+using Npgsql;
+
+namespace ComplianceLedger.EventStore.Verification;
+
+public sealed record TenantVerification(string Tenant, long EventsChecked, int CheckpointsChecked, IReadOnlyList<VerificationProblem> Problems)
+{
+    public bool Holds => Problems.Count == 0;
+}
+
+/// <summary>Verifies the chains and checkpoints stored in the database, a tenant at a time.</summary>
+public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
+{
+    /// <summary>Every tenant with events, a chain head or a checkpoint, with its event count.</summary>
+    public async Task<IReadOnlyList<(string Tenant, long Events)>> TenantsAsync(string? onlyTenant = null, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.tenant, (SELECT count(*) FROM ledger.events e WHERE e.tenant = t.tenant)
+              FROM (SELECT tenant FROM ledger.chain_heads
+                    UNION SELECT DISTINCT tenant FROM ledger.events
+                    UNION SELECT DISTINCT tenant FROM ledger.checkpoints) t
+             WHERE $1::text IS NULL OR t.tenant = $1
+             ORDER BY t.tenant
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTenant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var tenants = new List<(string, long)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            tenants.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+        return tenants;
+    }
+
+    /// <summary>The public keys recorded beside the checkpoints. Trust them only when nothing better is at hand.</summary>
+    public async Task<IReadOnlyDictionary<string, byte[]>> RecordedKeysAsync(CancellationToken ct = default)
+    {
+        var keys = new Dictionary<string, byte[]>();
+        await using var command = dataSource.CreateCommand("SELECT public_key FROM ledger.signing_keys");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var key = reader.GetFieldValue<byte[]>(0);
+            keys[SigningKey.KeyIdOf(key)] = key;
+        }
+        return keys;
+    }
+
+    /// <param name="progress">Called with the number of events checked so far in this tenant.</param>
+    public async Task<TenantVerification> VerifyTenantAsync(
+        string tenant, IReadOnlyDictionary<string, byte[]> trustedKeys, Action<long>? progress = null, CancellationToken ct = default)
+    {
+        // One repeatable-read snapshot, so the events, the head and the checkpoints are
+        // not compared across a concurrent append; event rows stream, memory stays flat.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+
+        var checkpoints = new List<Checkpoint>();
+        await using (var command = Command(connection, tx, tenant, """
+            SELECT tenant, position, head_hash, issued_at, key_id, signature FROM ledger.checkpoints
+             WHERE tenant = $1 ORDER BY position
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                checkpoints.Add(CheckpointIssuer.ReadCheckpoint(reader));
+            }
+        }
+
+        long? headPosition = null;
+        byte[]? headHash = null;
+        await using (var command = Command(connection, tx, tenant, "SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                headPosition = reader.GetInt64(0);
+                headHash = reader.GetFieldValue<byte[]>(1);
+            }
+        }
+
+        var verifier = new ChainVerifier(tenant, checkpoints, trustedKeys);
+        await using (var command = Command(connection, tx, tenant, """
+            SELECT global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
+                   actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
+              FROM ledger.events WHERE tenant = $1 ORDER BY chain_position
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                verifier.Add(LedgerStore.ReadEvent(reader));
+                if (verifier.EventsChecked % 1000 == 0)
+                {
+                    progress?.Invoke(verifier.EventsChecked);
+                }
+            }
+        }
+        progress?.Invoke(verifier.EventsChecked);
+        return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, verifier.Complete(headPosition, headHash));
+    }
+
+    static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string sql)
+    {
+        var command = new NpgsqlCommand(sql, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        return command;
+    }
+}

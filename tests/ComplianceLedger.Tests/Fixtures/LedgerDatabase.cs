@@ -1,0 +1,54 @@
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Migrations;
+using Npgsql;
+
+namespace ComplianceLedger.Tests.Fixtures;
+
+/// <summary>A fresh, migrated database for one test class, dropped after it.</summary>
+public class LedgerDatabase : IAsyncLifetime
+{
+    public string Name { get; } = $"ledger_{Guid.NewGuid():N}";
+    public PostgresServer Server { get; private set; } = null!;
+    public string AdminConnectionString => Server.AdminConnectionString(Name);
+    public string AppConnectionString => Server.AppConnectionString(Name);
+
+    /// <summary>Connects as <c>ledger_app</c>, the role the application runs as.</summary>
+    public NpgsqlDataSource AppDataSource { get; private set; } = null!;
+
+    /// <summary>Connects as the administrative (superuser) role, for setting up tampering.</summary>
+    public NpgsqlDataSource AdminDataSource { get; private set; } = null!;
+
+    public LedgerStore Store(TimeProvider? time = null) => new(AppDataSource, time ?? TimeProvider.System);
+
+    public async Task InitializeAsync()
+    {
+        Server = await PostgresServer.GetAsync();
+        await Server.CreateDatabaseAsync(Name);
+        await LedgerMigrator.MigrateAsync(AdminConnectionString,
+            Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+        AppDataSource = NpgsqlDataSource.Create(AppConnectionString);
+        AdminDataSource = NpgsqlDataSource.Create(AdminConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await AppDataSource.DisposeAsync();
+        await AdminDataSource.DisposeAsync();
+        await Server.DropDatabaseAsync(Name);
+    }
+
+    public async Task<long> CountEventsAsync(string? tenant = null)
+    {
+        await using var command = AdminDataSource.CreateCommand(
+            "SELECT count(*) FROM ledger.events WHERE $1::text IS NULL OR tenant = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)tenant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Runs SQL as the superuser.</summary>
+    public async Task ExecuteAsAdminAsync(string sql)
+    {
+        await using var command = AdminDataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
