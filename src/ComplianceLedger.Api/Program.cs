@@ -1,6 +1,17 @@
+using ComplianceLedger.Api.Health;
+using ComplianceLedger.Api.Hosting;
+using ComplianceLedger.Api.Ledger;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddLedgerTelemetry();
+builder.AddLedger();
+builder.AddLedgerProblemDetails();
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapHealth();
+app.MapLedger();
 app.Run();
+
+public partial class Program;

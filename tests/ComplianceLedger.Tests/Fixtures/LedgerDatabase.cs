@@ -20,7 +20,7 @@ public class LedgerDatabase : IAsyncLifetime
 
     public LedgerStore Store(TimeProvider? time = null) => new(AppDataSource, time ?? TimeProvider.System);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Server = await PostgresServer.GetAsync();
         await Server.CreateDatabaseAsync(Name);
@@ -30,7 +30,7 @@ public class LedgerDatabase : IAsyncLifetime
         AdminDataSource = NpgsqlDataSource.Create(AdminConnectionString);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await AppDataSource.DisposeAsync();
         await AdminDataSource.DisposeAsync();

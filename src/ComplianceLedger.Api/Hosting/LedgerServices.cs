@@ -1,0 +1,56 @@
+using ComplianceLedger.Api.Health;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Checkpoints;
+using ComplianceLedger.EventStore.LocalPostgres;
+using Npgsql;
+
+namespace ComplianceLedger.Api.Hosting;
+
+public static class LedgerServices
+{
+    public static WebApplicationBuilder AddLedger(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        // Resolved lazily so test hosts can supply configuration after Program starts.
+        services.AddSingleton(sp => LedgerDatabase.Resolve(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<LedgerDatabase>().AppConnectionString)
+            .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
+            .Build());
+        services.AddSingleton(sp => LoadSigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
+        services.AddSingleton<LedgerStore>();
+        services.AddSingleton<CheckpointIssuer>();
+        services.AddSingleton<StartupState>();
+
+        // Order matters: migrate before anything touches the schema, and before Kestrel listens.
+        services.AddHostedService<MigrationService>();
+        services.AddHostedService<CheckpointService>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    /// <summary>
+    /// The checkpoint key: <c>Ledger:Signing:PrivateKeyPem</c>, else the PEM file at
+    /// <c>Ledger:Signing:KeyFile</c>. In Development, a key is generated in the data directory.
+    /// </summary>
+    static SigningKey LoadSigningKey(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var pem = configuration["Ledger:Signing:PrivateKeyPem"];
+        if (!string.IsNullOrWhiteSpace(pem))
+        {
+            return SigningKey.FromPem(pem);
+        }
+        var file = configuration["Ledger:Signing:KeyFile"];
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            return SigningKey.FromFile(file, createIfMissing: false);
+        }
+        if (!environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                "No checkpoint signing key: set Ledger__Signing__KeyFile (an ECDSA P-256 private key in PEM) or Ledger__Signing__PrivateKeyPem.");
+        }
+        var dataDirectory = DevelopmentData.Directory(configuration["Ledger:DataDirectory"]);
+        return SigningKey.FromFile(DevelopmentData.SigningKeyFile(dataDirectory), createIfMissing: true);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Chain;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace ComplianceLedger.Api.Hosting;
+
+public static class ProblemDetailsSetup
+{
+    /// <summary>Every error is an RFC 7807 problem; input the ledger cannot take is a 4xx, never a 500.</summary>
+    public static WebApplicationBuilder AddLedgerProblemDetails(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
+        // Binding failures throw, so the handler can say what was wrong instead of an empty 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.UnmappedMemberHandling =
+            System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        return builder;
+    }
+}
+
+sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException e when e.InnerException is JsonException json =>
+                (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint", json.Message),
+            BadHttpRequestException e => (e.StatusCode, "The request could not be read", e.Message),
+            LedgerFormatException e => (StatusCodes.Status400BadRequest, "The ledger cannot accept this input", e.Message),
+            WrongExpectedVersionException e => (StatusCodes.Status412PreconditionFailed, "The record has changed since you read it", e.Message),
+            CommandIdReusedException e => (StatusCodes.Status422UnprocessableEntity, "Idempotency-Key already used for another request", e.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Something went wrong on our side", (string?)null),
+        };
+        if (status >= 500)
+        {
+            LogUnhandled(exception);
+        }
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    [LoggerMessage(LogLevel.Error, "Unhandled error")]
+    partial void LogUnhandled(Exception exception);
+}

@@ -1,0 +1,29 @@
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore.Checkpoints;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ComplianceLedger.Api.Ledger;
+
+/// <summary>Signs a checkpoint of a school's chain on demand, and publishes the key that signs them.</summary>
+public static class IssueCheckpoint
+{
+    public sealed record CheckpointView(string Tenant, long Position, string HeadHash, DateTimeOffset IssuedAt, string KeyId, string Signature);
+
+    public sealed record KeyView(string KeyId, string PublicKeyPem);
+
+    public static async Task<Results<Created<CheckpointView>, ProblemHttpResult>> Handle(string urn, CheckpointIssuer issuer, CancellationToken ct)
+    {
+        if (!Urn.IsValid(urn))
+        {
+            return TypedResults.Problem($"\"{urn}\" is not a school URN (six digits).", statusCode: StatusCodes.Status400BadRequest);
+        }
+        if (await issuer.IssueAsync(urn, ct) is not { } c)
+        {
+            return TypedResults.Problem($"School {urn} has no events to checkpoint.", statusCode: StatusCodes.Status404NotFound);
+        }
+        return TypedResults.Created($"/api/schools/{urn}/checkpoints/{c.Position}", new CheckpointView(
+            c.Tenant, c.Position, Convert.ToHexStringLower(c.HeadHash), c.IssuedAt, c.KeyId, Convert.ToBase64String(c.Signature)));
+    }
+
+    public static Ok<KeyView> PublicKey(SigningKey key) => TypedResults.Ok(new KeyView(key.KeyId, key.PublicKeyPem()));
+}

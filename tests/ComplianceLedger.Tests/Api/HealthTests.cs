@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ComplianceLedger.Tests.Fixtures;
+
+namespace ComplianceLedger.Tests.Api;
+
+public sealed class HealthTests(LedgerApp app) : IClassFixture<LedgerApp>
+{
+    [Fact]
+    public async Task Live_answers_without_touching_the_database()
+    {
+        var response = await app.Client().GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_reports_the_database_after_migrations()
+    {
+        var report = await app.Client().GetFromJsonAsync<JsonElement>("/health/ready");
+        Assert.Equal("Healthy", report.GetProperty("status").GetString());
+        var check = Assert.Single(report.GetProperty("checks").EnumerateArray());
+        Assert.Equal("database", check.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task The_checkpoint_endpoint_signs_the_schools_head_with_the_published_key()
+    {
+        var client = app.Client();
+        await client.PostAsync("/api/schools/300001/streams/s/events", new StringContent(
+            """{"streamType":"person","actor":"person:office","events":[{"type":"policy.acknowledged.v1","data":{"policyId":"p","versionLabel":"1","documentSha256":"00","personId":"0190a0b0-0000-7000-8000-000000000002","method":"paper","acknowledgedAt":"2026-09-02T09:00:00Z","recordedBy":"person:office"}}]}""",
+            System.Text.Encoding.UTF8, "application/json"));
+
+        var created = await client.PostAsync("/api/schools/300001/checkpoints", null);
+        var checkpoint = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var key = await client.GetFromJsonAsync<JsonElement>("/api/ledger/signing-key");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(1, checkpoint.GetProperty("position").GetInt64());
+        Assert.Equal(key.GetProperty("keyId").GetString(), checkpoint.GetProperty("keyId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/schools/300002/checkpoints", null)).StatusCode);
+    }
+}
