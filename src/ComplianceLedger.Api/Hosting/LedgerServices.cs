@@ -31,7 +31,9 @@ public static class LedgerServices
 
     /// <summary>
     /// The checkpoint key: <c>Ledger:Signing:PrivateKeyPem</c>, else the PEM file at
-    /// <c>Ledger:Signing:KeyFile</c>. In Development, a key is generated in the data directory.
+    /// <c>Ledger:Signing:KeyFile</c> (generated there on first start when
+    /// <c>Ledger:Signing:CreateIfMissing</c> is true, as in docker-compose). In Development,
+    /// a key is generated in the data directory.
     /// </summary>
     static SigningKey LoadSigningKey(IConfiguration configuration, IHostEnvironment environment)
     {
@@ -43,7 +45,7 @@ public static class LedgerServices
         var file = configuration["Ledger:Signing:KeyFile"];
         if (!string.IsNullOrWhiteSpace(file))
         {
-            return SigningKey.FromFile(file, createIfMissing: false);
+            return SigningKey.FromFile(file, createIfMissing: configuration.GetValue("Ledger:Signing:CreateIfMissing", false));
         }
         if (!environment.IsDevelopment())
         {

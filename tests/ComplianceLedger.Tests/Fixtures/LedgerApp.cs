@@ -18,12 +18,13 @@ public sealed class LedgerApp : LedgerDatabase
         var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            web.UseUrls("http://127.0.0.1:0");
             web.UseSetting("ConnectionStrings:Ledger", AppConnectionString);
             web.UseSetting("ConnectionStrings:LedgerAdmin", AdminConnectionString);
             web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
         });
-        started.UseKestrel(0);
+        started.UseKestrel();
         started.StartServer();
         return started;
     }

@@ -23,9 +23,17 @@ public class LedgerDatabase : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Server = await PostgresServer.GetAsync();
-        await Server.CreateDatabaseAsync(Name);
-        await LedgerMigrator.MigrateAsync(AdminConnectionString,
-            Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+        await Server.CatalogLock.WaitAsync();
+        try
+        {
+            await Server.CreateDatabaseAsync(Name);
+            await LedgerMigrator.MigrateAsync(AdminConnectionString,
+                Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+        }
+        finally
+        {
+            Server.CatalogLock.Release();
+        }
         AppDataSource = NpgsqlDataSource.Create(AppConnectionString);
         AdminDataSource = NpgsqlDataSource.Create(AdminConnectionString);
     }
@@ -34,7 +42,15 @@ public class LedgerDatabase : IAsyncLifetime
     {
         await AppDataSource.DisposeAsync();
         await AdminDataSource.DisposeAsync();
-        await Server.DropDatabaseAsync(Name);
+        await Server.CatalogLock.WaitAsync();
+        try
+        {
+            await Server.DropDatabaseAsync(Name);
+        }
+        finally
+        {
+            Server.CatalogLock.Release();
+        }
     }
 
     public async Task<long> CountEventsAsync(string? tenant = null)

@@ -28,6 +28,12 @@ public sealed class PostgresServer
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
+    /// <summary>
+    /// Cluster-wide catalog changes (databases, roles, their grants) are serialised: run in
+    /// parallel by many test classes they can fail with "tuple concurrently updated".
+    /// </summary>
+    public SemaphoreSlim CatalogLock { get; } = new(1, 1);
+
     public string AdminConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(adminTemplate) { Database = database }.ConnectionString;
 
