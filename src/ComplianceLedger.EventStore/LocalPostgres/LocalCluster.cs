@@ -85,6 +85,14 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server (fast shutdown); its data stays for the next start.</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "stop"], ct);
+    }
+
+    /// <summary>A throwaway cluster is stopped and deleted; a kept one is left running for reuse.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!throwaway)
