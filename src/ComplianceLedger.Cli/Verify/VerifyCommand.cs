@@ -15,6 +15,7 @@ namespace ComplianceLedger.Cli.Verify;
 internal static class VerifyCommand
 {
     public const string SigningKeyFileVariable = "Ledger__Signing__KeyFile";
+    const int MaxFurtherProblemsShown = 20;
 
     public static Command Create(CliContext context)
     {
@@ -69,22 +70,22 @@ internal static class VerifyCommand
             throw new CliException($"Tenant {onlyTenant} has no events, chain head or checkpoints in this ledger.");
         }
 
+        if (tenants.Count == 0)
+        {
+            context.Out.Line("The ledger holds no tenants yet: nothing to verify.");
+            return ExitCodes.Success;
+        }
+
         if (trusted.Count == 0)
         {
             trusted.AddRecorded(await verifier.RecordedKeysAsync(ct));
             context.Error.Warning(
-                $"no checkpoint key given, so the {ConsoleLines.Count(trusted.Count, "key")} recorded in the database itself are trusted. " +
+                $"no checkpoint key given, so trusting the keys the database itself records ({trusted.Count}). " +
                 "Whoever can rewrite the ledger can replace those too; for an independent check pass --public-key with the server's public key.");
         }
         foreach (var (keyId, source) in trusted.Sources)
         {
             context.Out.Line($"Trusting checkpoint key {keyId} ({source})");
-        }
-
-        if (tenants.Count == 0)
-        {
-            context.Out.Line("The ledger holds no tenants yet: nothing to verify.");
-            return ExitCodes.Success;
         }
 
         var failed = 0;
@@ -129,9 +130,14 @@ internal static class VerifyCommand
         var first = result.Problems[0];
         console.Line(($"tenant {result.Tenant}: ", null), ("FAILED", "red bold"),
             (string.Create(CultureInfo.InvariantCulture, $" at position {first.Position}: {first.Problem}"), null));
-        foreach (var problem in result.Problems.Skip(1))
+        foreach (var problem in result.Problems.Skip(1).Take(MaxFurtherProblemsShown))
         {
             console.Line(string.Create(CultureInfo.InvariantCulture, $"    position {problem.Position}: {problem.Problem}"));
+        }
+        if (result.Problems.Count - 1 > MaxFurtherProblemsShown)
+        {
+            // A shifted chain breaks at every later position; the first few say all there is.
+            console.Line($"    … and {ConsoleLines.Count(result.Problems.Count - 1 - MaxFurtherProblemsShown, "further problem")}, up to position {result.Problems[^1].Position}");
         }
     }
 }
