@@ -1,1 +1,6 @@
-﻿Console.WriteLine("Hello, World!");
+using ComplianceLedger.Cli;
+
+return await LedgerCli.RunAsync(
+    args,
+    LedgerCli.TerminalConsole(Console.Out, Console.IsOutputRedirected),
+    errorConsole: LedgerCli.TerminalConsole(Console.Error, Console.IsErrorRedirected));

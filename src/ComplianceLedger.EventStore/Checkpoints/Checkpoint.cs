@@ -19,7 +19,15 @@ public sealed record Checkpoint(string Tenant, long Position, byte[] HeadHash, D
     public bool IsSignedBy(byte[] subjectPublicKeyInfo)
     {
         using var ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        try
+        {
+            ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        }
+        catch (CryptographicException)
+        {
+            // A key that is not an EC public key (e.g. a forged row in signing_keys) signed nothing.
+            return false;
+        }
         return Signature.Length == 64 && ecdsa.VerifyData(
             SignedBytes(Tenant, Position, HeadHash, IssuedAt, KeyId), Signature,
             HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);

@@ -83,6 +83,11 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
             Report(position == lastPosition ? position : Math.Min(position, lastPosition) + 1,
                 $"chain head records position {position} with hash {Hex(headHash)}, but the events end at position {lastPosition} with hash {Hex(runningHash)}");
         }
+        else if (headPosition is null && lastPosition > 0)
+        {
+            // Appends always write the head with the events, so events without one mean a row was removed.
+            Report(lastPosition, $"no chain head is recorded, but the events run to position {lastPosition}");
+        }
 
         foreach (var checkpoint in checkpoints)
         {

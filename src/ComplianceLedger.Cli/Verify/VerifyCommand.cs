@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using ComplianceLedger.EventStore.LocalPostgres;
+using ComplianceLedger.EventStore.Verification;
+using Npgsql;
+using Spectre.Console;
+
+namespace ComplianceLedger.Cli.Verify;
+
+/// <summary>
+/// <c>ledger verify</c>: recomputes every tenant's hash chain and checks its signed
+/// checkpoints against keys the operator supplies. Exit 0 when everything holds, 1 when
+/// anything does not.
+/// </summary>
+internal static class VerifyCommand
+{
+    public const string SigningKeyFileVariable = "Ledger__Signing__KeyFile";
+    const int MaxFurtherProblemsShown = 20;
+
+    public static Command Create(CliContext context)
+    {
+        var connection = DatabaseConnection.Option(
+            $"Connection string; the application role suffices. Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var tenant = new Option<string?>("--tenant")
+        {
+            Description = "Verify only this tenant (the school's URN).",
+            HelpName = "urn",
+        };
+        var publicKeys = new Option<string[]>("--public-key")
+        {
+            Description = "A PEM file with a checkpoint public key to trust (\"PUBLIC KEY\" block); repeat for several. " +
+                          $"The key in {SigningKeyFileVariable} is trusted too. With none, the keys recorded in the database are used, which is no independent check.",
+            HelpName = "file.pem",
+        };
+        var command = new Command("verify", "Recompute every tenant's hash chain and check the signed checkpoints.")
+        {
+            connection, tenant, publicKeys,
+        };
+        command.SetAction((parsed, ct) => RunAsync(
+            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], ct));
+        return command;
+    }
+
+    static async Task<int> RunAsync(CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, CancellationToken ct)
+    {
+        // Key files first: a typo there should not wait for a database.
+        var trusted = new TrustedKeys();
+        foreach (var file in publicKeyFiles)
+        {
+            trusted.AddPublicKeyFile(file);
+        }
+        if (context.Variable(SigningKeyFileVariable) is { } signingKeyFile)
+        {
+            trusted.AddSigningKeyFile(signingKeyFile, SigningKeyFileVariable);
+        }
+
+        var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
+        if (database.DevelopmentDataDirectory is { } directory && File.Exists(DevelopmentData.SigningKeyFile(directory)))
+        {
+            trusted.AddSigningKeyFile(DevelopmentData.SigningKeyFile(directory), "development key");
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var verifier = new LedgerVerifier(dataSource);
+        context.Out.Line($"Verifying {database.Describe()}");
+
+        var tenants = await verifier.TenantsAsync(onlyTenant, ct);
+        if (onlyTenant is not null && tenants.Count == 0)
+        {
+            throw new CliException($"Tenant {onlyTenant} has no events, chain head or checkpoints in this ledger.");
+        }
+
+        if (tenants.Count == 0)
+        {
+            context.Out.Line("The ledger holds no tenants yet: nothing to verify.");
+            return ExitCodes.Success;
+        }
+
+        if (trusted.Count == 0)
+        {
+            trusted.AddRecorded(await verifier.RecordedKeysAsync(ct));
+            context.Error.Warning(
+                $"no checkpoint key given, so trusting the keys the database itself records ({trusted.Count}). " +
+                "Whoever can rewrite the ledger can replace those too; for an independent check pass --public-key with the server's public key.");
+        }
+        foreach (var (keyId, source) in trusted.Sources)
+        {
+            context.Out.Line($"Trusting checkpoint key {keyId} ({source})");
+        }
+
+        var failed = 0;
+        var events = 0L;
+        var checkpoints = 0L;
+        await VerificationRun.VerifyAsync(context.Out, verifier, tenants, trusted.Keys, result =>
+        {
+            events += result.EventsChecked;
+            checkpoints += result.CheckpointsChecked;
+            if (!result.Holds)
+            {
+                failed++;
+            }
+            Report(context.Out, result);
+        }, ct);
+
+        if (failed == 0)
+        {
+            context.Out.Line(
+                ($"{ConsoleLines.Count(tenants.Count, "tenant")}, {ConsoleLines.Count(events, "event")}, {ConsoleLines.Count(checkpoints, "checkpoint")}: ", null),
+                ("all hold", "green bold"));
+            return ExitCodes.Success;
+        }
+        context.Out.Line((string.Create(CultureInfo.InvariantCulture, $"{failed} of {ConsoleLines.Count(tenants.Count, "tenant")} "), null), ("FAILED", "red bold"),
+            (" verification.", null));
+        return ExitCodes.ProblemsFound;
+    }
+
+    /// <summary>
+    /// <c>tenant 123456: 20 events, 2 checkpoints: OK</c>, or
+    /// <c>tenant 123456: FAILED at position 17: …</c> and any further problems indented below.
+    /// </summary>
+    static void Report(IAnsiConsole console, TenantVerification result)
+    {
+        if (result.Holds)
+        {
+            console.Line(
+                ($"tenant {result.Tenant}: {ConsoleLines.Count(result.EventsChecked, "event")}, {ConsoleLines.Count(result.CheckpointsChecked, "checkpoint")}: ", null),
+                ("OK", "green"));
+            return;
+        }
+        var first = result.Problems[0];
+        console.Line(($"tenant {result.Tenant}: ", null), ("FAILED", "red bold"),
+            (string.Create(CultureInfo.InvariantCulture, $" at position {first.Position}: {first.Problem}"), null));
+        foreach (var problem in result.Problems.Skip(1).Take(MaxFurtherProblemsShown))
+        {
+            console.Line(string.Create(CultureInfo.InvariantCulture, $"    position {problem.Position}: {problem.Problem}"));
+        }
+        if (result.Problems.Count - 1 > MaxFurtherProblemsShown)
+        {
+            // A shifted chain breaks at every later position; the first few say all there is.
+            console.Line($"    … and {ConsoleLines.Count(result.Problems.Count - 1 - MaxFurtherProblemsShown, "further problem")}, up to position {result.Problems[^1].Position}");
+        }
+    }
+}

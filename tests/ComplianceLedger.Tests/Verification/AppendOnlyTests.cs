@@ -1,0 +1,91 @@
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Checkpoints;
+using ComplianceLedger.Tests.Fixtures;
+using Npgsql;
+
+namespace ComplianceLedger.Tests.Verification;
+
+/// <summary>
+/// History cannot be rewritten through SQL: the application role lacks the privilege, and
+/// even a superuser is stopped by the append-only triggers unless it first disables them.
+/// </summary>
+public sealed class AppendOnlyTests(LedgerDatabase db) : IClassFixture<LedgerDatabase>, IAsyncLifetime
+{
+    const string Tenant = "150001";
+
+    public async Task InitializeAsync()
+    {
+        if (await CountAsync("ledger.events") == 0)
+        {
+            using var key = SampleLedger.NewKey();
+            await SampleLedger.SeedAsync(db, Tenant, key);
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public static TheoryData<string> Rewrites => new()
+    {
+        "UPDATE ledger.events SET actor = 'person:intruder'",
+        "DELETE FROM ledger.events WHERE chain_position = 7",
+        "TRUNCATE ledger.events",
+        "UPDATE ledger.checkpoints SET head_hash = sha256(head_hash)",
+        "DELETE FROM ledger.checkpoints",
+        "TRUNCATE ledger.checkpoints",
+    };
+
+    [Theory]
+    [MemberData(nameof(Rewrites))]
+    public async Task The_application_role_is_denied_any_rewrite_of_history(string sql)
+    {
+        var before = await CountsAsync();
+
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(db.AppDataSource, sql));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Rewrites))]
+    public async Task Even_the_superuser_is_stopped_by_the_append_only_trigger(string sql)
+    {
+        var before = await CountsAsync();
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(db.AdminDataSource, sql));
+
+        Assert.Equal("LDG10", refused.SqlState);
+        Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Fact]
+    public async Task The_application_role_may_still_append_and_sign()
+    {
+        using var key = SampleLedger.NewKey();
+        var eventsBefore = await CountAsync("ledger.events");
+
+        await db.Store().AppendAsync(new(Tenant, "person-append", "person", ExpectedVersion.NoStream,
+            [new("policy.acknowledged.v1", """{"policyId":"social-media"}""")], new("person:head-1")));
+        var checkpoint = await new CheckpointIssuer(db.AppDataSource, key, TimeProvider.System).IssueAsync(Tenant);
+
+        Assert.Equal(eventsBefore + 1, await CountAsync("ledger.events"));
+        Assert.NotNull(checkpoint);
+        Assert.Equal(eventsBefore + 1, checkpoint.Position);
+    }
+
+    static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    async Task<(long Events, long Checkpoints)> CountsAsync() =>
+        (await CountAsync("ledger.events"), await CountAsync("ledger.checkpoints"));
+
+    async Task<long> CountAsync(string table)
+    {
+        await using var command = db.AdminDataSource.CreateCommand($"SELECT count(*) FROM {table}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,279 @@
+using ComplianceLedger.Cli;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Checkpoints;
+using ComplianceLedger.Tests.Cli;
+using ComplianceLedger.Tests.Fixtures;
+using Npgsql;
+
+namespace ComplianceLedger.Tests.Verification;
+
+/// <summary>
+/// Rewrites history the way only a superuser can (triggers off) and checks that
+/// <c>ledger verify</c> names the tenant and the first position where the rewrite shows.
+/// Each test has its own tenant of 20 events with signed checkpoints at 10 and 20.
+/// </summary>
+public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerDatabase>, IDisposable
+{
+    readonly SigningKey key = SampleLedger.NewKey();
+    readonly List<string> files = [];
+
+    public void Dispose()
+    {
+        key.Dispose();
+        files.ForEach(File.Delete);
+    }
+
+    string PublicKeyFile()
+    {
+        var file = SampleLedger.WritePublicKeyFile(key);
+        files.Add(file);
+        return file;
+    }
+
+    /// <summary>Seeds the tenant and proves it verifies before anything is touched.</summary>
+    async Task SeedVerifiedAsync(string tenant)
+    {
+        await SampleLedger.SeedAsync(db, tenant, key);
+        (await VerifyAsync(tenant))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain($"tenant {tenant}: 20 events, 2 checkpoints: OK");
+    }
+
+    Task<LedgerRun> VerifyAsync(string tenant, params string[] extra) => LedgerRun.RunAsync(
+        ["verify", "--tenant", tenant, "--public-key", PublicKeyFile(), "--connection", db.AppConnectionString, .. extra]);
+
+    /// <summary>Runs <paramref name="sql"/> as the superuser with the append-only triggers off, in one transaction.</summary>
+    Task TamperAsync(string sql) =>
+        db.ExecuteAsAdminAsync($"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT;");
+
+    static async Task<LedgerRun> ShouldFailAt(Task<LedgerRun> verify, string tenant, long position) =>
+        (await verify)
+            .ShouldExitWith(ExitCodes.ProblemsFound)
+            .ShouldContain($"tenant {tenant}: FAILED at position {position}: ")
+            .ShouldContain("1 of 1 tenant FAILED");
+
+    [Theory]
+    [InlineData("140001", "data = jsonb_set(data, '{version}', '\"4\"')")]
+    [InlineData("140002", "event_type = 'policy.withdrawn.v1'")]
+    [InlineData("140003", "actor = 'person:head-2'")]
+    [InlineData("140004", "recorded_at = recorded_at + interval '1 microsecond'")]
+    [InlineData("140005", "correlation_id = 'corr-9'")]
+    [InlineData("140006", "causation_id = NULL")]
+    [InlineData("140007", "command_id = 'cmd-forged'")]
+    [InlineData("140008", "stream_id = 'person-9'")]
+    [InlineData("140009", "stream_version = stream_version + 100")]
+    [InlineData("140010", "event_id = gen_random_uuid()")]
+    public async Task Verify_reports_the_first_bad_position_when_one_field_of_an_event_is_changed(string tenant, string change)
+    {
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE ledger.events SET {change} WHERE tenant = '{tenant}' AND chain_position = 7");
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 7);
+        run.ShouldContain("hash mismatch");
+    }
+
+    [Theory]
+    [InlineData("141001", 1)]
+    [InlineData("141007", 7)]
+    [InlineData("141020", 20)]
+    public async Task Verify_reports_the_first_bad_position_when_an_event_is_deleted(string tenant, long position)
+    {
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"DELETE FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = {position}");
+
+        await ShouldFailAt(VerifyAsync(tenant), tenant, position);
+    }
+
+    [Theory]
+    [InlineData("142001", 5, 12)]
+    [InlineData("142002", 8, 9)]
+    public async Task Verify_reports_the_first_bad_position_when_two_events_are_swapped(string tenant, long first, long second)
+    {
+        await SeedVerifiedAsync(tenant);
+
+        // (tenant, chain_position) is the primary key, so one of the two parks at a negative position.
+        await TamperAsync($"""
+            UPDATE ledger.events SET chain_position = -1 WHERE tenant = '{tenant}' AND chain_position = {first};
+            UPDATE ledger.events SET chain_position = {first} WHERE tenant = '{tenant}' AND chain_position = {second};
+            UPDATE ledger.events SET chain_position = {second} WHERE tenant = '{tenant}' AND chain_position = -1
+            """);
+
+        await ShouldFailAt(VerifyAsync(tenant), tenant, first);
+    }
+
+    [Theory]
+    [InlineData("143001", 7)]
+    [InlineData("143003", 1)]
+    public async Task Verify_reports_the_first_bad_position_when_an_event_is_inserted(string tenant, long position)
+    {
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync(InsertForgedAt(tenant, position));
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
+        run.ShouldContain("position 10: the chain's hash here differs from the signed checkpoint");
+    }
+
+    [Fact]
+    public async Task A_chain_shifted_from_its_start_lists_the_first_problems_and_counts_the_rest()
+    {
+        const string tenant = "143004";
+        await SampleLedger.SeedAsync(db, tenant, key, to: 20);
+
+        await TamperAsync(InsertForgedAt(tenant, 1));
+
+        // Every event has moved up one place, so each one from position 2 to 41 fails its hash.
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 1);
+        run.ShouldContain("further problems, up to position 41");
+        Assert.True(run.Output.Split('\n').Length < 40, run.ToString());
+    }
+
+    [Fact]
+    public async Task An_inserted_event_with_a_correctly_computed_hash_is_exposed_where_the_next_link_breaks()
+    {
+        const string tenant = "143002";
+        await SeedVerifiedAsync(tenant);
+        var fifth = await db.Store().ReadTenantAsync(tenant, afterPosition: 4, limit: 1).SingleAsync();
+        var forged = Rehashed(
+            fifth with { ChainPosition = 6, StreamId = "person-forged", StreamVersion = 1, EventId = Guid.NewGuid(), CommandId = null },
+            fifth.Hash);
+
+        // A copy of event 5 under a new stream, hashed exactly as an honest append would have.
+        await TamperAsync($"""
+            {ShiftUpFrom(tenant, 6)};
+            INSERT INTO ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
+                                       actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
+            SELECT tenant, 6, 'person-forged', 1, '{forged.EventId}', event_type, data,
+                   actor, correlation_id, causation_id, NULL, recorded_at,
+                   '\x{Convert.ToHexString(forged.PreviousHash)}', '\x{Convert.ToHexString(forged.Hash)}'
+              FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = 5
+            """);
+
+        // Position 6 is a perfect link; the original event now at 7 no longer follows it.
+        await ShouldFailAt(VerifyAsync(tenant), tenant, 7);
+    }
+
+    [Fact]
+    public async Task A_consistently_rehashed_history_is_caught_by_the_signed_checkpoint()
+    {
+        const string tenant = "144001";
+        await SeedVerifiedAsync(tenant);
+
+        // The forger knows the hash algorithm: change event 7 and recompute every later link and the head.
+        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
+        var sql = new List<string>();
+        var previous = events[5].Hash;
+        foreach (var e in events.Skip(6))
+        {
+            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
+            var rehashed = Rehashed(changed, previous);
+            sql.Add($"""
+                UPDATE ledger.events SET data = '{changed.Data}'::jsonb, prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}',
+                       hash = '\x{Convert.ToHexString(rehashed.Hash)}'
+                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
+                """);
+            previous = rehashed.Hash;
+        }
+        sql.Add($"UPDATE ledger.chain_heads SET hash = '\\x{Convert.ToHexString(previous)}' WHERE tenant = '{tenant}'");
+        await TamperAsync(string.Join(";\n", sql));
+
+        // The chain itself is consistent again; only the checkpoint signed at 10 still remembers the truth.
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
+        run.ShouldContain("the chain's hash here differs from the signed checkpoint")
+            .ShouldNotContain("hash mismatch")
+            .ShouldNotContain("link broken");
+    }
+
+    [Theory]
+    [InlineData("145001", "head_hash = sha256(head_hash)", 10)]
+    [InlineData("145002", "position = 9", 9)]
+    [InlineData("145003", "issued_at = issued_at + interval '1 day'", 10)]
+    public async Task Verify_reports_the_first_bad_position_when_a_checkpoint_is_altered(string tenant, string change, long position)
+    {
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE ledger.checkpoints SET {change} WHERE tenant = '{tenant}' AND position = 10");
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
+        run.ShouldContain("checkpoint signature does not verify");
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_checkpoint_signed_by_a_key_that_was_not_given()
+    {
+        const string tenant = "146001";
+        await SampleLedger.SeedAsync(db, tenant, key, from: 0, to: 5);
+        using var otherKey = SampleLedger.NewKey();
+        await SampleLedger.SeedAsync(db, tenant, otherKey, from: 5, to: 10);
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 20);
+        run.ShouldContain($"checkpoint signed by unknown key {otherKey.KeyId}");
+
+        var otherKeyFile = SampleLedger.WritePublicKeyFile(otherKey);
+        files.Add(otherKeyFile);
+        (await VerifyAsync(tenant, "--public-key", otherKeyFile))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain($"tenant {tenant}: 20 events, 2 checkpoints: OK");
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_tenant_whose_chain_head_was_removed()
+    {
+        const string tenant = "147001";
+        await SeedVerifiedAsync(tenant);
+
+        await db.ExecuteAsAdminAsync($"DELETE FROM ledger.chain_heads WHERE tenant = '{tenant}'");
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 20);
+        run.ShouldContain("no chain head is recorded");
+    }
+
+    [Fact]
+    public async Task A_forged_signing_key_in_the_database_makes_its_checkpoints_fail_rather_than_crash_the_verifier()
+    {
+        const string tenant = "148001";
+        await SeedVerifiedAsync(tenant);
+        byte[] garbage = [1, 2, 3, 4];
+        var garbageId = SigningKey.KeyIdOf(garbage);
+
+        await TamperAsync($"""
+            INSERT INTO ledger.signing_keys (key_id, public_key, first_used) VALUES ('{garbageId}', '\x01020304', now());
+            UPDATE ledger.checkpoints SET key_id = '{garbageId}' WHERE tenant = '{tenant}' AND position = 10
+            """);
+
+        // Without --public-key the recorded keys, the forged one among them, are what is trusted.
+        var run = await ShouldFailAt(
+            LedgerRun.RunAsync("verify", "--tenant", tenant, "--connection", db.AppConnectionString), tenant, 10);
+        run.ShouldContain("checkpoint signature does not verify");
+    }
+
+    /// <summary>
+    /// Makes room at <paramref name="position"/> and forges a plausible event there: a copy of the
+    /// event it displaced under a new stream, correctly linked to its predecessor, with a made-up hash.
+    /// </summary>
+    static string InsertForgedAt(string tenant, long position) => $"""
+        {ShiftUpFrom(tenant, position)};
+        INSERT INTO ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
+                                   actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
+        SELECT tenant, {position}, 'person-forged', 1, gen_random_uuid(), event_type, data,
+               actor, correlation_id, causation_id, NULL, recorded_at, prev_hash, sha256(hash)
+          FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = {position + 1}
+        """;
+
+    /// <summary>Moves every event from <paramref name="position"/> up by one, via negative positions so the primary key never clashes.</summary>
+    static string ShiftUpFrom(string tenant, long position) => $"""
+        UPDATE ledger.events SET chain_position = -(chain_position + 1) WHERE tenant = '{tenant}' AND chain_position >= {position};
+        UPDATE ledger.events SET chain_position = -chain_position WHERE tenant = '{tenant}' AND chain_position < 0
+        """;
+
+    /// <summary>The event with the hashes an honest append at its place, after <paramref name="previousHash"/>, would have given it.</summary>
+    static StoredEvent Rehashed(StoredEvent e, byte[] previousHash)
+    {
+        var digest = ChainHash.Digest(new EventContent(e.Tenant, e.StreamId, e.EventId, e.EventType, CanonicalJson.Canonicalize(e.Data),
+            e.Actor, e.CorrelationId, e.CausationId, e.CommandId, e.RecordedAt));
+        return e with { PreviousHash = previousHash, Hash = ChainHash.Link(previousHash, e.ChainPosition, e.StreamVersion, digest) };
+    }
+}
