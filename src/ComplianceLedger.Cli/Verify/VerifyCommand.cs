@@ -134,10 +134,11 @@ internal static class VerifyCommand
         {
             console.Line(string.Create(CultureInfo.InvariantCulture, $"    position {problem.Position}: {problem.Problem}"));
         }
-        if (result.Problems.Count - 1 > MaxFurtherProblemsShown)
+        var shown = 1 + Math.Min(MaxFurtherProblemsShown, result.Problems.Count - 1);
+        if (result.ProblemsFound > shown)
         {
             // A shifted chain breaks at every later position; the first few say all there is.
-            console.Line($"    … and {ConsoleLines.Count(result.Problems.Count - 1 - MaxFurtherProblemsShown, "further problem")}, up to position {result.Problems[^1].Position}");
+            console.Line($"    … and {ConsoleLines.Count(result.ProblemsFound - shown, "further problem")}");
         }
     }
 }

@@ -23,7 +23,14 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
     byte[] runningHash = ChainHash.Genesis.ToArray();
     long expectedPosition = 1;
 
+    /// <summary>
+    /// Chain problems kept in memory; past this only <see cref="ProblemsFound"/> grows. A shifted
+    /// chain fails at every later position, and the first ones are the ones that matter.
+    /// </summary>
+    public const int MaxChainProblemsKept = 1000;
+
     public long EventsChecked { get; private set; }
+    public long ProblemsFound { get; private set; }
     public IReadOnlyList<VerificationProblem> Problems => problems;
 
     public void Add(StoredEvent e)
@@ -36,13 +43,13 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
         }
         if (e.ChainPosition != expectedPosition)
         {
-            Report(expectedPosition, e.ChainPosition > expectedPosition
+            ReportChain(expectedPosition, e.ChainPosition > expectedPosition
                 ? $"event missing: the chain jumps from position {expectedPosition - 1} to {e.ChainPosition}"
                 : $"position {e.ChainPosition} appears again after {expectedPosition - 1}");
         }
         if (!e.PreviousHash.AsSpan().SequenceEqual(runningHash))
         {
-            Report(e.ChainPosition, "previous-hash link broken: the event does not follow the one before it");
+            ReportChain(e.ChainPosition, "previous-hash link broken: the event does not follow the one before it");
         }
 
         string canonicalData;
@@ -52,7 +59,7 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
         }
         catch (LedgerFormatException x)
         {
-            Report(e.ChainPosition, $"data cannot be canonicalised: {x.Message}");
+            ReportChain(e.ChainPosition, $"data cannot be canonicalised: {x.Message}");
             canonicalData = e.Data;
         }
         var digest = ChainHash.Digest(new EventContent(
@@ -61,7 +68,7 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
         var recomputed = ChainHash.Link(runningHash, e.ChainPosition, e.StreamVersion, digest);
         if (!recomputed.AsSpan().SequenceEqual(e.Hash))
         {
-            Report(e.ChainPosition, "hash mismatch: the event's type, data, metadata or place differs from what was recorded");
+            ReportChain(e.ChainPosition, "hash mismatch: the event's type, data, metadata or place differs from what was recorded");
         }
 
         // Carry on from the stored hash so one bad event is reported once, not at every later position.
@@ -111,7 +118,23 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
         return [.. problems.OrderBy(p => p.Position)];
     }
 
-    void Report(long position, string problem) => problems.Add(new VerificationProblem(tenant, position, problem));
+    void Report(long position, string problem)
+    {
+        ProblemsFound++;
+        problems.Add(new VerificationProblem(tenant, position, problem));
+    }
+
+    void ReportChain(long position, string problem)
+    {
+        if (problems.Count < MaxChainProblemsKept)
+        {
+            Report(position, problem);
+        }
+        else
+        {
+            ProblemsFound++;
+        }
+    }
 
     static string Hex(byte[]? bytes) => bytes is null ? "(none)" : Convert.ToHexStringLower(bytes)[..16] + "…";
 }

@@ -3,7 +3,9 @@ using Npgsql;
 
 namespace ComplianceLedger.EventStore.Verification;
 
-public sealed record TenantVerification(string Tenant, long EventsChecked, int CheckpointsChecked, IReadOnlyList<VerificationProblem> Problems)
+/// <param name="Problems">The problems kept, first position first; <paramref name="ProblemsFound"/> counts all of them.</param>
+public sealed record TenantVerification(
+    string Tenant, long EventsChecked, int CheckpointsChecked, IReadOnlyList<VerificationProblem> Problems, long ProblemsFound)
 {
     public bool Holds => Problems.Count == 0;
 }
@@ -98,7 +100,8 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
             }
         }
         progress?.Invoke(verifier.EventsChecked);
-        return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, verifier.Complete(headPosition, headHash));
+        var problems = verifier.Complete(headPosition, headHash);
+        return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, problems, verifier.ProblemsFound);
     }
 
     static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string sql)

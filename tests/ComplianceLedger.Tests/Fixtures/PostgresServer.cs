@@ -65,9 +65,33 @@ public sealed class PostgresServer
             return new PostgresServer(configured, app.ConnectionString, null);
         }
 
+        RemoveStoppedClusters();
         var root = Path.Combine(Path.GetTempPath(), $"ledger-tests-{Guid.NewGuid():N}"[..24]);
         var cluster = await LocalCluster.StartAsync(root, throwaway: true, durable: false);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return new PostgresServer(cluster.AdminConnectionString("postgres"), cluster.AppConnectionString("postgres"), cluster);
+    }
+
+    /// <summary>
+    /// The test host can be killed between stopping its cluster and deleting it; a cluster
+    /// with no running server (no postmaster.pid) is a leftover and goes now.
+    /// </summary>
+    static void RemoveStoppedClusters()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "ledger-tests-*"))
+        {
+            if (!File.Exists(Path.Combine(dir, "data", "postmaster.pid"))
+                && Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-1))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another test run may be removing it too.
+                }
+            }
+        }
     }
 }

@@ -127,7 +127,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         // Every event has moved up one place, so each one from position 2 to 41 fails its hash.
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 1);
-        run.ShouldContain("further problems, up to position 41");
+        run.ShouldContain("further problems");
         Assert.True(run.Output.Split('\n').Length < 40, run.ToString());
     }
 
