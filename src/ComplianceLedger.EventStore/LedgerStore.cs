@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using ComplianceLedger.EventStore.Chain;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,11 +11,10 @@ namespace ComplianceLedger.EventStore;
 /// <c>ledger.append_events</c>: one round trip, one transaction, the tenant's chain
 /// extended under its chain-head lock.
 /// </summary>
-public sealed partial class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public const int MaxEventsPerAppend = 100;
-    public const int MaxEventDataBytes = 64 * 1024;
-    const int MaxNameLength = 200;
+    public const int MaxEventDataBytes = LedgerInput.MaxEventDataBytes;
 
     public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken ct = default)
     {
@@ -32,9 +30,9 @@ public sealed partial class LedgerStore(NpgsqlDataSource dataSource, TimeProvide
         await using var command = dataSource.CreateCommand(
             "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
         var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string>{ TypedValue = request.Tenant });
-        p.Add(new NpgsqlParameter<string>{ TypedValue = request.StreamId });
-        p.Add(new NpgsqlParameter<string>{ TypedValue = request.StreamType });
+        p.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
+        p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
         p.Add(new NpgsqlParameter { Value = (object?)request.ExpectedVersion.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         p.Add(Text(request.Metadata.CommandId));
         p.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata.Actor });
@@ -89,64 +87,26 @@ public sealed partial class LedgerStore(NpgsqlDataSource dataSource, TimeProvide
     /// <summary>Validates the request and computes each event's canonical data and digest.</summary>
     static PreparedEvents Prepare(AppendRequest request, DateTimeOffset recordedAt)
     {
-        CheckName(request.Tenant, "tenant", TenantPattern());
-        CheckName(request.StreamId, "stream id", StreamIdPattern());
-        CheckName(request.StreamType, "stream type", StreamIdPattern());
-        CheckName(request.Metadata.Actor, "actor", StreamIdPattern());
-        CheckOptional(request.Metadata.CorrelationId, "correlation id");
-        CheckOptional(request.Metadata.CausationId, "causation id");
-        CheckOptional(request.Metadata.CommandId, "command id");
-        if (request.Events.Count is 0 or > MaxEventsPerAppend)
+        LedgerInput.CheckTenant(request.Tenant);
+        LedgerInput.CheckStream(request.StreamId, request.StreamType);
+        LedgerInput.CheckMetadata(request.Metadata);
+        if (request.Events is null || request.Events.Count is 0 or > MaxEventsPerAppend)
         {
-            throw new LedgerFormatException($"An append carries between 1 and {MaxEventsPerAppend} events; this one has {request.Events.Count}.");
+            throw new LedgerFormatException($"An append carries between 1 and {MaxEventsPerAppend} events; this one has {request.Events?.Count ?? 0}.");
         }
 
         var n = request.Events.Count;
         var prepared = new PreparedEvents(new Guid[n], new string[n], new string[n], new byte[n][]);
         for (var i = 0; i < n; i++)
         {
-            var e = request.Events[i];
-            if (!EventTypePattern().IsMatch(e.Type))
-            {
-                throw new LedgerFormatException($"\"{e.Type}\" is not an event type name: expected a dotted lower-case name ending in a version, such as policy.acknowledged.v1.");
-            }
-            var data = CanonicalJson.Canonicalize(e.Data);
-            if (System.Text.Encoding.UTF8.GetByteCount(data) > MaxEventDataBytes)
-            {
-                throw new LedgerFormatException($"Event data is limited to {MaxEventDataBytes / 1024} KiB.");
-            }
-            var eventId = e.EventId ?? Guid.CreateVersion7(recordedAt);
-            prepared.EventIds[i] = eventId;
+            var e = LedgerInput.PrepareEvent(request.Tenant, request.StreamId, request.Events[i], request.Metadata, recordedAt);
+            prepared.EventIds[i] = e.EventId;
             prepared.Types[i] = e.Type;
-            prepared.Data[i] = data;
-            prepared.Digests[i] = ChainHash.Digest(new EventContent(
-                request.Tenant, request.StreamId, eventId, e.Type, data, request.Metadata.Actor,
-                request.Metadata.CorrelationId, request.Metadata.CausationId, request.Metadata.CommandId, recordedAt));
+            prepared.Data[i] = e.Data;
+            prepared.Digests[i] = e.Digest;
         }
         return prepared;
     }
-
-    static void CheckName(string? value, string what, Regex pattern)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            throw new LedgerFormatException($"The {what} is missing.");
-        }
-        if (value.Length > MaxNameLength || !pattern.IsMatch(value))
-        {
-            throw new LedgerFormatException($"The {what} \"{Truncate(value)}\" may hold only letters, digits and . _ : - (at most {MaxNameLength}).");
-        }
-    }
-
-    static void CheckOptional(string? value, string what)
-    {
-        if (value is not null)
-        {
-            CheckName(value, what, StreamIdPattern());
-        }
-    }
-
-    static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
     static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
@@ -217,13 +177,4 @@ public sealed partial class LedgerStore(NpgsqlDataSource dataSource, TimeProvide
         r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
         r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<byte[]>(13),
         r.GetFieldValue<byte[]>(14));
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
-    private static partial Regex TenantPattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9._:\-]+$")]
-    private static partial Regex StreamIdPattern();
-
-    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v[1-9][0-9]*$")]
-    private static partial Regex EventTypePattern();
 }

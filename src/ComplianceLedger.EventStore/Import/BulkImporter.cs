@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using ComplianceLedger.EventStore.Chain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ComplianceLedger.EventStore.Import;
+
+/// <summary>One event to import, in chain order: its stream, the event, who caused it and when it was recorded.</summary>
+public sealed record ImportEvent(string StreamId, string StreamType, NewEvent Event, EventMetadata Metadata, DateTimeOffset RecordedAt);
+
+/// <summary>What an import wrote: the chain positions it took, the new head and the streams it touched.</summary>
+public sealed record ImportResult(
+    string Tenant,
+    long EventCount,
+    long FirstChainPosition,
+    long HeadPosition,
+    byte[] HeadHash,
+    int StreamsCreated,
+    int StreamsExtended);
+
+/// <summary>
+/// Appends many events of one tenant in one transaction with PostgreSQL binary COPY. The
+/// rules and the chain are exactly those of <see cref="LedgerStore.AppendAsync"/>: the same
+/// validation, the same digests, the same links (computed here rather than in
+/// <c>ledger.append_events</c>), under the same chain-head lock, so the result is byte for
+/// byte the chain that appending the events one by one would have made, and it verifies.
+/// </summary>
+/// <remarks>
+/// Everything that can be checked without the database is checked before a connection is
+/// opened; what needs the database (command ids already used) is checked under the lock.
+/// Any failure rolls the whole import back: nothing is written. Command ids keep their
+/// meaning: each names one contiguous run of events on one stream, not already in the tenant.
+/// The tenant's other writers wait on the chain-head lock for as long as the import runs.
+/// </remarks>
+public sealed class BulkImporter(NpgsqlDataSource dataSource)
+{
+    const string CopyCommand = """
+        COPY ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
+                            actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
+        FROM STDIN (FORMAT BINARY)
+        """;
+
+    const int ProgressInterval = 1000;
+
+    /// <param name="progress">Called with the number of events written so far.</param>
+    public async Task<ImportResult> ImportAsync(
+        string tenant, IReadOnlyList<ImportEvent> events, Action<long>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.import");
+        activity?.SetTag("ledger.tenant", tenant);
+        activity?.SetTag("ledger.event_count", events.Count);
+
+        LedgerInput.CheckTenant(tenant);
+        var plan = Plan(tenant, events);
+        if (events.Count == 0)
+        {
+            return await NothingToImportAsync(tenant, ct);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        var (headPosition, headHash) = await LockChainHeadAsync(connection, tx, tenant, ct);
+        await CheckCommandIdsUnusedAsync(connection, tx, tenant, plan.CommandIds, ct);
+        var versions = await StreamVersionsAsync(connection, tx, tenant, plan.Streams, ct);
+
+        // Stream versions continue each stream; the links continue the tenant's chain.
+        var next = new Dictionary<string, long>(versions, StringComparer.Ordinal);
+        var prev = headHash;
+        var firstPosition = headPosition + 1;
+        await using (var writer = await connection.BeginBinaryImportAsync(CopyCommand, ct))
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                var source = events[i];
+                var e = plan.Prepared[i];
+                var position = headPosition + 1 + i;
+                var version = next.TryGetValue(source.StreamId, out var v) ? v + 1 : 1;
+                next[source.StreamId] = version;
+                var hash = ChainHash.Link(prev, position, version, e.Digest);
+                var metadata = source.Metadata;
+
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(tenant, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(position, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(source.StreamId, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(version, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(e.EventId, NpgsqlDbType.Uuid, ct);
+                await writer.WriteAsync(e.Type, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(e.Data, NpgsqlDbType.Jsonb, ct);
+                await writer.WriteAsync(metadata.Actor, NpgsqlDbType.Text, ct);
+                await WriteOptionalAsync(writer, metadata.CorrelationId, ct);
+                await WriteOptionalAsync(writer, metadata.CausationId, ct);
+                await WriteOptionalAsync(writer, metadata.CommandId, ct);
+                await writer.WriteAsync(plan.RecordedAt[i], NpgsqlDbType.TimestampTz, ct);
+                await writer.WriteAsync(prev, NpgsqlDbType.Bytea, ct);
+                await writer.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
+                prev = hash;
+
+                if ((i + 1) % ProgressInterval == 0)
+                {
+                    progress?.Invoke(i + 1);
+                }
+            }
+            await writer.CompleteAsync(ct);
+        }
+
+        var (created, extended) = await UpsertStreamsAsync(connection, tx, tenant, plan, versions, next, ct);
+        var lastPosition = headPosition + events.Count;
+        await using (var update = new NpgsqlCommand("UPDATE ledger.chain_heads SET position = $2, hash = $3 WHERE tenant = $1", connection, tx))
+        {
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lastPosition });
+            update.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prev });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+
+        progress?.Invoke(events.Count);
+        LedgerTelemetry.EventsAppended.Add(events.Count, new KeyValuePair<string, object?>("ledger.tenant", tenant));
+        activity?.SetTag("ledger.chain_position", lastPosition);
+        return new ImportResult(tenant, events.Count, firstPosition, lastPosition, prev, created, extended);
+    }
+
+    /// <summary>The import checked and digested, before any database work.</summary>
+    sealed record ImportPlan(
+        PreparedEvent[] Prepared,
+        DateTimeOffset[] RecordedAt,
+        List<(string StreamId, string StreamType, DateTimeOffset FirstRecordedAt)> Streams,
+        string[] CommandIds);
+
+    static ImportPlan Plan(string tenant, IReadOnlyList<ImportEvent> events)
+    {
+        var n = events.Count;
+        var recordedAt = new DateTimeOffset[n];
+        var streamIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var streams = new List<(string StreamId, string StreamType, DateTimeOffset FirstRecordedAt)>();
+        var commandStreams = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? previousCommand = null;
+        var checkedMetadata = new HashSet<EventMetadata>(ReferenceEqualityComparer.Instance);
+
+        for (var i = 0; i < n; i++)
+        {
+            try
+            {
+                var e = events[i] ?? throw new LedgerFormatException("The event is missing.");
+                if (streamIndex.TryGetValue(e.StreamId ?? "", out var s))
+                {
+                    if (!string.Equals(streams[s].StreamType, e.StreamType, StringComparison.Ordinal))
+                    {
+                        throw new LedgerFormatException(
+                            $"Stream {e.StreamId} has type {streams[s].StreamType} earlier in the import, not {e.StreamType}.");
+                    }
+                }
+                else
+                {
+                    LedgerInput.CheckStream(e.StreamId, e.StreamType);
+                    streamIndex[e.StreamId!] = streams.Count;
+                    streams.Add((e.StreamId!, e.StreamType, ChainHash.TruncateToMicroseconds(e.RecordedAt)));
+                }
+                // Imports often share one metadata instance across many events: check it once.
+                if (checkedMetadata.Add(e.Metadata))
+                {
+                    LedgerInput.CheckMetadata(e.Metadata);
+                }
+
+                var command = e.Metadata.CommandId;
+                if (command is not null)
+                {
+                    if (commandStreams.TryGetValue(command, out var stream))
+                    {
+                        if (!string.Equals(stream, e.StreamId, StringComparison.Ordinal))
+                        {
+                            throw new CommandIdReusedException(command);
+                        }
+                        if (!string.Equals(previousCommand, command, StringComparison.Ordinal))
+                        {
+                            throw new LedgerFormatException(
+                                $"The events of command {command} must be contiguous, as one append would have written them.");
+                        }
+                    }
+                    else
+                    {
+                        commandStreams[command] = e.StreamId!;
+                    }
+                }
+                previousCommand = command;
+                recordedAt[i] = ChainHash.TruncateToMicroseconds(e.RecordedAt);
+            }
+            catch (LedgerFormatException x)
+            {
+                throw new LedgerFormatException($"Import event {i + 1}: {x.Message}");
+            }
+        }
+
+        // Canonical JSON and digests are independent per event: spread them over the cores.
+        var prepared = new PreparedEvent[n];
+        var firstBad = (Index: int.MaxValue, Message: "");
+        var gate = new Lock();
+        Parallel.For(0, n, (i, state) =>
+        {
+            try
+            {
+                var e = events[i];
+                prepared[i] = LedgerInput.PrepareEvent(tenant, e.StreamId, e.Event, e.Metadata, recordedAt[i]);
+            }
+            catch (LedgerFormatException x)
+            {
+                // Report the first bad event in import order, whichever thread met it.
+                lock (gate)
+                {
+                    if (i < firstBad.Index)
+                    {
+                        firstBad = (i, x.Message);
+                    }
+                }
+                state.Break();
+            }
+        });
+        if (firstBad.Index != int.MaxValue)
+        {
+            throw new LedgerFormatException($"Import event {firstBad.Index + 1}: {firstBad.Message}");
+        }
+        return new ImportPlan(prepared, recordedAt, streams, [.. commandStreams.Keys]);
+    }
+
+    /// <summary>Locks the tenant's chain head, creating it at position 0 if missing, exactly as <c>ledger.append_events</c> does.</summary>
+    static async Task<(long Position, byte[] Hash)> LockChainHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
+    {
+        if (await ReadHeadForUpdateAsync(connection, tx, tenant, ct) is { } head)
+        {
+            return head;
+        }
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO ledger.chain_heads (tenant, position, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING", connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainHash.Genesis.ToArray() });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        return await ReadHeadForUpdateAsync(connection, tx, tenant, ct)
+            ?? throw new InvalidOperationException($"The chain head of tenant {tenant} could not be created.");
+    }
+
+    static async Task<(long Position, byte[] Hash)?> ReadHeadForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand("SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1 FOR UPDATE", connection, tx);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
+    }
+
+    static async Task CheckCommandIdsUnusedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string[] commandIds, CancellationToken ct)
+    {
+        if (commandIds.Length == 0)
+        {
+            return;
+        }
+        await using var select = new NpgsqlCommand(
+            "SELECT command_id FROM ledger.events WHERE tenant = $1 AND command_id = ANY($2) LIMIT 1", connection, tx);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = commandIds });
+        if (await select.ExecuteScalarAsync(ct) is string used)
+        {
+            throw new CommandIdReusedException(used);
+        }
+    }
+
+    static async Task<Dictionary<string, long>> StreamVersionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, List<(string StreamId, string StreamType, DateTimeOffset FirstRecordedAt)> streams, CancellationToken ct)
+    {
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var select = new NpgsqlCommand(
+            "SELECT stream_id, version FROM ledger.streams WHERE tenant = $1 AND stream_id = ANY($2)", connection, tx);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(s => s.StreamId)] });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return versions;
+    }
+
+    static async Task<(int Created, int Extended)> UpsertStreamsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, ImportPlan plan,
+        Dictionary<string, long> before, Dictionary<string, long> after, CancellationToken ct)
+    {
+        var created = plan.Streams.Where(s => !before.ContainsKey(s.StreamId)).ToList();
+        var extended = plan.Streams.Where(s => before.ContainsKey(s.StreamId)).Select(s => s.StreamId).ToArray();
+        if (created.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO ledger.streams (tenant, stream_id, stream_type, version, created_at)
+                SELECT $1, s.id, s.type, s.version, s.created FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) AS s (id, type, version, created)
+                """, connection, tx);
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. created.Select(s => s.StreamId)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. created.Select(s => s.StreamType)] });
+            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. created.Select(s => after[s.StreamId])] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. created.Select(s => s.FirstRecordedAt)] });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        if (extended.Length > 0)
+        {
+            await using var update = new NpgsqlCommand("""
+                UPDATE ledger.streams AS t SET version = s.version
+                  FROM unnest($2::text[], $3::bigint[]) AS s (id, version)
+                 WHERE t.tenant = $1 AND t.stream_id = s.id
+                """, connection, tx);
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = extended });
+            update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. extended.Select(id => after[id])] });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        return (created.Count, extended.Length);
+    }
+
+    static Task WriteOptionalAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken ct) =>
+        value is null ? writer.WriteNullAsync(ct) : writer.WriteAsync(value, NpgsqlDbType.Text, ct);
+
+    async Task<ImportResult> NothingToImportAsync(string tenant, CancellationToken ct)
+    {
+        await using var select = dataSource.CreateCommand("SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1");
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        var (position, hash) = await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : (0L, ChainHash.Genesis.ToArray());
+        return new ImportResult(tenant, 0, position + 1, position, hash, 0, 0);
+    }
+}
