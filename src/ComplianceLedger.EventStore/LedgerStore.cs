@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Projections;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,10 +10,13 @@ namespace ComplianceLedger.EventStore;
 /// <summary>
 /// Appends to and reads from the ledger. Every append is one call of
 /// <c>ledger.append_events</c>: one round trip, one transaction, the tenant's chain
-/// extended under its chain-head lock.
+/// extended under its chain-head lock. When inline projections handle any of the events,
+/// they run in that same transaction.
 /// </summary>
-public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IInlineProjection>? projections = null)
 {
+    readonly IInlineProjection[] inline = projections?.ToArray() ?? [];
+
     public const int MaxEventsPerAppend = 100;
     public const int MaxEventDataBytes = LedgerInput.MaxEventDataBytes;
 
@@ -27,8 +31,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
         var prepared = Prepare(request, recordedAt);
 
-        await using var command = dataSource.CreateCommand(
-            "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        var interested = inline.Where(p => request.Events.Any(e => p.Projects(e.Type))).ToArray();
+        await using var connection = interested.Length > 0 ? await dataSource.OpenConnectionAsync(ct) : null;
+        await using var transaction = connection is null ? null : await connection.BeginTransactionAsync(ct);
+        await using var command = connection is null ? dataSource.CreateCommand() : new NpgsqlCommand(null, connection, transaction);
+        command.CommandText = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
         p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
@@ -68,6 +75,14 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
             throw new CommandIdReusedException(request.Metadata.CommandId!);
         }
 
+        if (transaction is not null)
+        {
+            if (!replayed)
+            {
+                await ProjectAsync(connection!, transaction, interested, request.Tenant, appended, ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
         if (replayed)
         {
             appended = await WithEventIds(request.Tenant, appended, ct);
@@ -80,6 +95,52 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         activity?.SetTag("ledger.chain_position", appended[^1].ChainPosition);
         LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return new AppendResult(appended[^1].StreamVersion, appended, replayed);
+    }
+
+    static async Task ProjectAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IInlineProjection[] projections, string tenant,
+        List<AppendedEvent> appended, CancellationToken ct)
+    {
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
+        var events = new List<StoredEvent>(appended.Count);
+        await using (var read = new NpgsqlCommand(
+            $"SELECT {EventColumns} FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2) ORDER BY chain_position",
+            connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            read.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+        foreach (var projection in projections)
+        {
+            var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
+            if (mine.Count > 0)
+            {
+                await projection.ApplyAsync(connection, transaction, mine, ct);
+            }
+        }
+    }
+
+    /// <summary>The result of an append already made with <paramref name="commandId"/>, or null.</summary>
+    public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, chain_position, stream_version, global_position FROM ledger.events
+             WHERE tenant = $1 AND command_id = $2 ORDER BY chain_position
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
+        var events = new List<AppendedEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+        return events.Count == 0 ? null : new AppendResult(events[^1].StreamVersion, events, Replayed: true);
     }
 
     sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);

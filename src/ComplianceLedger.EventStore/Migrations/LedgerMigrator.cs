@@ -19,12 +19,25 @@ public static class LedgerMigrator
         public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
     }
 
-    public static IReadOnlyList<Script> Scripts { get; } = LoadScripts();
+    public static IReadOnlyList<Script> Scripts { get; } = LoadScripts(Assembly.GetExecutingAssembly(), "ComplianceLedger.EventStore.Sql.");
 
     /// <summary>Returns the names of the scripts applied by this call (empty when up to date).</summary>
+    public static Task<IReadOnlyList<string>> MigrateAsync(
+        string adminConnectionString, string? appRolePassword = null, CancellationToken ct = default) =>
+        MigrateAsync(adminConnectionString, appRolePassword, [], ct);
+
+    /// <summary>
+    /// As <see cref="MigrateAsync(string, string?, CancellationToken)"/>, with further scripts (the
+    /// read models' schema), numbered after the store's own. Returns the names applied now.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(
-        string adminConnectionString, string? appRolePassword = null, CancellationToken ct = default)
+        string adminConnectionString, string? appRolePassword, IEnumerable<Script> additionalScripts, CancellationToken ct = default)
     {
+        var all = Scripts.Concat(additionalScripts).OrderBy(s => s.Number).ToList();
+        if (all.GroupBy(s => s.Number).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new InvalidOperationException($"Two migrations share number {clash.Key}: {string.Join(", ", clash.Select(s => s.Name))}.");
+        }
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -58,7 +71,7 @@ public static class LedgerMigrator
         }
 
         var ran = new List<string>();
-        foreach (var script in Scripts.Where(s => s.Name != RolesScript))
+        foreach (var script in all.Where(s => s.Name != RolesScript))
         {
             if (applied.TryGetValue(script.Number, out var done))
             {
@@ -92,10 +105,9 @@ public static class LedgerMigrator
 
     static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    static List<Script> LoadScripts()
+    /// <summary>The <c>NNN_name.sql</c> files embedded in <paramref name="assembly"/> under <paramref name="prefix"/>.</summary>
+    public static List<Script> LoadScripts(Assembly assembly, string prefix)
     {
-        const string prefix = "ComplianceLedger.EventStore.Sql.";
-        var assembly = Assembly.GetExecutingAssembly();
         var scripts = new List<Script>();
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {
