@@ -1,17 +1,36 @@
+using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Policies;
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.SignIn;
+using ComplianceLedger.Api.Trusts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerTelemetry();
 builder.AddLedger();
 builder.AddLedgerProblemDetails();
+builder.AddLedgerSignIn();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseSchoolMembership();
+
 app.MapHealth();
-app.MapLedger();
+app.MapSigningKey();
+app.MapSignIn(app.Environment);
+app.MapTrusts();
+app.MapSchool()
+    .MapLedger(app.Configuration)
+    .MapPeople()
+    .MapPolicies()
+    .MapCompliance()
+    .MapSetAccountRules();
 app.Run();
 
 public partial class Program;

@@ -1,6 +1,9 @@
-using ComplianceLedger.Cli;
+namespace ComplianceLedger.Cli;
 
-return await LedgerCli.RunAsync(
-    args,
-    LedgerCli.TerminalConsole(Console.Out, Console.IsOutputRedirected),
-    errorConsole: LedgerCli.TerminalConsole(Console.Error, Console.IsErrorRedirected));
+static class Program
+{
+    static Task<int> Main(string[] args) => LedgerCli.RunAsync(
+        args,
+        LedgerCli.TerminalConsole(Console.Out, Console.IsOutputRedirected),
+        errorConsole: LedgerCli.TerminalConsole(Console.Error, Console.IsErrorRedirected));
+}

@@ -2,6 +2,9 @@ using ComplianceLedger.Api.Health;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
+using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.EventStore.Projections;
+using ComplianceLedger.Projections.ReadModels;
 using Npgsql;
 
 namespace ComplianceLedger.Api.Hosting;
@@ -18,7 +21,13 @@ public static class LedgerServices
             .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
             .Build());
         services.AddSingleton(sp => LoadSigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
-        services.AddSingleton<LedgerStore>();
+        // Inline projections run in this order in every append's transaction: facts first, then verdicts on them.
+        services.AddSingleton<IInlineProjection, FactsProjection>();
+        services.AddSingleton<IInlineProjection, ComplianceProjection>();
+        services.AddSingleton(sp => new LedgerStore(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IInlineProjection>()));
+        services.AddSingleton<PersonalDataVault>();
+        services.AddSingleton<Schools.SchoolSetup>();
         services.AddSingleton<CheckpointIssuer>();
         services.AddSingleton<StartupState>();
 

@@ -1,4 +1,5 @@
 using ComplianceLedger.EventStore.Migrations;
+using ComplianceLedger.Projections;
 
 namespace ComplianceLedger.Api.Hosting;
 
@@ -19,7 +20,7 @@ sealed partial class MigrationService(
         else
         {
             var applied = await LedgerMigrator.MigrateAsync(
-                database.AdminConnectionString, configuration["Ledger:AppRolePassword"], cancellationToken);
+                database.AdminConnectionString, configuration["Ledger:AppRolePassword"], ProjectionSchema.Scripts, cancellationToken);
             LogMigrated(applied.Count, string.Join(", ", applied));
         }
         state.MarkMigrated();

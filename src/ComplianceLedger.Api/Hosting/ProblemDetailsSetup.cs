@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Chain;
 using Microsoft.AspNetCore.Diagnostics;
@@ -31,6 +32,7 @@ sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILo
                 (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint", json.Message),
             BadHttpRequestException e => (e.StatusCode, "The request could not be read", e.Message),
             LedgerFormatException e => (StatusCodes.Status400BadRequest, "The ledger cannot accept this input", e.Message),
+            CommandRefusedException e => (e.Status, e.Title, e.Message),
             WrongExpectedVersionException e => (StatusCodes.Status412PreconditionFailed, "The record has changed since you read it", e.Message),
             CommandIdReusedException e => (StatusCodes.Status422UnprocessableEntity, "Idempotency-Key already used for another request", e.Message),
             _ => (StatusCodes.Status500InternalServerError, "Something went wrong on our side", (string?)null),

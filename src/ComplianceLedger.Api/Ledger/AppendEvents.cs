@@ -15,26 +15,22 @@ public static class AppendEvents
 {
     public const long MaxBodyBytes = 1024 * 1024;
 
-    public sealed record Body(string? StreamType, string? Actor, IReadOnlyList<EventBody>? Events);
+    public sealed record Body(string? StreamType, IReadOnlyList<EventBody>? Events);
 
     public sealed record EventBody(string? Type, JsonElement Data);
 
     public sealed record Response(long StreamVersion, bool Replayed, IReadOnlyList<AppendedEvent> Events);
 
     public static async Task<Results<Created<Response>, ProblemHttpResult>> Handle(
-        string urn, string streamId, Body body, HttpRequest request, HttpResponse response, LedgerStore store, CancellationToken ct)
+        string urn, string streamId, Body body, SchoolMember member, HttpRequest request, HttpResponse response, LedgerStore store, CancellationToken ct)
     {
-        if (!Urn.IsValid(urn))
-        {
-            return Problem("The school is missing or unknown", $"\"{urn}\" is not a school URN (six digits).");
-        }
         if (ExpectedVersionFrom(request.Headers) is not { } expected)
         {
             return Problem("Bad precondition", "If-Match must be a quoted stream version such as \"3\"; If-None-Match may only be *.");
         }
-        if (string.IsNullOrWhiteSpace(body.StreamType) || string.IsNullOrWhiteSpace(body.Actor))
+        if (string.IsNullOrWhiteSpace(body.StreamType))
         {
-            return Problem("Missing fields", "streamType and actor are required.");
+            return Problem("Missing fields", "streamType is required.");
         }
         if (body.Events is not { Count: > 0 })
         {
@@ -58,7 +54,7 @@ public static class AppendEvents
         var commandId = request.Headers["Idempotency-Key"].ToString();
         var result = await store.AppendAsync(new AppendRequest(
             urn, streamId, body.StreamType, expected, events,
-            new EventMetadata(body.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null,
+            new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null,
                 commandId.Length == 0 ? null : commandId)), ct);
 
         response.Headers.ETag = Quote(result.StreamVersion);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ComplianceLedger.EventStore;
 
 namespace ComplianceLedger.Api.Ledger;
 
@@ -31,7 +32,22 @@ public static class EventTypes
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
     };
 
+    static readonly Dictionary<Type, string> NameByType = ByName.ToDictionary(x => x.Value, x => x.Key);
+
     public static IReadOnlyCollection<string> Names => ByName.Keys;
+
+    /// <summary>The stable ledger name of an event record.</summary>
+    public static string NameOf(Type type) => NameByType.TryGetValue(type, out var name)
+        ? name
+        : throw new InvalidOperationException($"{type.Name} has no [EventType] name.");
+
+    /// <summary>An event record as the store takes it: its stable name and JSON data.</summary>
+    public static NewEvent ToNewEvent(object @event) =>
+        new(NameOf(@event.GetType()), JsonSerializer.Serialize(@event, @event.GetType(), Json));
+
+    /// <summary>A stored event as its record, or null for a type this code does not know (e.g. a newer version).</summary>
+    public static object? FromStored(StoredEvent stored) =>
+        ByName.TryGetValue(stored.EventType, out var type) ? JsonSerializer.Deserialize(stored.Data, type, Json) : null;
 
     /// <summary>Null when the data fits the named type; otherwise why not.</summary>
     public static string? Validate(string name, JsonElement data)

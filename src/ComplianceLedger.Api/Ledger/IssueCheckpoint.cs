@@ -13,10 +13,6 @@ public static class IssueCheckpoint
 
     public static async Task<Results<Created<CheckpointView>, ProblemHttpResult>> Handle(string urn, CheckpointIssuer issuer, CancellationToken ct)
     {
-        if (!Urn.IsValid(urn))
-        {
-            return TypedResults.Problem($"\"{urn}\" is not a school URN (six digits).", statusCode: StatusCodes.Status400BadRequest);
-        }
         if (await issuer.IssueAsync(urn, ct) is not { } c)
         {
             return TypedResults.Problem($"School {urn} has no events to checkpoint.", statusCode: StatusCodes.Status404NotFound);

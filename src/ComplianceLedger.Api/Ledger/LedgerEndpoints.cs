@@ -1,16 +1,32 @@
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
+
 namespace ComplianceLedger.Api.Ledger;
 
 public static class LedgerEndpoints
 {
-    /// <summary>The raw ledger: append to and read a school's streams, sign checkpoints.</summary>
-    public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The raw ledger of a school: its events (for the audit trail), signed checkpoints, and,
+    /// when <c>Ledger:RawAppend:Enabled</c> (Development, integration tests), appending events
+    /// directly. Raw appends skip the decisions, so they are never on in production.
+    /// </summary>
+    public static RouteGroupBuilder MapLedger(this RouteGroupBuilder school, IConfiguration configuration)
     {
-        var school = app.MapGroup("/api/schools/{urn}").WithTags("Ledger");
-        school.MapPost("/streams/{streamId}/events", AppendEvents.Handle)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AppendEvents.MaxBodyBytes));
-        school.MapGet("/streams/{streamId}", ReadEvents.Stream);
-        school.MapGet("/events", ReadEvents.Tenant);
-        school.MapPost("/checkpoints", IssueCheckpoint.Handle);
+        school.MapGet("/streams/{streamId}", ReadEvents.Stream).RequireRoles(Roles.DashboardReaders);
+        school.MapGet("/events", ReadEvents.Tenant).RequireRoles(Roles.DashboardReaders);
+        school.MapPost("/checkpoints", IssueCheckpoint.Handle).RequireRoles(Role.Headteacher, Role.Slt, Role.Office);
+        if (configuration.GetValue("Ledger:RawAppend:Enabled", false))
+        {
+            school.MapPost("/streams/{streamId}/events", AppendEvents.Handle)
+                .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AppendEvents.MaxBodyBytes))
+                .RequireRoles(Role.Headteacher);
+        }
+        return school;
+    }
+
+    /// <summary>The checkpoint public key is public: anyone verifying an export needs it.</summary>
+    public static IEndpointRouteBuilder MapSigningKey(this IEndpointRouteBuilder app)
+    {
         app.MapGet("/api/ledger/signing-key", IssueCheckpoint.PublicKey).WithTags("Ledger");
         return app;
     }

@@ -30,3 +30,34 @@ public sealed record PersonReturnedFromLeave(Guid PersonId, DateOnly On, string 
 
 [EventType("person.left.v1")]
 public sealed record PersonLeft(Guid PersonId, DateOnly LeftOn, string RecordedBy, DateTimeOffset RecordedAt);
+
+/// <summary>A person's state for decisions about them.</summary>
+public sealed record Person(bool Enrolled, IReadOnlyList<Role> Roles, bool OnLeave, bool Left)
+{
+    public static string StreamId(Guid personId) => $"person-{personId:D}";
+
+    public static readonly StreamDefinition<Person> Stream = new("person", new Person(false, [], false, false), Evolve);
+
+    public static Person Evolve(Person state, object @event) => @event switch
+    {
+        PersonEnrolled e => new Person(true, e.Roles, false, false),
+        PersonRolesChanged e => state with { Roles = e.Roles },
+        PersonLeaveStarted => state with { OnLeave = true },
+        PersonReturnedFromLeave => state with { OnLeave = false },
+        PersonLeft => state with { Left = true },
+        _ => state,
+    };
+
+    /// <summary>Refuses a change to someone who is not (or no longer) at the school.</summary>
+    public void MustBeCurrent()
+    {
+        if (!Enrolled)
+        {
+            throw CommandRefusedException.NotFound("No such person at this school.");
+        }
+        if (Left)
+        {
+            throw CommandRefusedException.Conflict("The person has left the school.");
+        }
+    }
+}

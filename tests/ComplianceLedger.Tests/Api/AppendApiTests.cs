@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ComplianceLedger.Api.People;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.Tests.Fixtures;
 
@@ -18,28 +19,32 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         """;
 
     static string Body(string events = Acknowledged) =>
-        $$"""{"streamType":"person","actor":"person:head","events":[{{events}}]}""";
+        $$"""{"streamType":"person","events":[{{events}}]}""";
 
     static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
+    /// <summary>Posts as the headteacher of <paramref name="urn"/> (or of 200099 when it is not a URN).</summary>
     async Task<HttpResponseMessage> Post(string urn, string stream, string body, Action<HttpRequestHeaders>? headers = null)
     {
+        var client = await Head(ComplianceLedger.Api.Schools.Urn.IsValid(urn) ? urn : "200099");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/schools/{urn}/streams/{stream}/events") { Content = Json(body) };
         headers?.Invoke(request.Headers);
-        return await app.Client().SendAsync(request);
+        return await client.SendAsync(request);
     }
+
+    async Task<HttpClient> Head(string urn) => await (await app.SchoolAsync(urn, Role.Headteacher)).As(Role.Headteacher);
 
     [Fact]
     public async Task Appending_returns_201_with_the_new_version_as_ETag_and_the_stream_reads_back()
     {
         var response = await Post("200001", "person-1", Body());
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
 
-        var stream = await app.Client().GetFromJsonAsync<JsonElement>("/api/schools/200001/streams/person-1");
+        var stream = await (await Head("200001")).GetFromJsonAsync<JsonElement>("/api/schools/200001/streams/person-1");
         var only = Assert.Single(stream.GetProperty("events").EnumerateArray());
         Assert.Equal("policy.acknowledged.v1", only.GetProperty("type").GetString());
-        Assert.Equal("person:head", only.GetProperty("actor").GetString());
+        Assert.Equal($"person:{(await app.SchoolAsync("200001")).People[Role.Headteacher]}", only.GetProperty("actor").GetString());
         Assert.Equal("social-media", only.GetProperty("data").GetProperty("policyId").GetString());
     }
 
@@ -47,11 +52,14 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     public async Task Another_schools_stream_is_not_found()
     {
         await Post("200002", "private", Body());
-        var response = await app.Client().GetAsync("/api/schools/200003/streams/private");
+        var otherHead = await Head("200003");
+        var response = await otherHead.GetAsync("/api/schools/200002/streams/private");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var events = await app.Client().GetFromJsonAsync<JsonElement>("/api/schools/200003/events");
-        Assert.Equal(0, events.GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await otherHead.GetAsync("/api/schools/200002/events")).StatusCode);
+        // Their own school's view holds none of it either.
+        var own = await otherHead.GetFromJsonAsync<JsonElement>("/api/schools/200003/events");
+        Assert.DoesNotContain(own.EnumerateArray(), e => e.GetProperty("streamId").GetString() == "private");
     }
 
     [Fact]
@@ -79,6 +87,8 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     [Fact]
     public async Task A_retried_Idempotency_Key_returns_the_first_result_and_appends_nothing()
     {
+        await Head("200006");
+        var before = await app.CountEventsAsync("200006");
         var first = await Post("200006", "person-3", Body(), h => h.Add("Idempotency-Key", "ack-42"));
         var retry = await Post("200006", "person-3", Body(), h => h.Add("Idempotency-Key", "ack-42"));
 
@@ -86,18 +96,18 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(await first.Content.ReadFromJsonAsync<JsonElement>() is var a ? a.GetProperty("events").GetRawText() : null,
             (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("events").GetRawText());
-        Assert.Equal(1, await app.CountEventsAsync("200006"));
+        Assert.Equal(before + 1, await app.CountEventsAsync("200006"));
     }
 
     public static TheoryData<string, string, string, HttpStatusCode> BadInput => new()
     {
         { "unknown type", "200010", Body("""{"type":"policy.liked.v1","data":{}}"""), HttpStatusCode.BadRequest },
-        { "malformed JSON", "200010", """{"streamType":"person","actor":"x","events":[{"type":""", HttpStatusCode.BadRequest },
+        { "malformed JSON", "200010", """{"streamType":"person","events":[{"type":""", HttpStatusCode.BadRequest },
         { "not an object", "200010", "[1,2,3]", HttpStatusCode.BadRequest },
         { "missing tenant", "%20", Body(), HttpStatusCode.BadRequest },
         { "tenant not a URN", "abc123", Body(), HttpStatusCode.BadRequest },
-        { "missing actor", "200010", $$"""{"streamType":"person","events":[{{Acknowledged}}]}""", HttpStatusCode.BadRequest },
-        { "no events", "200010", """{"streamType":"person","actor":"x","events":[]}""", HttpStatusCode.BadRequest },
+        { "missing stream type", "200010", $$"""{"events":[{{Acknowledged}}]}""", HttpStatusCode.BadRequest },
+        { "no events", "200010", """{"streamType":"person","events":[]}""", HttpStatusCode.BadRequest },
         { "data missing a field", "200010", Body("""{"type":"policy.acknowledged.v1","data":{"policyId":"x"}}"""), HttpStatusCode.BadRequest },
         { "data with an unknown member", "200010", Body(Acknowledged.Replace("\"recordedBy\":null", "\"recordedBy\":null,\"password\":\"hunter2\"", StringComparison.Ordinal)), HttpStatusCode.BadRequest },
         { "unknown enum value", "200010", Body(Acknowledged.Replace("in-app", "carrier-pigeon", StringComparison.Ordinal)), HttpStatusCode.BadRequest },
@@ -111,6 +121,8 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     [MemberData(nameof(BadInput))]
     public async Task Bad_input_gets_a_problem_response_and_writes_nothing(string why, string urn, string body, HttpStatusCode expected)
     {
+        await app.SchoolAsync("200010", Role.Headteacher);
+        await app.SchoolAsync("200099", Role.Headteacher);
         var before = await app.CountEventsAsync();
         var response = await Post(urn, "bad-input", body);
 
@@ -134,13 +146,15 @@ public sealed class AppendApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         };
         ActivitySource.AddActivityListener(listener);
 
-        await Post("200020", "traced", Body());
+        var response = await Post("200020", "traced", Body());
+        var position = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("events")[0].GetProperty("chainPosition").GetInt64();
 
         Activity span;
         lock (appends)
         {
-            span = Assert.Single(appends, a => a.OperationName == "ledger.append" && (string?)a.GetTagItem("ledger.tenant") == "200020");
+            span = Assert.Single(appends, a => a.OperationName == "ledger.append" && (string?)a.GetTagItem("ledger.tenant") == "200020"
+                && (string?)a.GetTagItem("ledger.stream_id") == "traced");
         }
-        Assert.Equal(1L, span.GetTagItem("ledger.chain_position"));
+        Assert.Equal(position, span.GetTagItem("ledger.chain_position"));
     }
 }

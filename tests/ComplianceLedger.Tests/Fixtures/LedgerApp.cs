@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Fixtures;
 
@@ -22,6 +25,7 @@ public sealed class LedgerApp : LedgerDatabase
             web.UseSetting("ConnectionStrings:Ledger", AppConnectionString);
             web.UseSetting("ConnectionStrings:LedgerAdmin", AdminConnectionString);
             web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
+            web.UseSetting("Ledger:RawAppend:Enabled", "true");
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
         });
         started.UseKestrel();
@@ -29,7 +33,41 @@ public sealed class LedgerApp : LedgerDatabase
         return started;
     }
 
+    /// <summary>A client with no one signed in.</summary>
     public HttpClient Client() => Factory.CreateClient();
+
+    public SchoolSetup Setup => Factory.Services.GetRequiredService<SchoolSetup>();
+
+    /// <summary>A client signed in (through the development sign-in) as the given person.</summary>
+    public async Task<HttpClient> ClientFor(string urn, Guid personId)
+    {
+        var client = Factory.CreateClient();
+        var response = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(
+            new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }));
+        // The sign-in redirects to /api/me, which answers only for a signed-in person.
+        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.RequestMessage?.RequestUri?.AbsolutePath != "/api/me")
+        {
+            throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        return client;
+    }
+
+    /// <summary>Registers a school with one person in each of the given roles; returns their ids by role.</summary>
+    public Task<TestSchool> SchoolAsync(string urn, params Role[] roles) =>
+        schools.GetOrAdd(urn, _ => RegisterAsync(urn, roles));
+
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<TestSchool>> schools = new();
+
+    async Task<TestSchool> RegisterAsync(string urn, Role[] roles)
+    {
+        await Setup.RegisterAsync(urn, $"Test School {urn}", "trust-t1", "Test Trust", ["test.sch.uk"], "TST", "system:test");
+        var people = new Dictionary<Role, Guid>();
+        foreach (var role in roles.Distinct())
+        {
+            people[role] = await Setup.EnrolAsync(urn, $"{role} of {urn}", [role], new DateOnly(2025, 9, 1), "system:test");
+        }
+        return new TestSchool(this, urn, people);
+    }
 
     public override async Task DisposeAsync()
     {
@@ -39,4 +77,9 @@ public sealed class LedgerApp : LedgerDatabase
         }
         await base.DisposeAsync();
     }
+}
+
+public sealed record TestSchool(LedgerApp App, string Urn, IReadOnlyDictionary<Role, Guid> People)
+{
+    public Task<HttpClient> As(Role role) => App.ClientFor(Urn, People[role]);
 }

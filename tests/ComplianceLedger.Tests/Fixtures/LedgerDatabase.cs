@@ -1,5 +1,6 @@
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Migrations;
+using ComplianceLedger.Projections;
 using Npgsql;
 
 namespace ComplianceLedger.Tests.Fixtures;
@@ -28,7 +29,7 @@ public class LedgerDatabase : IAsyncLifetime
         {
             await Server.CreateDatabaseAsync(Name);
             await LedgerMigrator.MigrateAsync(AdminConnectionString,
-                Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+                Server.Cluster is null ? PostgresServer.AppRolePassword : null, ProjectionSchema.Scripts);
         }
         finally
         {

@@ -1,0 +1,137 @@
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Projections;
+using ComplianceLedger.Projections.Rules;
+using Npgsql;
+
+namespace ComplianceLedger.Projections.ReadModels;
+
+/// <summary>
+/// Re-evaluates the rules touched by each append and stores their verdicts in rm.compliance.
+/// Runs after <see cref="FactsProjection"/> on the same transaction, so it reads the new facts.
+/// Inline, so the dashboard agrees with the ledger the moment an acknowledgement commits.
+/// </summary>
+public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
+{
+    public string Name => "compliance";
+
+    public bool Projects(string eventType) =>
+        eventType.StartsWith("person.", StringComparison.Ordinal) || eventType.StartsWith("policy.", StringComparison.Ordinal);
+
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
+        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.compliance");
+
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        var (c, tx) = (connection, transaction);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
+        {
+            var tenant = tenantEvents.Key;
+            var policies = new HashSet<string>();
+            var people = new HashSet<Guid>();
+            foreach (var e in tenantEvents)
+            {
+                var d = EventJson.Parse(e.Data);
+                if (e.EventType.StartsWith("person.", StringComparison.Ordinal))
+                {
+                    people.Add(d.Id("personId"));
+                }
+                else if (e.EventType is "policy.acknowledged.v1" or "policy.acknowledgement-declined.v1")
+                {
+                    people.Add(d.Id("personId"));
+                }
+                else
+                {
+                    policies.Add(d.Text("policyId"));
+                }
+            }
+            foreach (var policy in policies)
+            {
+                await ReevaluatePolicyAsync(c, tx, tenant, policy, today, ct);
+            }
+            foreach (var person in people)
+            {
+                await ReevaluatePersonAsync(c, tx, tenant, person, today, ct);
+            }
+        }
+    }
+
+    static async Task ReevaluatePolicyAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string policyId, DateOnly today, CancellationToken ct)
+    {
+        var versions = await FactsQueries.VersionsAsync(c, tx, tenant, policyId, ct);
+        var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
+        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, policyId, null, ct);
+        var rows = new List<Row>();
+        foreach (var version in versions.Where(v => v.IsCurrent))
+        {
+            rows.AddRange(AcknowledgementRows(version, people, acknowledgements, today));
+            if (PolicyReview.Evaluate(version, today) is { } review)
+            {
+                rows.Add(new Row(PolicyReview.Rule, policyId, "policy", null, policyId, [], review));
+            }
+        }
+        await ReplaceAsync(c, tx, tenant, "DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2", policyId, rows, ct);
+    }
+
+    static async Task ReevaluatePersonAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid personId, DateOnly today, CancellationToken ct)
+    {
+        var people = await FactsQueries.PeopleAsync(c, tx, tenant, personId, ct);
+        var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
+        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, personId, ct);
+        var rows = versions.SelectMany(v => AcknowledgementRows(v, people, acknowledgements, today)).ToList();
+        await ReplaceAsync(c, tx, tenant, $"DELETE FROM rm.compliance WHERE tenant = $1 AND person_id = $2::uuid AND rule = '{AcknowledgementCoverage.Rule}'",
+            personId, rows, ct);
+    }
+
+    static IEnumerable<Row> AcknowledgementRows(
+        PolicyVersionFacts version, IEnumerable<PersonFacts> people, IEnumerable<AcknowledgementFacts> acknowledgements, DateOnly today)
+    {
+        var latest = acknowledgements
+            .Where(a => a.PolicyId == version.PolicyId && a.VersionLabel == version.VersionLabel)
+            .ToDictionary(a => a.PersonId);
+        foreach (var person in people)
+        {
+            if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } verdict)
+            {
+                yield return new Row(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
+                    "person", person.PersonId, version.PolicyId, person.Roles, verdict);
+            }
+        }
+    }
+
+    sealed record Row(string Rule, string SubjectId, string SubjectKind, Guid? PersonId, string? Scope, IReadOnlyList<string> Roles, Verdict Verdict);
+
+    static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<Row> rows, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(c, tx);
+        var delete = new NpgsqlBatchCommand(deleteSql);
+        delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        delete.Parameters.Add(new NpgsqlParameter { Value = key });
+        batch.BatchCommands.Add(delete);
+        if (rows.Count > 0)
+        {
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
+                SELECT $1, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
+                       string_to_array(r.proof, ',')::bigint[]
+                  FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
+                       AS r(rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
+                ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
+                    roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof
+                """);
+            insert.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectId).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectKind).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.PersonId).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Scope).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => Verdict.StatusName(r.Verdict.Status)).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.DueOn).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Date });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Roles)).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Detail).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Verdict.Proof)).ToArray() });
+            batch.BatchCommands.Add(insert);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+}

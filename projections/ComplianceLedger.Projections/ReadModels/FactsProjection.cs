@@ -1,0 +1,116 @@
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Projections;
+using Npgsql;
+
+namespace ComplianceLedger.Projections.ReadModels;
+
+/// <summary>
+/// Schools, people, policy versions and acknowledgements as the events state them. Inline:
+/// sign-in, authorisation and the next command's decision read these straight after an append.
+/// </summary>
+public sealed class FactsProjection : IInlineProjection
+{
+    public string Name => "facts";
+
+    public bool Projects(string eventType) =>
+        eventType.StartsWith("school.", StringComparison.Ordinal)
+        || eventType.StartsWith("person.", StringComparison.Ordinal)
+        || eventType.StartsWith("policy.", StringComparison.Ordinal);
+
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
+        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.schools", "rm.people", "rm.policy_versions", "rm.acknowledgements");
+
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        var (c, tx) = (connection, transaction);
+        foreach (var e in events)
+        {
+            var d = EventJson.Parse(e.Data);
+            var t = e.Tenant;
+            var p = e.ChainPosition;
+            switch (e.EventType)
+            {
+                case "school.registered.v1":
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.schools (tenant, name, trust_id, trust_name, email_domains, handle_tag, last_position)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        ON CONFLICT (tenant) DO UPDATE SET name = $2, trust_id = $3, trust_name = $4, email_domains = $5,
+                            handle_tag = $6, last_position = $7
+                        """, ct, t, d.Text("name"), Sql.NullableText(d.OptionalText("trustId")), Sql.NullableText(d.OptionalText("trustName")),
+                        d.Texts("emailDomains"), Sql.NullableText(d.OptionalText("handleTag")), p);
+                    break;
+                case "school.account-rules-set.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.schools SET email_domains = $2, handle_tag = $3, last_position = $4 WHERE tenant = $1",
+                        ct, t, d.Texts("emailDomains"), Sql.NullableText(d.OptionalText("handleTag")), p);
+                    break;
+                case "person.enrolled.v1":
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.people (tenant, person_id, sealed_name, roles, started_on, last_position)
+                        VALUES ($1, $2, $3, $4, $5, $6)
+                        ON CONFLICT (tenant, person_id) DO UPDATE SET sealed_name = $3, roles = $4, started_on = $5, last_position = $6
+                        """, ct, t, d.Id("personId"), d.Text("sealedName"), d.Texts("roles"), d.Date("startedOn"), p);
+                    break;
+                case "person.roles-changed.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET roles = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
+                        ct, t, d.Id("personId"), d.Texts("roles"), p);
+                    break;
+                case "person.leave-started.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET leave_from = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
+                        ct, t, d.Id("personId"), d.Date("from"), p);
+                    break;
+                case "person.returned-from-leave.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET leave_from = NULL, returned_on = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
+                        ct, t, d.Id("personId"), d.Date("on"), p);
+                    break;
+                case "person.left.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET left_on = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
+                        ct, t, d.Id("personId"), d.Date("leftOn"), p);
+                    break;
+                case "policy.version-published.v1":
+                    await Sql.ExecuteAsync(c, tx, "UPDATE rm.policy_versions SET is_current = false WHERE tenant = $1 AND policy_id = $2",
+                        ct, t, d.Text("policyId"));
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.policy_versions (tenant, policy_id, version_label, title, document_sha256, effective_from,
+                            review_cycle_years, next_review_due, responsible_committee, ratified_on, ratified_by, audiences,
+                            days_to_acknowledge, max_exception_days, is_current, positions)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, true, ARRAY[$15::bigint])
+                        ON CONFLICT (tenant, policy_id, version_label) DO NOTHING
+                        """, ct, t, d.Text("policyId"), d.Text("versionLabel"), d.Text("title"), d.Text("documentSha256"),
+                        d.Date("effectiveFrom"), d.Number("reviewCycleYears"), d.Date("nextReviewDue"), d.Text("responsibleCommittee"),
+                        Sql.NullableDate(d.OptionalDate("ratifiedOn")), Sql.NullableText(d.OptionalText("ratifiedByChair")),
+                        d.Texts("audiences"), d.Number("daysToAcknowledge"), d.Number("maxExceptionDays"), p);
+                    break;
+                case "policy.version-ratified.v1":
+                    await Sql.ExecuteAsync(c, tx, """
+                        UPDATE rm.policy_versions SET ratified_on = $4, ratified_by = $5, positions = positions || $6::bigint
+                         WHERE tenant = $1 AND policy_id = $2 AND version_label = $3
+                        """, ct, t, d.Text("policyId"), d.Text("versionLabel"), d.Date("ratifiedOn"), d.Text("ratifiedByChair"), p);
+                    break;
+                case "policy.reviewed-without-change.v1":
+                    await Sql.ExecuteAsync(c, tx, """
+                        UPDATE rm.policy_versions SET next_review_due = $4, positions = positions || $5::bigint
+                         WHERE tenant = $1 AND policy_id = $2 AND version_label = $3
+                        """, ct, t, d.Text("policyId"), d.Text("versionLabel"), d.Date("nextReviewDue"), p);
+                    break;
+                case "policy.retired.v1":
+                    await Sql.ExecuteAsync(c, tx, """
+                        UPDATE rm.policy_versions SET is_current = false, retired_on = $3, positions = positions || $4::bigint
+                         WHERE tenant = $1 AND policy_id = $2 AND is_current
+                        """, ct, t, d.Text("policyId"), d.Date("retiredOn"), p);
+                    break;
+                case "policy.acknowledged.v1":
+                case "policy.acknowledgement-declined.v1":
+                    var declined = e.EventType == "policy.acknowledgement-declined.v1";
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.acknowledgements (tenant, person_id, policy_id, version_label, outcome, at, method, position)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                        ON CONFLICT (tenant, person_id, policy_id, version_label)
+                        DO UPDATE SET outcome = $5, at = $6, method = $7, position = $8
+                        """, ct, t, d.Id("personId"), d.Text("policyId"), d.Text("versionLabel"),
+                        declined ? "declined" : "acknowledged", d.Instant(declined ? "declinedAt" : "acknowledgedAt"),
+                        Sql.NullableText(d.OptionalText("method")), p);
+                    break;
+            }
+        }
+    }
+}

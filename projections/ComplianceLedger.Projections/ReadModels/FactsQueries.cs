@@ -1,0 +1,59 @@
+using Npgsql;
+
+namespace ComplianceLedger.Projections.ReadModels;
+
+/// <summary>Loads facts from the read model, on a given transaction or a data source.</summary>
+public static class FactsQueries
+{
+    const string PersonColumns = "person_id, roles, started_on, left_on, leave_from, returned_on, last_position";
+
+    const string VersionColumns = """
+        policy_id, version_label, title, document_sha256, effective_from, review_cycle_years, next_review_due, ratified_on,
+        ratified_by, audiences, days_to_acknowledge, max_exception_days, is_current, retired_on, positions
+        """;
+
+    public static Task<List<PersonFacts>> PeopleAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid? personId, CancellationToken ct) =>
+        ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND ($2::uuid IS NULL OR person_id = $2)",
+            ReadPerson, ct, tenant, new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+
+    public static Task<List<PolicyVersionFacts>> CurrentVersionsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string? policyId, CancellationToken ct) =>
+        ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND is_current AND ($2::text IS NULL OR policy_id = $2)",
+            ReadVersion, ct, tenant, Sql.NullableText(policyId));
+
+    public static Task<List<PolicyVersionFacts>> VersionsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string policyId, CancellationToken ct) =>
+        ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND policy_id = $2",
+            ReadVersion, ct, tenant, policyId);
+
+    /// <summary>Acknowledgements (and refusals) of the given policy's versions or person, keyed by person, policy and version.</summary>
+    public static Task<List<AcknowledgementFacts>> AcknowledgementsAsync(
+        NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string? policyId, Guid? personId, CancellationToken ct) =>
+        ListAsync(c, tx, """
+            SELECT person_id, policy_id, version_label, outcome = 'declined', at, position FROM rm.acknowledgements
+             WHERE tenant = $1 AND ($2::text IS NULL OR policy_id = $2) AND ($3::uuid IS NULL OR person_id = $3)
+            """,
+            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
+            ct, tenant, Sql.NullableText(policyId), new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+
+    static PersonFacts ReadPerson(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6));
+
+    static PolicyVersionFacts ReadVersion(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt32(5),
+        r.GetFieldValue<DateOnly>(6), NullableDate(r, 7), r.IsDBNull(8) ? null : r.GetString(8), r.GetFieldValue<string[]>(9),
+        r.GetInt32(10), r.GetInt32(11), r.GetBoolean(12), NullableDate(r, 13), r.GetFieldValue<long[]>(14));
+
+    static DateOnly? NullableDate(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
+
+    static async Task<List<T>> ListAsync<T>(
+        NpgsqlConnection c, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var command = Sql.Command(c, tx!, sql, args);
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,14 @@
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
+
+namespace ComplianceLedger.Api.Compliance;
+
+public static class ComplianceEndpoints
+{
+    public static RouteGroupBuilder MapCompliance(this RouteGroupBuilder school)
+    {
+        school.MapGet("/compliance", SchoolCompliance.Handle).RequireRoles(Roles.DashboardReaders);
+        school.MapGet("/compliance/items", SchoolCompliance.Items).RequireRoles(Roles.DashboardReaders);
+        return school;
+    }
+}

@@ -1,0 +1,147 @@
+using ComplianceLedger.Api.People;
+using ComplianceLedger.EventStore.PersonalData;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace ComplianceLedger.Api.Compliance;
+
+/// <summary>
+/// The school's compliance picture from rm.compliance: counts per rule and status, coverage
+/// by role for each current policy version, and the items behind every figure with the
+/// ledger positions that prove them. A verdict with a date passes to overdue once the day
+/// asked about is after it, with no event needed.
+/// </summary>
+public static class SchoolCompliance
+{
+    public sealed record StatusCounts(string Rule, int Ok, int Due, int Overdue, int Attention, int OnLeave);
+
+    public sealed record RoleCoverage(string Role, int Required, int Acknowledged, decimal Percent);
+
+    public sealed record PolicyCoverage(string PolicyId, string VersionLabel, string Title, int Required, int Acknowledged, decimal Percent, IReadOnlyList<RoleCoverage> ByRole);
+
+    public sealed record Summary(string Urn, string? Name, string? TrustId, DateOnly On, IReadOnlyList<StatusCounts> Rules, IReadOnlyList<PolicyCoverage> Coverage);
+
+    public sealed record Item(string Rule, string SubjectId, string SubjectKind, Guid? PersonId, string? PersonName, string? Scope,
+        string Status, DateOnly? DueOn, IReadOnlyList<string> Roles, string Detail, IReadOnlyList<long> Proof);
+
+    /// <summary>The status as of <c>$2</c>: dated verdicts turn overdue after their date.</summary>
+    public const string StatusOn = "CASE WHEN c.due_on IS NOT NULL AND c.due_on < $2 AND c.status IN ('ok', 'due') THEN 'overdue' ELSE c.status END";
+
+    public static async Task<Ok<Summary>> Handle(string urn, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
+    {
+        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        return TypedResults.Ok(await SummariseAsync(dataSource, urn, on, ct));
+    }
+
+    public static async Task<Summary> SummariseAsync(NpgsqlDataSource dataSource, string urn, DateOnly on, CancellationToken ct)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("SELECT name, trust_id FROM rm.schools WHERE tenant = $1", urn, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT c.rule, {StatusOn} AS s, count(*)::int FROM rm.compliance c WHERE c.tenant = $1 GROUP BY 1, 2 ORDER BY 1
+            """, urn, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT v.policy_id, v.version_label, v.title, r.role, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
+              FROM rm.compliance c
+              JOIN rm.policy_versions v ON v.tenant = c.tenant AND v.policy_id = c.scope AND v.is_current
+              CROSS JOIN LATERAL unnest(c.roles) AS r(role)
+             WHERE c.tenant = $1 AND c.rule = 'acknowledgement' AND r.role = ANY(v.audiences)
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 4
+            """, urn, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT c.scope, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
+              FROM rm.compliance c WHERE c.tenant = $1 AND c.rule = 'acknowledgement' GROUP BY 1
+            """, urn, on));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+
+        string? name = null, trust = null;
+        if (await reader.ReadAsync(ct))
+        {
+            name = reader.GetString(0);
+            trust = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        await reader.NextResultAsync(ct);
+        var counts = new Dictionary<string, Dictionary<string, int>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var rule = reader.GetString(0);
+            counts.TryAdd(rule, []);
+            counts[rule][reader.GetString(1)] = reader.GetInt32(2);
+        }
+        await reader.NextResultAsync(ct);
+        var byRole = new List<(string Policy, string Version, string Title, string Role, int Required, int Done)>();
+        while (await reader.ReadAsync(ct))
+        {
+            byRole.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5)));
+        }
+        await reader.NextResultAsync(ct);
+        var totals = new Dictionary<string, (int Required, int Done)>();
+        while (await reader.ReadAsync(ct))
+        {
+            totals[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2));
+        }
+
+        var rules = counts.Select(c => new StatusCounts(c.Key, Get(c.Value, "ok"), Get(c.Value, "due"), Get(c.Value, "overdue"),
+            Get(c.Value, "attention"), Get(c.Value, "on-leave"))).ToList();
+        var coverage = byRole.GroupBy(r => (r.Policy, r.Version, r.Title)).Select(g =>
+        {
+            var (required, done) = totals.GetValueOrDefault(g.Key.Policy);
+            return new PolicyCoverage(g.Key.Policy, g.Key.Version, g.Key.Title, required, done, Percent(done, required),
+                [.. g.Select(r => new RoleCoverage(r.Role, r.Required, r.Done, Percent(r.Done, r.Required)))]);
+        }).ToList();
+        return new Summary(urn, name, trust, on, rules, coverage);
+    }
+
+    public static async Task<Ok<IReadOnlyList<Item>>> Items(
+        string urn, NpgsqlDataSource dataSource, PersonalDataVault vault, TimeProvider time, CancellationToken ct,
+        string? rule = null, string? status = null, string? role = null, string? policy = null)
+    {
+        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT c.rule, c.subject_id, c.subject_kind, c.person_id, p.sealed_name, c.scope, {StatusOn} AS s, c.due_on, c.roles, c.detail, c.proof
+              FROM rm.compliance c LEFT JOIN rm.people p ON p.tenant = c.tenant AND p.person_id = c.person_id
+             WHERE c.tenant = $1 AND ($3::text IS NULL OR c.rule = $3) AND ($5::text IS NULL OR $5 = ANY(c.roles))
+               AND ($6::text IS NULL OR c.scope = $6)
+             ORDER BY c.rule, c.scope, c.subject_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = on });
+        command.Parameters.Add(Text(rule));
+        command.Parameters.Add(Text(status));
+        command.Parameters.Add(Text(role));
+        command.Parameters.Add(Text(policy));
+        var rows = new List<(Item Item, string? Sealed)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var rowStatus = reader.GetString(6);
+                if (status is not null && rowStatus != status)
+                {
+                    continue;
+                }
+                rows.Add((new Item(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), null,
+                    reader.IsDBNull(5) ? null : reader.GetString(5), rowStatus, reader.IsDBNull(7) ? null : reader.GetFieldValue<DateOnly>(7),
+                    reader.GetFieldValue<string[]>(8), reader.GetString(9), reader.GetFieldValue<long[]>(10)),
+                    reader.IsDBNull(4) ? null : reader.GetString(4)));
+            }
+        }
+        var names = await vault.OpenAsync(urn, rows.Where(r => r.Sealed is not null).Select(r => r.Sealed!), ct);
+        IReadOnlyList<Item> items = [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
+        return TypedResults.Ok(items);
+    }
+
+    static NpgsqlBatchCommand Command(string sql, string urn, DateOnly on)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = on });
+        return command;
+    }
+
+    static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    static int Get(Dictionary<string, int> counts, string status) => counts.GetValueOrDefault(status);
+
+    public static decimal Percent(int done, int required) => required == 0 ? 100m : Math.Round(100m * done / required, 1);
+}

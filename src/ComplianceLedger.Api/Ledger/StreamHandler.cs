@@ -1,0 +1,76 @@
+using ComplianceLedger.EventStore;
+
+namespace ComplianceLedger.Api.Ledger;
+
+/// <summary>How a stream's events fold into the state a decision needs.</summary>
+public sealed record StreamDefinition<TState>(string StreamType, TState Initial, Func<TState, object, TState> Evolve);
+
+/// <summary>A command's outcome: the stream's new version (the next ETag) and where its events landed.</summary>
+public sealed record CommandResult(string StreamId, long Version, IReadOnlyList<long> Positions, bool Replayed);
+
+/// <summary>A decision refused: the request is understood but the ledger's state does not allow it.</summary>
+public sealed class CommandRefusedException(int status, string title, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+
+    public static CommandRefusedException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Not allowed in the record's current state", detail);
+    public static CommandRefusedException Invalid(string detail) => new(StatusCodes.Status400BadRequest, "The request is not valid", detail);
+    public static CommandRefusedException Forbidden(string detail) => new(StatusCodes.Status403Forbidden, "Not yours to decide", detail);
+    public static CommandRefusedException NotFound(string detail) => new(StatusCodes.Status404NotFound, "Not found", detail);
+}
+
+/// <summary>
+/// Load, decide, append: folds the stream, runs the pure decision, appends what it decided
+/// expecting the version it read. A retried Idempotency-Key returns the first result without
+/// deciding again; a concurrent writer (without If-Match) gets a fresh decision.
+/// </summary>
+public static class StreamHandler
+{
+    public static async Task<(TState State, long Version)> LoadAsync<TState>(
+        LedgerStore store, string tenant, string streamId, StreamDefinition<TState> definition, CancellationToken ct)
+    {
+        var state = definition.Initial;
+        long version = 0;
+        await foreach (var stored in store.ReadStreamAsync(tenant, streamId, ct: ct))
+        {
+            if (EventTypes.FromStored(stored) is { } e)
+            {
+                state = definition.Evolve(state, e);
+            }
+            version = stored.StreamVersion;
+        }
+        return (state, version);
+    }
+
+    public static async Task<CommandResult> HandleAsync<TState>(
+        LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition,
+        Func<TState, IReadOnlyList<object>> decide, CancellationToken ct)
+    {
+        if (context.CommandId is { } commandId && await store.FindCommandAsync(context.Tenant, commandId, ct) is { } earlier)
+        {
+            return new CommandResult(streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var (state, version) = await LoadAsync(store, context.Tenant, streamId, definition, ct);
+            if (context.ExpectedVersion is { } expected && expected != version)
+            {
+                throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);
+            }
+            var events = decide(state);
+            try
+            {
+                var result = await store.AppendAsync(new AppendRequest(
+                    context.Tenant, streamId, definition.StreamType,
+                    version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
+                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata), ct);
+                return new CommandResult(streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
+            }
+            catch (WrongExpectedVersionException) when (context.ExpectedVersion is null && attempt < 3)
+            {
+                // Someone wrote between our read and append; decide again on what is there now.
+            }
+        }
+    }
+}

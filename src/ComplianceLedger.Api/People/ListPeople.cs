@@ -1,0 +1,32 @@
+using ComplianceLedger.EventStore.PersonalData;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace ComplianceLedger.Api.People;
+
+/// <summary>The school's people with their names opened (an erased person shows as such).</summary>
+public static class ListPeople
+{
+    public sealed record PersonView(Guid PersonId, string Name, IReadOnlyList<string> Roles, DateOnly StartedOn, DateOnly? LeftOn, DateOnly? OnLeaveFrom);
+
+    public const string Erased = "(erased)";
+
+    public static async Task<Ok<IReadOnlyList<PersonView>>> Handle(string urn, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    {
+        var rows = new List<(Guid Id, string Sealed, string[] Roles, DateOnly Started, DateOnly? Left, DateOnly? Leave)>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT person_id, sealed_name, roles, started_on, left_on, leave_from FROM rm.people WHERE tenant = $1 ORDER BY started_on, person_id"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateOnly>(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5)));
+            }
+        }
+        var names = await vault.OpenAsync(urn, rows.Select(r => r.Sealed), ct);
+        IReadOnlyList<PersonView> people = [.. rows.Select(r => new PersonView(r.Id, names[r.Sealed] ?? Erased, r.Roles, r.Started, r.Left, r.Leave))];
+        return TypedResults.Ok(people);
+    }
+}

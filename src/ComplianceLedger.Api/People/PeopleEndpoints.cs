@@ -1,0 +1,19 @@
+using ComplianceLedger.Api.Schools;
+
+namespace ComplianceLedger.Api.People;
+
+public static class PeopleEndpoints
+{
+    static readonly Role[] Enrollers = [Role.Headteacher, Role.Slt, Role.Office];
+
+    public static RouteGroupBuilder MapPeople(this RouteGroupBuilder school)
+    {
+        school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]);
+        school.MapPost("/people", EnrolPerson.Handle).RequireRoles(Enrollers);
+        school.MapPut("/people/{personId:guid}/roles", ChangeRoles.Handle).RequireRoles(Enrollers);
+        school.MapPost("/people/{personId:guid}/leave", RecordLeave.Start).RequireRoles(Enrollers);
+        school.MapPost("/people/{personId:guid}/return", RecordLeave.Return).RequireRoles(Enrollers);
+        school.MapPost("/people/{personId:guid}/leaving", RecordLeaving.Handle).RequireRoles(Enrollers);
+        return school;
+    }
+}

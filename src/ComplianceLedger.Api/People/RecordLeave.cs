@@ -1,0 +1,55 @@
+using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.EventStore;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ComplianceLedger.Api.People;
+
+/// <summary>Long-term leave starts or ends. While away a person is shown as on leave, not overdue.</summary>
+public static class RecordLeave
+{
+    public sealed record StartRequest(LeaveKind? Kind, DateOnly? From);
+
+    public sealed record ReturnRequest(DateOnly? On);
+
+    public static IReadOnlyList<object> DecideStart(Guid personId, LeaveKind kind, DateOnly from, string by, DateTimeOffset now, Person state)
+    {
+        state.MustBeCurrent();
+        if (state.OnLeave)
+        {
+            throw CommandRefusedException.Conflict("The person is already on leave.");
+        }
+        return [new PersonLeaveStarted(personId, kind, from, by, now)];
+    }
+
+    public static IReadOnlyList<object> DecideReturn(Guid personId, DateOnly on, string by, DateTimeOffset now, Person state)
+    {
+        state.MustBeCurrent();
+        if (!state.OnLeave)
+        {
+            throw CommandRefusedException.Conflict("The person is not on leave.");
+        }
+        return [new PersonReturnedFromLeave(personId, on, by, now)];
+    }
+
+    public static async Task<Ok<CommandResult>> Start(
+        Guid personId, StartRequest body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+    {
+        if (body.Kind is not { } kind || body.From is not { } from)
+        {
+            throw CommandRefusedException.Invalid("kind and from are required.");
+        }
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream,
+            s => DecideStart(personId, kind, from, context.Actor, context.Now, s), ct));
+    }
+
+    public static async Task<Ok<CommandResult>> Return(
+        Guid personId, ReturnRequest body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+    {
+        if (body.On is not { } on)
+        {
+            throw CommandRefusedException.Invalid("on is required.");
+        }
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream,
+            s => DecideReturn(personId, on, context.Actor, context.Now, s), ct));
+    }
+}

@@ -1,0 +1,22 @@
+using ComplianceLedger.Api.Acknowledgements;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
+
+namespace ComplianceLedger.Api.Policies;
+
+public static class PolicyEndpoints
+{
+    public static RouteGroupBuilder MapPolicies(this RouteGroupBuilder school)
+    {
+        school.MapPost("/policies/{policyId}/versions", PublishPolicyVersion.Handle).RequireRoles(Role.Headteacher, Role.Slt);
+        school.MapPost("/policies/{policyId}/versions/{versionLabel}/ratification", RatifyPolicyVersion.Handle)
+            .RequireRoles(Role.ChairOfGovernors, Role.Headteacher, Role.Office);
+        school.MapPost("/policies/{policyId}/reviews", ReviewPolicy.Handle).RequireRoles(Role.Headteacher, Role.Slt);
+        school.MapPost("/policies/{policyId}/retirement", RetirePolicy.Handle).RequireRoles(Role.Headteacher, Role.Slt);
+        // Anyone at the school acknowledges or declines for themselves.
+        school.MapPost("/policies/{policyId}/acknowledgements", AcknowledgePolicy.Handle);
+        school.MapPost("/policies/{policyId}/refusals", DeclineToAcknowledge.Handle);
+        school.MapPost("/people/{personId:guid}/paper-acknowledgements", RecordPaperAcknowledgement.Handle).RequireRoles(Role.Office, Role.Slt, Role.Headteacher);
+        return school;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using System.Text.Json;
+using ComplianceLedger.Api.People;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace ComplianceLedger.Api.Schools;
+
+/// <summary>
+/// Guards everything under <c>/api/schools/{urn}</c>: signed in (401), a member of that very
+/// school (else 404: another school's records do not exist for you), still there (403), and
+/// holding one of the endpoint's roles (403). Roles come from the ledger, read per request,
+/// so a role change or leaving takes effect at once.
+/// </summary>
+public static class SchoolAccess
+{
+    public static RouteGroupBuilder MapSchool(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/api/schools/{urn}").WithMetadata(new SchoolScoped()).RequireAuthorization();
+
+    /// <summary>Resolves the school member before parameters bind, so handlers and filters can rely on it.</summary>
+    public static IApplicationBuilder UseSchoolMembership(this IApplicationBuilder app) => app.UseMiddleware<MembershipMiddleware>();
+
+    sealed class SchoolScoped;
+
+    /// <summary>Only these roles may call the endpoint.</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params Role[] roles) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var member = context.HttpContext.Features.Get<SchoolMember>()!;
+            return member.Holds(roles)
+                ? await next(context)
+                : Problem(StatusCodes.Status403Forbidden, "Not permitted for your role",
+                    $"This needs one of: {string.Join(", ", roles.Select(Roles.Name))}.");
+        });
+
+    static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, title: title, statusCode: status);
+
+    sealed class MembershipMiddleware(RequestDelegate next)
+    {
+        public async Task InvokeAsync(HttpContext http, NpgsqlDataSource dataSource)
+        {
+            if (http.GetEndpoint()?.Metadata.GetMetadata<SchoolScoped>() is null || http.User.Identity?.IsAuthenticated != true)
+            {
+                await next(http);
+                return;
+            }
+            var urn = http.GetRouteValue("urn") as string;
+            ProblemHttpResult? refusal = null;
+            if (!Urn.IsValid(urn))
+            {
+                refusal = Problem(StatusCodes.Status400BadRequest, "The school is missing or unknown", $"\"{urn}\" is not a school URN (six digits).");
+            }
+            else if (http.User.FindFirstValue(SchoolMember.SchoolClaim) != urn
+                || !Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
+            {
+                refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
+            }
+            else if (await CurrentRolesAsync(dataSource, urn!, personId, http.RequestAborted) is not { } roles)
+            {
+                refusal = Problem(StatusCodes.Status403Forbidden, "No longer at this school", "The ledger records that you have left or were never enrolled.");
+            }
+            else
+            {
+                http.Features.Set(new SchoolMember(urn!, personId, roles));
+            }
+            if (refusal is not null)
+            {
+                await refusal.ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        }
+    }
+
+    /// <summary>The person's roles today, or null when they are not (or no longer) at the school.</summary>
+    public static async Task<IReadOnlySet<Role>?> CurrentRolesAsync(NpgsqlDataSource dataSource, string urn, Guid personId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT roles FROM rm.people WHERE tenant = $1 AND person_id = $2 AND (left_on IS NULL OR left_on > current_date)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
+        return await command.ExecuteScalarAsync(ct) is string[] names
+            ? names.Select(n => JsonSerializer.Deserialize<Role>($"\"{n}\"", Ledger.EventTypes.Json)).ToHashSet()
+            : null;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Security.Claims;
+using ComplianceLedger.Api.People;
+
+namespace ComplianceLedger.Api.Schools;
+
+/// <summary>The signed-in person, as the ledger knows them at the school in the route.</summary>
+public sealed record SchoolMember(string Urn, Guid PersonId, IReadOnlySet<Role> Roles)
+{
+    public const string SchoolClaim = "school";
+
+    public string Actor => $"person:{PersonId:D}";
+
+    public bool Holds(params Role[] roles) => roles.Any(Roles.Contains);
+
+    public static ValueTask<SchoolMember?> BindAsync(HttpContext http) => ValueTask.FromResult(http.Features.Get<SchoolMember>());
+
+    public static ClaimsPrincipal Principal(string urn, Guid personId, string scheme) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.NameIdentifier, personId.ToString("D")), new Claim(SchoolClaim, urn)], scheme));
+}

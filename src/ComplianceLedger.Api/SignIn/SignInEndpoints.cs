@@ -1,0 +1,141 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore.PersonalData;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace ComplianceLedger.Api.SignIn;
+
+/// <summary>
+/// Cookie sign-in. The cookie names only the person and their school; roles are read from the
+/// ledger on every request. Production sign-in (SSO) plugs in by issuing the same principal
+/// (<see cref="SchoolMember.Principal"/>); in Development a page lets you act as any demo person.
+/// </summary>
+public static class SignInEndpoints
+{
+    public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
+    public static WebApplicationBuilder AddLedgerSignIn(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(Scheme).AddCookie(Scheme, options =>
+        {
+            options.Cookie.Name = "ledger";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.SlidingExpiration = true;
+            options.ExpireTimeSpan = TimeSpan.FromHours(8);
+            // An API answers 401/403 with problem details rather than redirecting to a page.
+            options.Events.OnRedirectToLogin = context => Status(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = context => Status(context, StatusCodes.Status403Forbidden);
+        });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
+    {
+        app.MapGet("/api/me", Me).RequireAuthorization();
+        app.MapPost("/sign-out", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(Scheme);
+            return TypedResults.NoContent();
+        });
+        if (environment.IsDevelopment())
+        {
+            app.MapGet("/dev/sign-in", Page).ExcludeFromDescription();
+            app.MapPost("/dev/sign-in", SignInAs).ExcludeFromDescription().DisableAntiforgery();
+        }
+        return app;
+    }
+
+    public sealed record MeView(string Urn, Guid PersonId, string Name, IReadOnlyList<string> Roles);
+
+    static async Task<Results<Ok<MeView>, ProblemHttpResult>> Me(ClaimsPrincipal user, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    {
+        var urn = user.FindFirstValue(SchoolMember.SchoolClaim)!;
+        var personId = Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        await using var command = dataSource.CreateCommand("SELECT sealed_name, roles FROM rm.people WHERE tenant = $1 AND person_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return TypedResults.Problem("The ledger has no record of you.", statusCode: StatusCodes.Status403Forbidden);
+        }
+        var (sealedName, roles) = (reader.GetString(0), reader.GetFieldValue<string[]>(1));
+        return TypedResults.Ok(new MeView(urn, personId, await vault.OpenAsync(urn, sealedName, ct) ?? ListPeople.Erased, roles));
+    }
+
+    /// <summary>Development only: sign in as any enrolled person of any school.</summary>
+    static async Task<Results<RedirectHttpResult, ProblemHttpResult>> SignInAs(HttpContext http, NpgsqlDataSource dataSource, IHostEnvironment environment)
+    {
+        if (!environment.IsDevelopment())
+        {
+            return TypedResults.Problem("Development sign-in is off.", statusCode: StatusCodes.Status404NotFound);
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (!Urn.IsValid(form["urn"]) || !Guid.TryParse(form["personId"], out var personId)
+            || await SchoolAccess.CurrentRolesAsync(dataSource, form["urn"]!, personId, http.RequestAborted) is null)
+        {
+            return TypedResults.Problem("Choose a current person of a school.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        await http.SignInAsync(Scheme, SchoolMember.Principal(form["urn"]!, personId, Scheme));
+        return TypedResults.Redirect("/api/me");
+    }
+
+    static async Task<ContentHttpResult> Page(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    {
+        var people = new List<(string Urn, string School, Guid Id, string Sealed, string[] Roles)>();
+        await using (var command = dataSource.CreateCommand("""
+            SELECT p.tenant, COALESCE(s.name, p.tenant), p.person_id, p.sealed_name, p.roles FROM rm.people p
+              LEFT JOIN rm.schools s ON s.tenant = p.tenant
+             WHERE p.left_on IS NULL ORDER BY p.tenant, p.roles[1], p.person_id LIMIT 400
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                people.Add((reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetFieldValue<string[]>(4)));
+            }
+        }
+        var html = new StringBuilder("""
+            <!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign in (development)</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
+            table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc}
+            button{font:inherit;padding:.2rem .8rem}</style></head><body>
+            <h1>Sign in as a demo person</h1><p>Development only: choose whom to act as.</p>
+            """);
+        var enc = HtmlEncoder.Default;
+        foreach (var school in people.GroupBy(p => (p.Urn, p.School)))
+        {
+            var names = await vault.OpenAsync(school.Key.Urn, school.Select(p => p.Sealed), ct);
+            html.Append(CultureInvariant($"<h2>{enc.Encode(school.Key.School)} (URN {school.Key.Urn})</h2><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Roles</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead><tbody>"));
+            foreach (var p in school)
+            {
+                var name = names[p.Sealed] ?? ListPeople.Erased;
+                html.Append(CultureInvariant($"""
+                    <tr><td>{enc.Encode(name)}</td><td>{enc.Encode(string.Join(", ", p.Roles))}</td><td>
+                    <form method="post" action="/dev/sign-in"><input type="hidden" name="urn" value="{p.Urn}"><input type="hidden" name="personId" value="{p.Id}">
+                    <button type="submit" aria-label="Sign in as {enc.Encode(name)}">Sign in</button></form></td></tr>
+                    """));
+            }
+            html.Append("</tbody></table>");
+        }
+        html.Append("</body></html>");
+        return TypedResults.Content(html.ToString(), "text/html; charset=utf-8");
+    }
+
+    static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
+}

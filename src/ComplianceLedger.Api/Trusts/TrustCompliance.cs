@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using ComplianceLedger.Api.Compliance;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace ComplianceLedger.Api.Trusts;
+
+/// <summary>
+/// A multi-academy trust's picture: each school's rule counts and acknowledgement coverage by
+/// role, and the trust's totals. Only trust leaders of one of its schools see it.
+/// </summary>
+public static class TrustCompliance
+{
+    public sealed record SchoolLine(string Urn, string Name, IReadOnlyList<SchoolCompliance.StatusCounts> Rules, int Required, int Acknowledged, decimal Percent);
+
+    public sealed record Summary(string TrustId, string? TrustName, DateOnly On, int Schools, int Required, int Acknowledged, decimal Percent,
+        IReadOnlyList<SchoolCompliance.RoleCoverage> ByRole, IReadOnlyList<SchoolLine> SchoolLines);
+
+    public static async Task<Results<Ok<Summary>, ProblemHttpResult>> Handle(
+        string trustId, ClaimsPrincipal user, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
+    {
+        if (!await IsTrustLeaderAsync(dataSource, user, trustId, ct))
+        {
+            return TypedResults.Problem($"You lead no trust {trustId}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
+        }
+        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        return TypedResults.Ok(await SummariseAsync(dataSource, trustId, on, ct));
+    }
+
+    public static async Task<Summary> SummariseAsync(NpgsqlDataSource dataSource, string trustId, DateOnly on, CancellationToken ct)
+    {
+        var statusOn = SchoolCompliance.StatusOn;
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("SELECT tenant, name, trust_name FROM rm.schools WHERE trust_id = $1 ORDER BY tenant", trustId, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT c.tenant, c.rule, {statusOn}, count(*)::int
+              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant
+             WHERE s.trust_id = $1 GROUP BY 1, 2, 3
+            """, trustId, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT c.tenant, r.role, count(*)::int, count(*) FILTER (WHERE {statusOn} = 'ok')::int
+              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant AND c.rule = 'acknowledgement'
+              CROSS JOIN LATERAL unnest(c.roles) AS r(role)
+              JOIN rm.policy_versions v ON v.tenant = c.tenant AND v.policy_id = c.scope AND v.is_current AND r.role = ANY(v.audiences)
+             WHERE s.trust_id = $1 GROUP BY 1, 2
+            """, trustId, on));
+        batch.BatchCommands.Add(Command($"""
+            SELECT c.tenant, count(*)::int, count(*) FILTER (WHERE {statusOn} = 'ok')::int
+              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant AND c.rule = 'acknowledgement'
+             WHERE s.trust_id = $1 GROUP BY 1
+            """, trustId, on));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+
+        var schools = new List<(string Urn, string Name)>();
+        string? trustName = null;
+        while (await reader.ReadAsync(ct))
+        {
+            schools.Add((reader.GetString(0), reader.GetString(1)));
+            trustName ??= reader.IsDBNull(2) ? null : reader.GetString(2);
+        }
+        await reader.NextResultAsync(ct);
+        var counts = new Dictionary<(string Urn, string Rule), Dictionary<string, int>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var key = (reader.GetString(0), reader.GetString(1));
+            counts.TryAdd(key, []);
+            counts[key][reader.GetString(2)] = reader.GetInt32(3);
+        }
+        await reader.NextResultAsync(ct);
+        var roles = new Dictionary<string, (int Required, int Done)>();
+        while (await reader.ReadAsync(ct))
+        {
+            var (required, done) = roles.GetValueOrDefault(reader.GetString(1));
+            roles[reader.GetString(1)] = (required + reader.GetInt32(2), done + reader.GetInt32(3));
+        }
+        await reader.NextResultAsync(ct);
+        var totals = new Dictionary<string, (int Required, int Done)>();
+        while (await reader.ReadAsync(ct))
+        {
+            totals[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2));
+        }
+
+        var lines = schools.Select(s =>
+        {
+            var (required, done) = totals.GetValueOrDefault(s.Urn);
+            var rules = counts.Where(c => c.Key.Urn == s.Urn).OrderBy(c => c.Key.Rule, StringComparer.Ordinal)
+                .Select(c => new SchoolCompliance.StatusCounts(c.Key.Rule, c.Value.GetValueOrDefault("ok"), c.Value.GetValueOrDefault("due"),
+                    c.Value.GetValueOrDefault("overdue"), c.Value.GetValueOrDefault("attention"), c.Value.GetValueOrDefault("on-leave")))
+                .ToList();
+            return new SchoolLine(s.Urn, s.Name, rules, required, done, SchoolCompliance.Percent(done, required));
+        }).ToList();
+        var allRequired = lines.Sum(l => l.Required);
+        var allDone = lines.Sum(l => l.Acknowledged);
+        return new Summary(trustId, trustName, on, lines.Count, allRequired, allDone, SchoolCompliance.Percent(allDone, allRequired),
+            [.. roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new SchoolCompliance.RoleCoverage(r.Key, r.Value.Required, r.Value.Done,
+                SchoolCompliance.Percent(r.Value.Done, r.Value.Required)))],
+            lines);
+    }
+
+    static async Task<bool> IsTrustLeaderAsync(NpgsqlDataSource dataSource, ClaimsPrincipal user, string trustId, CancellationToken ct)
+    {
+        if (user.FindFirstValue(SchoolMember.SchoolClaim) is not { } urn || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
+        {
+            return false;
+        }
+        await using var command = dataSource.CreateCommand("SELECT trust_id FROM rm.schools WHERE tenant = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        return await command.ExecuteScalarAsync(ct) is string trust && trust == trustId
+            && await SchoolAccess.CurrentRolesAsync(dataSource, urn, personId, ct) is { } roles && roles.Contains(Role.TrustLeader);
+    }
+
+    static NpgsqlBatchCommand Command(string sql, string trustId, DateOnly on)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = trustId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = on });
+        return command;
+    }
+}
