@@ -9,6 +9,8 @@ namespace ComplianceLedger.Api.Hosting;
 
 public static class ProblemDetailsSetup
 {
+    public const long MaxRequestBodyBytes = 256 * 1024;
+
     /// <summary>Every error is an RFC 7807 problem; input the ledger cannot take is a 4xx, never a 500.</summary>
     public static WebApplicationBuilder AddLedgerProblemDetails(this WebApplicationBuilder builder)
     {
@@ -16,8 +18,17 @@ public static class ProblemDetailsSetup
         builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
         // Binding failures throw, so the handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.UnmappedMemberHandling =
-            System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        // Request bodies are read as strictly as events: unknown members, nulls where a value is
+        // required, and integers for enums are all refused.
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(
+                JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        });
+        // Commands are small; the raw append endpoint raises its own limit.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return builder;
     }
 }
