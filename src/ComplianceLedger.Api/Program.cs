@@ -13,6 +13,7 @@ builder.AddLedgerTelemetry();
 builder.AddLedger();
 builder.AddLedgerProblemDetails();
 builder.AddLedgerSignIn();
+builder.AddLedgerOpenApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -21,6 +22,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
 
+app.MapOpenApi();
 app.MapHealth();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

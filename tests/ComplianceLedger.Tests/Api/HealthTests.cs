@@ -42,4 +42,18 @@ public sealed class HealthTests(LedgerApp app) : IClassFixture<LedgerApp>
         // Another school's checkpoint is not this head's to ask for.
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/schools/300002/checkpoints", null)).StatusCode);
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_school_endpoints()
+    {
+        var document = await app.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+
+        Assert.Contains("/api/schools/{urn}/people", paths);
+        Assert.Contains("/api/schools/{urn}/policies/{policyId}/versions", paths);
+        Assert.Contains("/api/schools/{urn}/policies/{policyId}/acknowledgements", paths);
+        Assert.Contains("/api/schools/{urn}/compliance", paths);
+        Assert.Contains("/api/trusts/{trustId}/compliance", paths);
+        Assert.DoesNotContain(paths, p => p.StartsWith("/dev/", StringComparison.Ordinal));
+    }
 }
