@@ -23,6 +23,7 @@ public static class LedgerCli
         {
             MigrateCommand.Create(context),
             VerifyCommand.Create(context),
+            Seed.SeedDemoCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -28,11 +28,13 @@ public static class LedgerServices
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IInlineProjection>()));
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<Schools.SchoolSetup>();
+        services.AddTransient<Demo.DemoSchool>();
         services.AddSingleton<CheckpointIssuer>();
         services.AddSingleton<StartupState>();
 
         // Order matters: migrate before anything touches the schema, and before Kestrel listens.
         services.AddHostedService<MigrationService>();
+        services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;

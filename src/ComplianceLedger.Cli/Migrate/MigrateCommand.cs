@@ -33,7 +33,7 @@ internal static class MigrateCommand
         IReadOnlyList<string> applied;
         try
         {
-            applied = await LedgerMigrator.MigrateAsync(database.ConnectionString, password, ct);
+            applied = await LedgerMigrator.MigrateAsync(database.ConnectionString, password, ComplianceLedger.Projections.ProjectionSchema.Scripts, ct);
         }
         catch (InvalidOperationException e)
         {

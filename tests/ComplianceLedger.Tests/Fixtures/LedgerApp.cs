@@ -26,6 +26,7 @@ public sealed class LedgerApp : LedgerDatabase
             web.UseSetting("ConnectionStrings:LedgerAdmin", AdminConnectionString);
             web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
             web.UseSetting("Ledger:RawAppend:Enabled", "true");
+            web.UseSetting("Ledger:SeedDemo", "false");
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
         });
         started.UseKestrel();

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using ComplianceLedger.Api.Compliance;
+using ComplianceLedger.Api.Demo;
+using ComplianceLedger.Api.Trusts;
+using ComplianceLedger.EventStore.Verification;
+using ComplianceLedger.Tests.Cli;
+using ComplianceLedger.Tests.Fixtures;
+
+namespace ComplianceLedger.Tests.Demo;
+
+public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
+{
+    static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
+
+    [Fact]
+    public async Task Seed_demo_writes_a_trust_of_ten_schools_whose_ledgers_verify()
+    {
+        db.Seeding.ShouldExitWith(0);
+        var verifier = new LedgerVerifier(db.AppDataSource);
+        var tenants = await verifier.TenantsAsync();
+        Assert.Equal(DemoSchool.TrustSchools.Select(s => s.Urn).Order(), tenants.Select(t => t.Tenant).Order());
+        foreach (var (tenant, _) in tenants)
+        {
+            Assert.Empty((await verifier.VerifyTenantAsync(tenant, new Dictionary<string, byte[]>())).Problems);
+        }
+    }
+
+    [Fact]
+    public async Task Seeding_again_changes_nothing()
+    {
+        var before = await db.CountEventsAsync();
+        (await LedgerRun.RunAsync(new Dictionary<string, string?>(), "seed-demo", "--connection", db.AppConnectionString))
+            .ShouldExitWith(0).ShouldContain("already");
+        Assert.Equal(before, await db.CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task The_demo_school_has_about_120_people_three_policies_and_one_in_three_versions()
+    {
+        var ledger = await RawLedger.ReadAsync(db, DemoSchool.Urn);
+        Assert.InRange(ledger.People.Count, 110, 130);
+        Assert.Equal(3, ledger.Policies.Count);
+        Assert.Equal(3, ledger.Policies["social-media"].Count);
+    }
+
+    /// <summary>
+    /// The dashboard's figures recomputed from the raw events with nothing but this test's
+    /// own reading of DOMAIN.md's acknowledgement rule, then compared with the read model.
+    /// </summary>
+    [Fact]
+    public async Task The_demo_dashboard_matches_an_independent_computation_from_the_raw_events()
+    {
+        var ledger = await RawLedger.ReadAsync(db, DemoSchool.Urn);
+        var expected = ledger.AcknowledgementStatuses(Today);
+
+        var summary = await SchoolCompliance.SummariseAsync(db.AppDataSource, DemoSchool.Urn, Today, CancellationToken.None);
+
+        var acknowledgement = Assert.Single(summary.Rules, r => r.Rule == "acknowledgement");
+        Assert.Equal(Count(expected, "ok"), acknowledgement.Ok);
+        Assert.Equal(Count(expected, "due"), acknowledgement.Due);
+        Assert.Equal(Count(expected, "overdue"), acknowledgement.Overdue);
+        Assert.Equal(Count(expected, "attention"), acknowledgement.Attention);
+        Assert.Equal(Count(expected, "on-leave"), acknowledgement.OnLeave);
+        Assert.True(acknowledgement.Ok > 0 && acknowledgement.Overdue > 0 && acknowledgement.Due > 0 && acknowledgement.OnLeave > 0
+            && acknowledgement.Attention > 0, $"the demo shows every kind of acknowledgement status: {acknowledgement}");
+
+        foreach (var policy in summary.Coverage)
+        {
+            var mine = expected.Where(e => e.Policy == policy.PolicyId).ToList();
+            Assert.Equal(mine.Count, policy.Required);
+            Assert.Equal(mine.Count(e => e.Status == "ok"), policy.Acknowledged);
+            foreach (var role in policy.ByRole)
+            {
+                var inRole = mine.Where(e => e.Roles.Contains(role.Role)).ToList();
+                Assert.True(inRole.Count == role.Required, $"{policy.PolicyId} {role.Role}: required {role.Required}, computed {inRole.Count}");
+                Assert.Equal(inRole.Count(e => e.Status == "ok"), role.Acknowledged);
+            }
+        }
+        Assert.Equal(expected.Select(e => e.Policy).Distinct().Order(), summary.Coverage.Select(c => c.PolicyId).Order());
+    }
+
+    [Fact]
+    public async Task The_trust_dashboard_adds_up_its_schools()
+    {
+        var trust = await TrustCompliance.SummariseAsync(db.AppDataSource, DemoSchool.TrustId, Today, CancellationToken.None);
+        Assert.Equal(DemoSchool.TrustSchools.Length, trust.Schools);
+
+        var required = 0;
+        var done = 0;
+        foreach (var (urn, _, _) in DemoSchool.TrustSchools)
+        {
+            var statuses = (await RawLedger.ReadAsync(db, urn)).AcknowledgementStatuses(Today);
+            var line = Assert.Single(trust.SchoolLines, l => l.Urn == urn);
+            Assert.Equal(statuses.Count, line.Required);
+            Assert.Equal(statuses.Count(s => s.Status == "ok"), line.Acknowledged);
+            required += statuses.Count;
+            done += statuses.Count(s => s.Status == "ok");
+        }
+        Assert.Equal(required, trust.Required);
+        Assert.Equal(done, trust.Acknowledged);
+    }
+
+    static int Count(IEnumerable<RawLedger.Verdict> statuses, string status) => statuses.Count(s => s.Status == status);
+}
+
+/// <summary>A school's ledger read straight from ledger.events, interpreted by this test alone.</summary>
+sealed class RawLedger
+{
+    public sealed record PersonRecord(HashSet<string> Roles, DateOnly Started, DateOnly? Left, DateOnly? LeaveFrom, DateOnly? Returned);
+
+    public sealed record VersionRecord(string Label, DateOnly Effective, HashSet<string> Audiences, int Days);
+
+    public sealed record Verdict(Guid Person, string Policy, string Status, string[] Roles);
+
+    public Dictionary<Guid, PersonRecord> People { get; } = [];
+    public Dictionary<string, List<VersionRecord>> Policies { get; } = [];
+    readonly HashSet<string> retired = [];
+    readonly Dictionary<(Guid, string, string), bool> declinedByVersion = [];
+
+    public static async Task<RawLedger> ReadAsync(LedgerDatabase db, string tenant)
+    {
+        var ledger = new RawLedger();
+        await using var command = db.AdminDataSource.CreateCommand(
+            "SELECT event_type, data::text FROM ledger.events WHERE tenant = $1 ORDER BY chain_position");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            using var json = JsonDocument.Parse(reader.GetString(1));
+            ledger.Apply(reader.GetString(0), json.RootElement);
+        }
+        return ledger;
+    }
+
+    static DateOnly Date(JsonElement e, string name) => DateOnly.Parse(e.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    static HashSet<string> Strings(JsonElement e, string name) => [.. e.GetProperty(name).EnumerateArray().Select(x => x.GetString()!)];
+
+    void Apply(string type, JsonElement d)
+    {
+        switch (type)
+        {
+            case "person.enrolled.v1":
+                People[d.GetProperty("personId").GetGuid()] = new PersonRecord(Strings(d, "roles"), Date(d, "startedOn"), null, null, null);
+                break;
+            case "person.roles-changed.v1":
+                Update(d, p => p with { Roles = Strings(d, "roles") });
+                break;
+            case "person.leave-started.v1":
+                Update(d, p => p with { LeaveFrom = Date(d, "from") });
+                break;
+            case "person.returned-from-leave.v1":
+                Update(d, p => p with { LeaveFrom = null, Returned = Date(d, "on") });
+                break;
+            case "person.left.v1":
+                Update(d, p => p with { Left = Date(d, "leftOn") });
+                break;
+            case "policy.version-published.v1":
+                var policy = d.GetProperty("policyId").GetString()!;
+                if (!Policies.TryGetValue(policy, out var versions))
+                {
+                    Policies[policy] = versions = [];
+                }
+                versions.Add(new VersionRecord(d.GetProperty("versionLabel").GetString()!, Date(d, "effectiveFrom"), Strings(d, "audiences"),
+                    d.GetProperty("daysToAcknowledge").GetInt32()));
+                retired.Remove(policy);
+                break;
+            case "policy.retired.v1":
+                retired.Add(d.GetProperty("policyId").GetString()!);
+                break;
+            case "policy.acknowledged.v1":
+            case "policy.acknowledgement-declined.v1":
+                declinedByVersion[(d.GetProperty("personId").GetGuid(), d.GetProperty("policyId").GetString()!, d.GetProperty("versionLabel").GetString()!)] =
+                    type == "policy.acknowledgement-declined.v1";
+                break;
+        }
+    }
+
+    void Update(JsonElement d, Func<PersonRecord, PersonRecord> change)
+    {
+        var id = d.GetProperty("personId").GetGuid();
+        People[id] = change(People[id]);
+    }
+
+    /// <summary>DOMAIN.md: everyone active in an audience role acknowledges the current version within the days allowed.</summary>
+    public List<Verdict> AcknowledgementStatuses(DateOnly today)
+    {
+        var statuses = new List<Verdict>();
+        foreach (var (policy, versions) in Policies.Where(p => !retired.Contains(p.Key)))
+        {
+            var current = versions[^1];
+            foreach (var (id, person) in People)
+            {
+                if ((person.Left is { } left && left <= today) || !person.Roles.Overlaps(current.Audiences))
+                {
+                    continue;
+                }
+                string status;
+                if (declinedByVersion.TryGetValue((id, policy, current.Label), out var declined))
+                {
+                    status = declined ? "attention" : "ok";
+                }
+                else if (person.LeaveFrom is { } away && away <= today)
+                {
+                    status = "on-leave";
+                }
+                else
+                {
+                    var clock = new[] { current.Effective, person.Started, person.Returned ?? DateOnly.MinValue }.Max();
+                    status = today > clock.AddDays(current.Days) ? "overdue" : "due";
+                }
+                statuses.Add(new Verdict(id, policy, status, [.. person.Roles]));
+            }
+        }
+        return statuses;
+    }
+}
