@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Hosting;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
