@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Fixtures;
+using ComplianceLedger.Tests.UseCases;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ComplianceLedger.Tests.Compliance;
+
+public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
+{
+    const string Sha = PeopleAndPolicyContractTests.Sha;
+
+    [Fact]
+    public async Task An_acknowledgement_shows_on_the_dashboard_at_once_with_the_positions_that_prove_it()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var urn = arranged.School.Urn;
+        var governor = await arranged.School.As(Role.Governor);
+        var before = await governor.GetFromJsonAsync<JsonElement>($"/api/schools/{urn}/compliance");
+        var coverage = before.GetProperty("coverage").EnumerateArray().Single(c => c.GetProperty("policyId").GetString() == "social-media");
+        Assert.Equal(0, coverage.GetProperty("acknowledged").GetInt32());
+        Assert.Equal(2, coverage.GetProperty("required").GetInt32()); // the teacher and the support worker
+
+        var teacher = await arranged.School.As(Role.Teacher);
+        var ack = await teacher.PostAsJsonAsync($"/api/schools/{urn}/policies/social-media/acknowledgements", new { versionLabel = "1", documentSha256 = Sha });
+        var position = (await ack.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("positions")[0].GetInt64();
+
+        var after = await governor.GetFromJsonAsync<JsonElement>($"/api/schools/{urn}/compliance");
+        var byRole = after.GetProperty("coverage").EnumerateArray().Single(c => c.GetProperty("policyId").GetString() == "social-media")
+            .GetProperty("byRole").EnumerateArray().ToDictionary(r => r.GetProperty("role").GetString()!, r => r.GetProperty("percent").GetDecimal());
+        Assert.Equal(100m, byRole["teacher"]);
+        Assert.Equal(0m, byRole["support-staff"]);
+
+        var items = await governor.GetFromJsonAsync<JsonElement>($"/api/schools/{urn}/compliance/items?rule=acknowledgement&status=ok");
+        var item = Assert.Single(items.EnumerateArray());
+        Assert.Equal($"Teacher of {urn}", item.GetProperty("personName").GetString());
+        Assert.Contains(position, item.GetProperty("proof").EnumerateArray().Select(p => p.GetInt64()));
+    }
+
+    [Fact]
+    public async Task Staff_without_a_governance_or_leadership_role_cannot_read_the_dashboard()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var response = await (await arranged.School.As(Role.Teacher)).GetAsync($"/api/schools/{arranged.School.Urn}/compliance");
+        await UseCase.AssertProblem(response, HttpStatusCode.Forbidden, "teacher reads the dashboard");
+    }
+
+    [Fact]
+    public async Task Only_a_trust_leader_of_one_of_its_schools_sees_the_trust_dashboard()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var leader = await arranged.School.As(Role.TrustLeader);
+        var trust = await leader.GetFromJsonAsync<JsonElement>("/api/trusts/trust-t1/compliance");
+        Assert.Contains(trust.GetProperty("schoolLines").EnumerateArray(), l => l.GetProperty("urn").GetString() == arranged.School.Urn);
+
+        var head = await arranged.School.As(Role.Headteacher);
+        await UseCase.AssertProblem(await head.GetAsync("/api/trusts/trust-t1/compliance"), HttpStatusCode.NotFound, "head is not a trust leader");
+        await UseCase.AssertProblem(await leader.GetAsync("/api/trusts/another-trust/compliance"), HttpStatusCode.NotFound, "another trust");
+    }
+
+    [Fact]
+    public async Task Development_sign_in_does_not_exist_outside_Development()
+    {
+        await using var production = app.Factory.WithWebHostBuilder(web => web.UseEnvironment("Production"));
+        var client = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dev/sign-in")).StatusCode);
+        var post = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["urn"] = "810001" }));
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_development_sign_in_page_lists_people_by_school_with_their_names()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var page = await app.Client().GetStringAsync("/dev/sign-in");
+        Assert.Contains($"Headteacher of {arranged.School.Urn}", page, StringComparison.Ordinal);
+        Assert.Contains("<html lang=\"en-GB\">", page, StringComparison.Ordinal);
+    }
+}
