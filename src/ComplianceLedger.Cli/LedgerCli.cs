@@ -24,6 +24,7 @@ public static class LedgerCli
             MigrateCommand.Create(context),
             VerifyCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
+            Seed.SeedSyntheticCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

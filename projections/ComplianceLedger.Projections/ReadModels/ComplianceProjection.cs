@@ -45,6 +45,13 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
                     policies.Add(d.Text("policyId"));
                 }
             }
+            // A large batch (an import, a rebuild) is cheaper to judge school-wide in one pass
+            // than person by person.
+            if (people.Count > WholeSchoolThreshold)
+            {
+                await ReevaluateSchoolAsync(c, tx, tenant, today, ct);
+                continue;
+            }
             foreach (var policy in policies)
             {
                 await ReevaluatePolicyAsync(c, tx, tenant, policy, today, ct);
@@ -54,6 +61,27 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
                 await ReevaluatePersonAsync(c, tx, tenant, person, today, ct);
             }
         }
+    }
+
+    const int WholeSchoolThreshold = 25;
+
+    static async Task ReevaluateSchoolAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, DateOnly today, CancellationToken ct)
+    {
+        var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
+        var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
+        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, null, ct);
+        var rows = new List<Row>();
+        foreach (var version in versions)
+        {
+            rows.AddRange(AcknowledgementRows(version, people, acknowledgements, today));
+            if (PolicyReview.Evaluate(version, today) is { } review)
+            {
+                rows.Add(new Row(PolicyReview.Rule, version.PolicyId, "policy", null, version.PolicyId, [], review));
+            }
+        }
+        await ReplaceAsync(c, tx, tenant,
+            $"DELETE FROM rm.compliance WHERE tenant = $1 AND rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}') AND $2::text IS NOT NULL",
+            tenant, rows, ct);
     }
 
     static async Task ReevaluatePolicyAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string policyId, DateOnly today, CancellationToken ct)

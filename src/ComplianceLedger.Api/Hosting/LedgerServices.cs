@@ -29,6 +29,7 @@ public static class LedgerServices
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<Schools.SchoolSetup>();
         services.AddTransient<Demo.DemoSchool>();
+        services.AddTransient<Demo.SyntheticTrust>();
         services.AddSingleton<CheckpointIssuer>();
         services.AddSingleton<StartupState>();
 

@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using System.Text;
+using ComplianceLedger.Api.Acknowledgements;
+using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Policies;
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Import;
+using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.EventStore.Projections;
+using Npgsql;
+
+namespace ComplianceLedger.Api.Demo;
+
+/// <summary>
+/// A large, plausible trust for benchmarks: N schools sharing E events, each school a register,
+/// a few hundred people, five policies re-published many times and acknowledged by most. Events
+/// are bulk-imported (COPY, same chain as appends) and the read models rebuilt from them, so
+/// what the dashboards read is exactly what the ledger says.
+/// </summary>
+public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVault vault, IEnumerable<IInlineProjection> projections)
+{
+    const string Operator = "system:seed-synthetic";
+    const int PoliciesPerSchool = 5;
+    static readonly Role[] StaffRoles = [Role.Teacher, Role.SupportStaff, Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor];
+
+    /// <param name="progress">Called with the events written so far.</param>
+    /// <returns>The number of events written.</returns>
+    public async Task<long> SeedAsync(int schools, long events, string trustId, Action<long>? progress = null, CancellationToken ct = default)
+    {
+        var perSchool = Math.Max(20, events / schools);
+        var people = (int)Math.Clamp(perSchool / 40, 10, 400);
+        // Each version of each policy: one publication and about nine in ten people acknowledging.
+        var versions = (int)Math.Max(1, (perSchool - people - 1) / (PoliciesPerSchool * (1 + people * 9 / 10)));
+        var importer = new BulkImporter(dataSource);
+        var inline = projections.ToList();
+        long written = 0;
+        for (var s = 0; s < schools; s++)
+        {
+            var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), ct);
+            await importer.ImportAsync(urn, batch, ct: ct);
+            await InlineRebuild.RunAsync(dataSource, inline, urn, ct: ct);
+            written += batch.Count;
+            progress?.Invoke(written);
+        }
+        return written;
+    }
+
+    async Task<List<ImportEvent>> SchoolAsync(string urn, string trustId, int peopleCount, int versions, Random random, CancellationToken ct)
+    {
+        var at = new DateTimeOffset(2018, 9, 1, 8, 0, 0, TimeSpan.Zero);
+        var events = new List<ImportEvent>();
+        void Add(string streamId, string streamType, object e, DateTimeOffset when) =>
+            events.Add(new ImportEvent(streamId, streamType, EventTypes.ToNewEvent(e), new EventMetadata(Operator), when));
+
+        Add(School.StreamId, "school", new SchoolRegistered(urn, $"Synthetic School {urn}", trustId, $"Synthetic Trust {trustId}",
+            [$"s{urn}.sch.uk"], null, Operator, at), at);
+        var people = new List<(Guid Id, Role Role)>();
+        for (var i = 0; i < peopleCount; i++)
+        {
+            var id = Guid.CreateVersion7(at);
+            var role = i == 0 ? Role.Headteacher : i == 1 ? Role.ChairOfGovernors : StaffRoles[random.Next(StaffRoles.Length)];
+            var name = await vault.SealAsync(urn, id, $"Person {i} of {urn}", ct);
+            Add(Person.StreamId(id), "person", new PersonEnrolled(id, name, [role], new DateOnly(2018, 9, 1), Operator, at), at);
+            people.Add((id, role));
+        }
+        var audiences = new[] { Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor, Role.Headteacher };
+        for (var v = 1; v <= versions; v++)
+        {
+            var effective = new DateOnly(2018, 9, 1).AddDays(v * 28);
+            for (var p = 0; p < PoliciesPerSchool; p++)
+            {
+                var policyId = $"policy-{p + 1}";
+                var label = v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{urn}/{policyId}/{label}")));
+                var published = new DateTimeOffset(effective.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                Add(Policy.StreamId(policyId), "policy", new PolicyVersionPublished(policyId, $"Policy {p + 1}", label, sha, effective, 1,
+                    effective.AddYears(1), "Full governing board", effective.AddDays(-7), $"person:{people[1].Id:D}", audiences, 14, 365,
+                    Operator, published), published);
+                foreach (var (id, _) in people)
+                {
+                    if (random.NextDouble() < 0.9)
+                    {
+                        var when = published.AddDays(random.Next(1, 20));
+                        Add(AcknowledgementRecord.StreamId(id), "acknowledgements",
+                            new PolicyAcknowledged(policyId, label, sha, id, AcknowledgementMethod.InApp, when, null), when);
+                    }
+                }
+            }
+        }
+        // Chain order is recording order.
+        return [.. events.OrderBy(e => e.RecordedAt)];
+    }
+}
