@@ -137,7 +137,7 @@ public static class DemoExceptions
             var command = new DeclareRelationship.Command(id, person, kind, await SealAsync(person, description, ct), entry, enteredOn, context.Actor, context.Now);
             var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.DeclarationStreamId(id), ExceptionCase.Declarations,
                 state => DeclareRelationship.Decide(command, state), ct);
-            return Remember(result, ExceptionCase.Declarations, person, key);
+            return await RememberAsync(result, ExceptionCase.Declarations, person, key, ct);
         }
 
         public async Task<Guid> RequestAsync(string key, Guid person, ExceptionKind kind, string description, string? reference, DateOnly day, CancellationToken ct)
@@ -147,14 +147,15 @@ public static class DemoExceptions
             var command = new MakeExceptionRequest.Command(id, person, kind, await SealAsync(person, description, ct), reference, context.Actor, context.Now);
             var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.RequestStreamId(id), ExceptionCase.Requests,
                 state => MakeExceptionRequest.Decide(command, state), ct);
-            return Remember(result, ExceptionCase.Requests, person, key);
+            return await RememberAsync(result, ExceptionCase.Requests, person, key, ct);
         }
 
-        // A replayed step returns the stream first written, so the id comes from the result, not from this run.
-        Guid Remember(CommandResult result, StreamDefinition<ExceptionCase> definition, Guid holder, string key)
+        // On a re-run the step replays, so the id is the one first written, not the one this run drew.
+        async Task<Guid> RememberAsync(CommandResult result, StreamDefinition<ExceptionCase> definition, Guid holder, string key, CancellationToken ct)
         {
-            var id = Guid.Parse(result.StreamId.AsSpan(definition.StreamType.Length + 1));
-            items[id] = (result.StreamId, definition, holder, key);
+            var streamId = (await ExceptionCase.OpenedAsync(store, urn, result, ct)).StreamId;
+            var id = ExceptionCase.IdOf(streamId);
+            items[id] = (streamId, definition, holder, key);
             return id;
         }
 

@@ -50,6 +50,7 @@ public static class MakeExceptionRequest
             body.RiskAssessmentReference?.Trim(), context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.RequestStreamId(id), ExceptionCase.Requests,
             s => Decide(command, s), ct);
-        return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{id}", result);
+        result = await ExceptionCase.OpenedAsync(store, context.Tenant, result, ct);
+        return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{ExceptionCase.IdOf(result.StreamId)}", result);
     }
 }
