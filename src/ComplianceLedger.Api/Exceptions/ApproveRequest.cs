@@ -10,7 +10,8 @@ namespace ComplianceLedger.Api.Exceptions;
 /// <summary>
 /// The headteacher (the chair of governors, for the head's own) approves with conditions until a
 /// date: the review date of a relationship, the expiry of a request. Never longer than the social
-/// media policy's maximum exception duration.
+/// media policy's maximum exception duration. A relationship whose approval was revoked or lapsed
+/// is still declared, so it may be approved (or declined) afresh here.
 /// </summary>
 public static class ApproveRequest
 {

@@ -8,6 +8,7 @@ namespace ComplianceLedger.Api.Exceptions;
 /// <summary>
 /// The DSL records the consultation and their written advice, before the decision. Required for a
 /// declared relationship; welcome on any exception request (e.g. a remote-learning platform).
+/// Advice may be recorded again while the item awaits a (fresh) decision; the latest is shown.
 /// </summary>
 public static class RecordDslAdvice
 {

@@ -243,6 +243,39 @@ public sealed class ExceptionJourneyTests(LedgerApp app) : IClassFixture<LedgerA
     }
 
     [Fact]
+    public async Task A_retried_declaration_is_recorded_once_and_points_at_the_same_item()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var teacher = await school.As(Role.Teacher);
+        async Task<HttpResponseMessage> DeclareAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{Base(school)}/declarations") { Content = ExceptionArrangements.Json(Declaration) };
+            request.Headers.Add("Idempotency-Key", "declare-nephew-1");
+            return await teacher.SendAsync(request);
+        }
+        var first = await DeclareAsync();
+        var before = await app.CountEventsAsync(school.Urn);
+        var retry = await DeclareAsync();
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn));
+    }
+
+    [Fact]
+    public async Task When_the_declarant_leaves_a_pending_declaration_is_no_longer_owed_a_decision()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Declared);
+        var head = await arranged.School.As(Role.Headteacher);
+        var path = $"{Base(arranged.School)}/compliance/items?rule={ExceptionDecision.Rule}";
+        Assert.Equal("due", (await Json(await head.GetAsync(path))).EnumerateArray().Single().GetProperty("status").GetString());
+
+        await PostOkAsync(head, $"{Base(arranged.School)}/people/{arranged["teacher"]}/leaving", new { leftOn = Day(0) });
+        Assert.Empty((await Json(await head.GetAsync(path))).EnumerateArray());
+    }
+
+    [Fact]
     public async Task Rebuilding_the_read_models_gives_the_same_items_and_verdicts()
     {
         var arranged = await UseCase.FreshSchoolAsync(app, Lapsed);
