@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Compliance;
+using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
@@ -32,6 +33,7 @@ app.MapSchool()
     .MapPeople()
     .MapPolicies()
     .MapCompliance()
+    .MapExceptions()
     .MapSetAccountRules();
 app.Run();
 
