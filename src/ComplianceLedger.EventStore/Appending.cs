@@ -33,7 +33,11 @@ public sealed record AppendRequest(
 public sealed record AppendedEvent(Guid EventId, long ChainPosition, long StreamVersion, long GlobalPosition);
 
 /// <summary><see cref="Replayed"/> is true when the command id had already been appended and nothing new was written.</summary>
-public sealed record AppendResult(long StreamVersion, IReadOnlyList<AppendedEvent> Events, bool Replayed);
+public sealed record AppendResult(long StreamVersion, IReadOnlyList<AppendedEvent> Events, bool Replayed)
+{
+    /// <summary>The stream the events went to, when looked up by command id (a retry may not know it).</summary>
+    public string? StreamId { get; init; }
+}
 
 /// <summary>An event as stored, with its place in the tenant's hash chain.</summary>
 public sealed record StoredEvent(

@@ -129,18 +129,20 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT event_id, chain_position, stream_version, global_position FROM ledger.events
+            SELECT event_id, chain_position, stream_version, global_position, stream_id FROM ledger.events
              WHERE tenant = $1 AND command_id = $2 ORDER BY chain_position
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
         var events = new List<AppendedEvent>();
+        string? streamId = null;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+            streamId = reader.GetString(4);
         }
-        return events.Count == 0 ? null : new AppendResult(events[^1].StreamVersion, events, Replayed: true);
+        return events.Count == 0 ? null : new AppendResult(events[^1].StreamVersion, events, Replayed: true) { StreamId = streamId };
     }
 
     sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);

@@ -153,7 +153,7 @@ public static class DemoExceptions
         // On a re-run the step replays, so the id is the one first written, not the one this run drew.
         async Task<Guid> RememberAsync(CommandResult result, StreamDefinition<ExceptionCase> definition, Guid holder, string key, CancellationToken ct)
         {
-            var streamId = (await ExceptionCase.OpenedAsync(store, urn, result, ct)).StreamId;
+            var streamId = result.StreamId;
             var id = ExceptionCase.IdOf(streamId);
             items[id] = (streamId, definition, holder, key);
             return id;

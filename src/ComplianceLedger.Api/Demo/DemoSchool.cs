@@ -16,7 +16,7 @@ namespace ComplianceLedger.Api.Demo;
 /// decisions as the endpoints, so the demo ledger is one the app could have written. The
 /// people and texts are invented; a fixed random seed makes every run the same.
 /// </summary>
-public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, SchoolSetup setup, TimeProvider time)
+public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, SchoolSetup setup, TimeProvider time, IServiceProvider services)
 {
     public const string Urn = "139001";
     public const string TrustId = "northvale";
@@ -108,6 +108,11 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
             new DateOnly(2025, 9, 1), 1, null, null, [Role.Teacher, Role.SupportStaff, Role.Dsl], 30, 365, ct);
         await AcknowledgeAsync(urn, enrolled, "online-safety", new DateOnly(2025, 9, 1), office, random, declines: false, ct);
 
+        if (isDemo)
+        {
+            await DemoExceptions.SeedAsync(services, urn, ByRole(), time, ct);
+        }
+
         // Leavers and long-term leave, recorded by the office.
         var officeNow = new CommandContext(urn, $"person:{office:D}", office, At(2026, 10, 20), null, null, null);
         foreach (var (key, id, _, _) in enrolled.Where(p => p.Key.EndsWith("-leaver", StringComparison.Ordinal)))
@@ -166,6 +171,20 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
             await StreamHandler.HandleAsync(store, actor, AcknowledgementRecord.StreamId(id), AcknowledgementRecord.Stream, decide, ct);
         }
     }
+
+    /// <summary>One demo person per role, by the role's ledger name, for the family seeders.</summary>
+    Dictionary<string, Guid> ByRole() => new()
+    {
+        [Roles.Name(Role.Headteacher)] = people["headteacher"],
+        [Roles.Name(Role.Dsl)] = people["dsl"],
+        [Roles.Name(Role.Slt)] = people["slt-1"],
+        [Roles.Name(Role.Office)] = people["office-1"],
+        [Roles.Name(Role.ChairOfGovernors)] = people["chair"],
+        [Roles.Name(Role.Governor)] = people["governor-01"],
+        [Roles.Name(Role.Teacher)] = people["teacher-05"],
+        [Roles.Name(Role.SupportStaff)] = people["support-05"],
+        [Roles.Name(Role.Volunteer)] = people["volunteer-01"],
+    };
 
     /// <summary>Who works at a school of the given size: a full leadership team and governing board, then staff and helpers.</summary>
     static List<(string Key, Role[] Roles, DateOnly Started)> Roster(int size, bool isDemo)

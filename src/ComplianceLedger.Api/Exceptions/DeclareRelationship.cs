@@ -45,7 +45,6 @@ public static class DeclareRelationship
             context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.DeclarationStreamId(id), ExceptionCase.Declarations,
             s => Decide(command, s), ct);
-        result = await ExceptionCase.OpenedAsync(store, context.Tenant, result, ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{ExceptionCase.IdOf(result.StreamId)}", result);
     }
 }

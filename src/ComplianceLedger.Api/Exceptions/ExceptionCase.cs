@@ -178,23 +178,6 @@ public sealed record ExceptionCase(
         return (streamId, definition, state.MustExist());
     }
 
-    /// <summary>
-    /// The result of opening a new item, naming the stream actually written: a retried
-    /// Idempotency-Key replays the first attempt, whose id differs from the one this attempt drew.
-    /// </summary>
-    public static async Task<CommandResult> OpenedAsync(LedgerStore store, string tenant, CommandResult result, CancellationToken ct)
-    {
-        if (!result.Replayed)
-        {
-            return result;
-        }
-        await foreach (var first in store.ReadTenantAsync(tenant, result.Positions[0] - 1, 1, ct))
-        {
-            return result with { StreamId = first.StreamId };
-        }
-        return result;
-    }
-
     /// <summary>The item id in a stream id (<c>declaration-{id}</c> or <c>exception-{id}</c>).</summary>
     public static Guid IdOf(string streamId) => Guid.Parse(streamId.AsSpan(streamId.IndexOf('-', StringComparison.Ordinal) + 1));
 

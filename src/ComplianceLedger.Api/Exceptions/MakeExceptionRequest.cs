@@ -50,7 +50,6 @@ public static class MakeExceptionRequest
             body.RiskAssessmentReference?.Trim(), context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.RequestStreamId(id), ExceptionCase.Requests,
             s => Decide(command, s), ct);
-        result = await ExceptionCase.OpenedAsync(store, context.Tenant, result, ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{ExceptionCase.IdOf(result.StreamId)}", result);
     }
 }

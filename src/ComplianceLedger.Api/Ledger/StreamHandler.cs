@@ -49,7 +49,8 @@ public static class StreamHandler
     {
         if (context.CommandId is { } commandId && await store.FindCommandAsync(context.Tenant, commandId, ct) is { } earlier)
         {
-            return new CommandResult(streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
+            // A retried create drew a new id this time; the first attempt's stream is the one that exists.
+            return new CommandResult(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
         }
         for (var attempt = 1; ; attempt++)
         {

@@ -41,6 +41,7 @@ public static class EnrolPerson
         var sealedName = await vault.SealAsync(context.Tenant, personId, body.Name.Trim(), ct);
         var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct);
-        return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{personId}", result);
+        // A retry returns the person the first attempt enrolled, not the id this attempt drew.
+        return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{result.StreamId["person-".Length..]}", result);
     }
 }
