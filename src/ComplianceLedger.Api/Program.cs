@@ -1,7 +1,9 @@
 using ComplianceLedger.Api.Compliance;
+using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Schools;
@@ -20,16 +22,20 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
+app.UseSecretGuard();
 
 app.MapHealth();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
 app.MapTrusts();
 app.MapSchool()
+    .RefuseSecrets()
     .MapLedger(app.Configuration)
     .MapPeople()
     .MapPolicies()
     .MapCompliance()
+    .MapOfficialAccounts()
+    .MapCredentials()
     .MapSetAccountRules();
 app.Run();
 

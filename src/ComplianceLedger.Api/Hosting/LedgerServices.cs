@@ -24,6 +24,7 @@ public static class LedgerServices
         // Inline projections run in this order in every append's transaction: facts first, then verdicts on them.
         services.AddSingleton<IInlineProjection, FactsProjection>();
         services.AddSingleton<IInlineProjection, ComplianceProjection>();
+        services.AddSingleton<IInlineProjection, OfficialAccountsProjection>();
         services.AddSingleton(sp => new LedgerStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IInlineProjection>()));
         services.AddSingleton<PersonalDataVault>();
