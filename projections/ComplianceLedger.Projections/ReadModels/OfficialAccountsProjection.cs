@@ -106,7 +106,9 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IInlineProje
                     d.Instant("approvedAt"), d.Text("approvedBy"), d.Text("approvedAs"));
                 break;
             case "account.url-notified.v1":
-                await UpdateAccountAsync(c, tx, "url_notified_on = $5, url_position = $4", t, account, v, p, ct, d.Date("notifiedOn"));
+                // The first notification is the one that had to come before pupil access.
+                await UpdateAccountAsync(c, tx, "url_notified_on = COALESCE(url_notified_on, $5), url_position = COALESCE(url_position, $4)",
+                    t, account, v, p, ct, d.Date("notifiedOn"));
                 break;
             case "account.pupil-access-granted.v1":
                 await UpdateAccountAsync(c, tx, "pupil_access_on = $5, pupil_access_position = $4", t, account, v, p, ct, d.Date("grantedOn"));
