@@ -39,9 +39,10 @@ public static partial class SecretGuard
             using var document = JsonDocument.Parse(body);
             return InspectElement(document.RootElement, null);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Malformed JSON is refused later by binding; it must not slip a secret past us first.
+            // Malformed JSON (or text that is not UTF-8) is refused later by binding; it must not
+            // slip a secret past us first.
             return InspectText(Encoding.UTF8.GetString(body.Span));
         }
     }

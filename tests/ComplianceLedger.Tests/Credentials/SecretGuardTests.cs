@@ -97,6 +97,28 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
     public void Bodies_are_inspected_at_any_depth(string body, SecretGuard.Finding expected) =>
         Assert.Equal(expected, SecretGuard.Inspect(Encoding.UTF8.GetBytes(body)));
 
+    [Fact]
+    public void Text_that_is_not_UTF_8_or_too_deep_for_JSON_is_still_inspected()
+    {
+        byte[] invalid = [.. Encoding.UTF8.GetBytes("{\"note\":\""), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(" password: x\"}")];
+        Assert.Equal(SecretGuard.Finding.SecretValue, SecretGuard.Inspect(invalid));
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "{\"token\":1}" + new string('}', 200);
+        Assert.Equal(SecretGuard.Finding.SecretMember, SecretGuard.Inspect(Encoding.UTF8.GetBytes(deep)));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_UTF_8_is_a_bad_request_not_a_server_error()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Registered);
+        var school = arranged.School;
+        byte[] body = [.. Encoding.UTF8.GetBytes("{\"reference\":\"RA"), 0xFF, .. Encoding.UTF8.GetBytes("\",\"assessedOn\":\"2026-10-01\"}")];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var response = await (await school.As(Role.Slt)).PostAsync(
+            $"/api/schools/{school.Urn}/official-accounts/{arranged["account"]}/risk-assessments", content);
+        await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "invalid UTF-8");
+    }
+
     /// <summary>Rows of the ledger (data, metadata and all) that contain the text anywhere.</summary>
     async Task<long> OccurrencesInLedgerAsync(string secret)
     {
