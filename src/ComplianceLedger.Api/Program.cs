@@ -1,8 +1,10 @@
 using ComplianceLedger.Api.Compliance;
+using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Schools;
@@ -22,6 +24,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
+app.UseSecretGuard();
 
 app.MapOpenApi();
 app.MapHealth();
@@ -29,11 +32,14 @@ app.MapSigningKey();
 app.MapSignIn(app.Environment);
 app.MapTrusts();
 app.MapSchool()
+    .RefuseSecrets()
     .MapLedger(app.Configuration)
     .MapPeople()
     .MapPolicies()
     .MapCompliance()
     .MapExceptions()
+    .MapOfficialAccounts()
+    .MapCredentials()
     .MapSetAccountRules();
 app.Run();
 

@@ -98,7 +98,9 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
                 rows.Add(new Row(PolicyReview.Rule, policyId, "policy", null, policyId, [], review));
             }
         }
-        await ReplaceAsync(c, tx, tenant, "DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2", policyId, rows, ct);
+        await ReplaceAsync(c, tx, tenant,
+            $"DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2 AND rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')",
+            policyId, rows, ct);
     }
 
     static async Task ReevaluatePersonAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid personId, DateOnly today, CancellationToken ct)

@@ -111,6 +111,7 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
         if (isDemo)
         {
             await DemoExceptions.SeedAsync(services, urn, ByRole(), time, ct);
+            await DemoAccounts.SeedAsync(services, urn, ByRole(), time, ct);
         }
 
         // Leavers and long-term leave, recorded by the office.

@@ -25,6 +25,7 @@ public static class LedgerServices
         services.AddSingleton<IInlineProjection, FactsProjection>();
         services.AddSingleton<IInlineProjection, ComplianceProjection>();
         services.AddSingleton<IInlineProjection, ExceptionsProjection>();
+        services.AddSingleton<IInlineProjection, OfficialAccountsProjection>();
         services.AddSingleton(sp => new LedgerStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IInlineProjection>()));
         services.AddSingleton<PersonalDataVault>();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ComplianceLedger.Tests.Fixtures;
 
 /// <summary>The real application on Kestrel, over real HTTP on loopback, on a fresh migrated database.</summary>
-public sealed class LedgerApp : LedgerDatabase
+public class LedgerApp : LedgerDatabase
 {
     WebApplicationFactory<Program>? factory;
 
@@ -28,10 +28,16 @@ public sealed class LedgerApp : LedgerDatabase
             web.UseSetting("Ledger:RawAppend:Enabled", "true");
             web.UseSetting("Ledger:SeedDemo", "false");
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+            ConfigureWebHost(web);
         });
         started.UseKestrel();
         started.StartServer();
         return started;
+    }
+
+    /// <summary>For fixtures that need more of the host, e.g. a log capture.</summary>
+    protected virtual void ConfigureWebHost(IWebHostBuilder web)
+    {
     }
 
     /// <summary>A client with no one signed in.</summary>
