@@ -27,6 +27,26 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
         return new Arranged(school, new Dictionary<string, string> { ["teacher"] = school.People[Role.Teacher].ToString() });
     }
 
+    /// <summary>A school whose social media policy is published without governors' ratification yet.</summary>
+    static async Task<Arranged> WithUnratifiedPolicy(TestSchool school)
+    {
+        var head = await school.As(Role.Headteacher);
+        var response = await head.PostAsync($"/api/schools/{school.Urn}/policies/social-media/versions",
+            new StringContent(PublishBody(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return new Arranged(school, new Dictionary<string, string> { ["chair"] = school.People[Role.ChairOfGovernors].ToString() });
+    }
+
+    /// <summary>A school whose teacher is on maternity leave.</summary>
+    static async Task<Arranged> OnLeave(TestSchool school)
+    {
+        var office = await school.As(Role.Office);
+        var response = await office.PostAsJsonAsync($"/api/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leave",
+            new { kind = "maternity", from = "2026-06-01" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new Arranged(school, new Dictionary<string, string> { ["teacher"] = school.People[Role.Teacher].ToString() });
+    }
+
     static Task<Arranged> Nothing(TestSchool school) =>
         Task.FromResult(new Arranged(school, new Dictionary<string, string> { ["teacher"] = school.People[Role.Teacher].ToString() }));
 
@@ -49,6 +69,10 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
             a => $"/api/schools/{a.School.Urn}/people/{a["teacher"]}/leave",
             _ => """{"kind":"maternity","from":"2026-10-01"}""",
             [("unknown kind", """{"kind":"gardening","from":"2026-10-01"}"""), ("missing from", """{"kind":"maternity"}""")]),
+        new("return from leave", Role.Office, Role.Governor, OnLeave,
+            a => $"/api/schools/{a.School.Urn}/people/{a["teacher"]}/return",
+            _ => """{"on":"2026-11-02"}""",
+            [("missing date", "{}"), ("date as a number", """{"on":20261102}""")]),
         new("record leaving", Role.Headteacher, Role.Teacher, Nothing,
             a => $"/api/schools/{a.School.Urn}/people/{a["teacher"]}/leaving",
             _ => """{"leftOn":"2026-12-31"}""",
@@ -65,6 +89,20 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
             a => $"/api/schools/{a.School.Urn}/policies/social-media/reviews",
             _ => """{"reviewedOn":"2026-10-01"}""",
             [("missing date", "{}"), ("future date", """{"reviewedOn":"2099-01-01"}""")]),
+        new("ratify a policy version", Role.ChairOfGovernors, Role.Teacher, WithUnratifiedPolicy,
+            a => $"/api/schools/{a.School.Urn}/policies/social-media/versions/1/ratification",
+            a => $$"""{"ratifiedOn":"2026-08-20","chairPersonId":"{{a["chair"]}}"}""",
+            [("missing chair", """{"ratifiedOn":"2026-08-20"}"""), ("chair is not a guid", """{"ratifiedOn":"2026-08-20","chairPersonId":"Mrs Jones"}"""),
+             ("someone other than the chair", $$"""{"ratifiedOn":"2026-08-20","chairPersonId":"{{Guid.Empty}}"}""")]),
+        new("retire a policy", Role.Headteacher, Role.Governor, WithPolicy,
+            a => $"/api/schools/{a.School.Urn}/policies/social-media/retirement",
+            _ => """{"retiredOn":"2026-12-31"}""",
+            [("missing date", "{}")]),
+        new("decline to acknowledge", Role.Teacher, Role.Teacher, WithPolicy,
+            a => $"/api/schools/{a.School.Urn}/policies/social-media/refusals",
+            _ => """{"versionLabel":"1","reason":"I run a community page and need to discuss it first."}""",
+            [("missing reason", """{"versionLabel":"1"}"""), ("reason too long", $$"""{"versionLabel":"1","reason":"{{new string('x', 2001)}}"}""")],
+            HttpStatusCode.Created),
         new("acknowledge a policy", Role.Teacher, Role.Teacher, WithPolicy,
             a => $"/api/schools/{a.School.Urn}/policies/social-media/acknowledgements",
             _ => $$"""{"versionLabel":"1","documentSha256":"{{Sha}}"}""",
