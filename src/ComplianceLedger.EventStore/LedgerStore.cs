@@ -27,8 +27,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
         var prepared = Prepare(request, recordedAt);
 
-        await using var command = dataSource.CreateCommand(
-            "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(AppendSql, connection);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
         p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
@@ -48,6 +48,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         var replayed = false;
         try
         {
+            // Prepared once per physical connection; Npgsql keeps it across pooled opens, so
+            // after the first append this costs nothing. Besides saving the parse, it keeps
+            // the function's cached plans alive: a pooled connection with no prepared
+            // statement is reset with DISCARD ALL, which throws them away on every append.
+            await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -70,7 +75,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         if (replayed)
         {
-            appended = await WithEventIds(request.Tenant, appended, ct);
+            appended = await WithEventIds(connection, request.Tenant, appended, ct);
         }
         else
         {
@@ -81,6 +86,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return new AppendResult(appended[^1].StreamVersion, appended, replayed);
     }
+
+    const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
     sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);
 
@@ -111,11 +118,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
     static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
-    async Task<List<AppendedEvent>> WithEventIds(string tenant, List<AppendedEvent> appended, CancellationToken ct)
+    static async Task<List<AppendedEvent>> WithEventIds(NpgsqlConnection connection, string tenant, List<AppendedEvent> appended, CancellationToken ct)
     {
         var ids = new Dictionary<long, Guid>();
-        await using var command = dataSource.CreateCommand(
-            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)");
+        await using var command = new NpgsqlCommand(
+            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
         await using var reader = await command.ExecuteReaderAsync(ct);
