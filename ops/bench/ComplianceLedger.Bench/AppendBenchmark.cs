@@ -53,6 +53,18 @@ sealed class AppendBenchmark(LocalCluster cluster, CpuMeter meter, string databa
 
         """;
 
+    /// <summary>
+    /// The store's server side alone: pgbench calling <c>ledger.append_events</c> with what
+    /// LedgerStore would send (a fixed digest; tenants 200001… so the verified chains are not
+    /// touched). Separates the database's cost of an append from the .NET client's.
+    /// </summary>
+    public static string FunctionScript(int tenants) => $"""
+        \set t random(0, {tenants - 1})
+        \set s random(0, {Workload.StreamsPerTenant - 1})
+        SELECT * FROM ledger.append_events((200001 + :t)::text, 'person-' || :s, '{Workload.StreamType}', NULL, 'cmd-' || gen_random_uuid(), '{Workload.Actor}', 'corr-' || gen_random_uuid(), NULL, now(), ARRAY[gen_random_uuid()], ARRAY['{Workload.EventType}'], ARRAY[{Workload.PayloadSql("gen_random_uuid()").Replace("::jsonb", "", StringComparison.Ordinal)}], ARRAY[{SomeHash}]);
+
+        """;
+
     public Task<Pgbench.Result> PgbenchAsync(string script, TimeSpan duration, CancellationToken ct) =>
         Pgbench.RunAsync(cluster, meter, database, script, options.Writers, duration, ct);
 

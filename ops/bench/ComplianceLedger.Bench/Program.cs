@@ -74,6 +74,7 @@ async Task RunAppendsAsync()
     var plain = new List<Pgbench.Result>();
     var chained = new List<Pgbench.Result>();
     var chainedOne = new List<Pgbench.Result>();
+    var function = new List<Pgbench.Result>();
     var spread = new List<AppendBenchmark.StoreRun>();
     var one = new List<AppendBenchmark.StoreRun>();
     for (var round = 1; round <= options.Rounds; round++)
@@ -101,7 +102,10 @@ async Task RunAppendsAsync()
             chained.Add(await bench.PgbenchAsync(AppendBenchmark.ChainedInsertScript(options.Tenants), options.Duration, ct));
             await CheckpointAsync(database);
             chainedOne.Add(await bench.PgbenchAsync(AppendBenchmark.ChainedInsertScript(1), options.Duration, ct));
-            Report.Log($"round {round}: pgbench INSERT + head UPDATE {chained[^1].Tps:0}/s, one tenant {chainedOne[^1].Tps:0}/s");
+            await CheckpointAsync(database);
+            function.Add(await bench.PgbenchAsync(AppendBenchmark.FunctionScript(options.Tenants), options.Duration, ct));
+            Report.Log($"round {round}: pgbench INSERT + head UPDATE {chained[^1].Tps:0}/s, one tenant {chainedOne[^1].Tps:0}/s; " +
+                       $"pgbench calling ledger.append_events {function[^1].Tps:0}/s (cpu/tx: server {function[^1].ServerCpuUsPerTx:0} us)");
         }
     }
 
@@ -111,24 +115,30 @@ async Task RunAppendsAsync()
     {
         report.Add(Figure.Compared("store_append_events_per_s", spread.Average(r => r.PerSecond), "events/s", baseline, 0.70,
             $"LedgerStore.AppendAsync as ledger_app, {options.Tenants} tenants, random streams of {Workload.StreamsPerTenant} per tenant, command ids; {shape}; " +
-            $"p50 {spread.Average(r => r.P50Ms):0.00} ms, p99 {spread.Average(r => r.P99Ms):0.00} ms; rounds {Rounds(spread.Select(r => r.PerSecond))}; " +
+            $"p50 {spread.Average(r => r.P50Ms):0.00} ms, p99 {spread.Average(r => r.P99Ms):0.00} ms; " +
+            $"CPU per event: server {spread.Average(r => r.ServerCpuUsPerEvent):0} us, client {spread.Average(r => r.ClientCpuUsPerEvent):0} us; rounds {Rounds(spread.Select(r => r.PerSecond))}; " +
             "baseline: pgbench plain INSERT of the same row shape (LIKE ledger.events INCLUDING ALL)"));
     }
     if (one.Count > 0)
     {
         report.Add(Figure.Compared("store_append_events_per_s_one_tenant", one.Average(r => r.PerSecond), "events/s", baseline, null,
             $"as store_append_events_per_s but every writer on one tenant, so appends serialise on its chain head (design card expects ~0.38 for raw INSERT+UPDATE); " +
-            $"p50 {one.Average(r => r.P50Ms):0.00} ms, p99 {one.Average(r => r.P99Ms):0.00} ms; rounds {Rounds(one.Select(r => r.PerSecond))}"));
+            $"p50 {one.Average(r => r.P50Ms):0.00} ms, p99 {one.Average(r => r.P99Ms):0.00} ms; " +
+            $"CPU per event: server {one.Average(r => r.ServerCpuUsPerEvent):0} us, client {one.Average(r => r.ClientCpuUsPerEvent):0} us; rounds {Rounds(one.Select(r => r.PerSecond))}"));
     }
     report.Add(Figure.Raw("pgbench_insert_per_s", baseline, "rows/s",
         $"pgbench -M prepared -c {options.Writers}, plain INSERT into LIKE ledger.events INCLUDING ALL, {options.Tenants} tenants, jsonb parsed per row; {shape}; " +
-        $"latency {plain.Average(r => r.LatencyMs):0.00} ms; rounds {Rounds(plain.Select(r => r.Tps))}"));
+        $"latency {plain.Average(r => r.LatencyMs):0.00} ms; CPU per row: server {plain.Average(r => r.ServerCpuUsPerTx):0} us, pgbench {plain.Average(r => r.ClientCpuUsPerTx):0} us; " +
+        $"rounds {Rounds(plain.Select(r => r.Tps))}"));
     if (chained.Count > 0)
     {
         report.Add(Figure.Compared("pgbench_insert_update_head_per_s", chained.Average(r => r.Tps), "rows/s", baseline, null,
             $"design card reference: INSERT plus UPDATE of the tenant's head row in one statement, {options.Tenants} tenants (card: ~0.74); rounds {Rounds(chained.Select(r => r.Tps))}"));
         report.Add(Figure.Compared("pgbench_insert_update_head_per_s_one_tenant", chainedOne.Average(r => r.Tps), "rows/s", baseline, null,
             $"design card reference: as above, one tenant (card: ~0.38); rounds {Rounds(chainedOne.Select(r => r.Tps))}"));
+        report.Add(Figure.Compared("pgbench_append_function_per_s", function.Average(r => r.Tps), "events/s", baseline, null,
+            $"the store's database side alone: pgbench (C client, prepared) calling ledger.append_events as LedgerStore does, {options.Tenants} tenants; " +
+            $"server CPU {function.Average(r => r.ServerCpuUsPerTx):0} us/event vs {plain.Average(r => r.ServerCpuUsPerTx):0} for the plain INSERT; rounds {Rounds(function.Select(r => r.Tps))}"));
     }
 
     var verified = await new LedgerVerifier(app).VerifyTenantAsync(Workload.Tenant(0), new Dictionary<string, byte[]>(), ct: ct);
