@@ -9,6 +9,7 @@ sealed record Options(
     TimeSpan StoreWarmup,
     TimeSpan Duration,
     int Rounds,
+    int ImportRounds,
     int Writers,
     int Tenants,
     int ImportEvents,
@@ -23,7 +24,7 @@ sealed record Options(
                       [--connection-options "Key=Value;…"]
 
           --quick          ~5 s per phase, one round, 50k-event import: finishes in under a minute
-          (default)        30 s per phase as 3 alternating rounds of 10 s, 200k-event import, 3 rounds
+          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
@@ -35,8 +36,8 @@ sealed record Options(
     public static Options Parse(string[] args)
     {
         var quick = args.Contains("--quick");
-        var seconds = quick ? 5 : 10;
-        var rounds = quick ? 1 : 3;
+        var seconds = 5;
+        var rounds = quick ? 1 : 6;
         var writers = 8;
         var importEvents = quick ? 50_000 : 200_000;
         var reference = !quick;
@@ -84,7 +85,7 @@ sealed record Options(
                     throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
             }
         }
-        return new Options(quick, TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, writers, 50,
+        return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
             importEvents, reference, results, connectionOptions, only);
     }
 }
