@@ -33,6 +33,10 @@ sealed class AppendBenchmark(LocalCluster cluster, CpuMeter meter, string databa
             CREATE SEQUENCE bench.positions;
             CREATE TABLE bench.heads (tenant text PRIMARY KEY, position bigint NOT NULL, hash bytea NOT NULL);
             INSERT INTO bench.heads SELECT (100001 + g)::text, 0, {ZeroHash} FROM generate_series(0, {options.Tenants - 1}) g;
+            -- The pgbench run of ledger.append_events starts, like the store's after its warm-up, with its streams in place.
+            INSERT INTO ledger.streams (tenant, stream_id, stream_type, version, created_at)
+            SELECT (200001 + t)::text, 'person-' || s, '{Workload.StreamType}', 0, now()
+              FROM generate_series(0, {options.Tenants - 1}) t, generate_series(0, {Workload.StreamsPerTenant - 1}) s;
             """, connection);
         await command.ExecuteNonQueryAsync(ct);
     }

@@ -12,7 +12,8 @@ static class Workload
     public const string EventType = "policy.acknowledged.v1";
     public const string StreamType = "person";
     public const string Actor = "person:0197a1b2-3c4d-7e8f-9a0b-1c2d3e4f5a6b";
-    public const int StreamsPerTenant = 2000;
+    /// <summary>People per school with a stream; after the warm-up nearly every append extends an existing stream.</summary>
+    public const int StreamsPerTenant = 200;
 
     /// <summary>The payload with <c>{0}</c> where a per-event UUID goes; already canonical (keys sorted, no spaces).</summary>
     public const string PayloadTemplate =
