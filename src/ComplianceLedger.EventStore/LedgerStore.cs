@@ -22,7 +22,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.append");
         activity?.SetTag("ledger.tenant", request.Tenant);
         activity?.SetTag("ledger.stream_id", request.StreamId);
-        activity?.SetTag("ledger.event_count", request.Events.Count);
+        activity?.SetTag("ledger.event_count", request.Events?.Count);
 
         var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
         var prepared = Prepare(request, recordedAt);
@@ -44,7 +44,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time)
         p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Data });
         p.Add(new NpgsqlParameter<byte[][]> { TypedValue = prepared.Digests });
 
-        var appended = new List<AppendedEvent>(request.Events.Count);
+        var appended = new List<AppendedEvent>(prepared.EventIds.Length);
         var replayed = false;
         try
         {
