@@ -8,6 +8,12 @@ using ComplianceLedger.EventStore.Migrations;
 using ComplianceLedger.EventStore.Verification;
 using Npgsql;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.Out.WriteLine(Options.Usage);
+    return 0;
+}
+
 Options options;
 try
 {
