@@ -26,16 +26,16 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.append");
         activity?.SetTag("ledger.tenant", request.Tenant);
         activity?.SetTag("ledger.stream_id", request.StreamId);
-        activity?.SetTag("ledger.event_count", request.Events.Count);
+        activity?.SetTag("ledger.event_count", request.Events?.Count);
 
         var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
         var prepared = Prepare(request, recordedAt);
 
-        var interested = inline.Where(p => request.Events.Any(e => p.Projects(e.Type))).ToArray();
-        await using var connection = interested.Length > 0 ? await dataSource.OpenConnectionAsync(ct) : null;
-        await using var transaction = connection is null ? null : await connection.BeginTransactionAsync(ct);
-        await using var command = connection is null ? dataSource.CreateCommand() : new NpgsqlCommand(null, connection, transaction);
-        command.CommandText = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // Inline projections share the append's transaction; without them the function call is its own.
+        await using var transaction = interested.Length > 0 ? await connection.BeginTransactionAsync(ct) : null;
+        await using var command = new NpgsqlCommand(AppendSql, connection, transaction);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
         p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
@@ -51,10 +51,15 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Data });
         p.Add(new NpgsqlParameter<byte[][]> { TypedValue = prepared.Digests });
 
-        var appended = new List<AppendedEvent>(request.Events.Count);
+        var appended = new List<AppendedEvent>(prepared.EventIds.Length);
         var replayed = false;
         try
         {
+            // Prepared once per physical connection; Npgsql keeps it across pooled opens, so
+            // after the first append this costs nothing. Besides saving the parse, it keeps
+            // the function's cached plans alive: a pooled connection with no prepared
+            // statement is reset with DISCARD ALL, which throws them away on every append.
+            await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -79,13 +84,13 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         {
             if (!replayed)
             {
-                await ProjectAsync(connection!, transaction, interested, request.Tenant, appended, ct);
+                await ProjectAsync(connection, transaction, interested, request.Tenant, appended, ct);
             }
             await transaction.CommitAsync(ct);
         }
         if (replayed)
         {
-            appended = await WithEventIds(request.Tenant, appended, ct);
+            appended = await WithEventIds(connection, request.Tenant, appended, ct);
         }
         else
         {
@@ -96,6 +101,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return new AppendResult(appended[^1].StreamVersion, appended, replayed);
     }
+
+    const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
     static async Task ProjectAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IInlineProjection[] projections, string tenant,
@@ -174,11 +181,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
-    async Task<List<AppendedEvent>> WithEventIds(string tenant, List<AppendedEvent> appended, CancellationToken ct)
+    static async Task<List<AppendedEvent>> WithEventIds(NpgsqlConnection connection, string tenant, List<AppendedEvent> appended, CancellationToken ct)
     {
         var ids = new Dictionary<long, Guid>();
-        await using var command = dataSource.CreateCommand(
-            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)");
+        await using var command = new NpgsqlCommand(
+            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
         await using var reader = await command.ExecuteReaderAsync(ct);

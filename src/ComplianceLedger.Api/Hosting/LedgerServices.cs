@@ -17,9 +17,9 @@ public static class LedgerServices
         services.AddSingleton(TimeProvider.System);
         // Resolved lazily so test hosts can supply configuration after Program starts.
         services.AddSingleton(sp => LedgerDatabase.Resolve(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<LedgerDatabase>().AppConnectionString)
-            .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
-            .Build());
+        // Tuned for appends (no reset on close, auto-prepare): see docs/benchmarks.md.
+        services.AddSingleton(sp => LedgerDataSource.Create(sp.GetRequiredService<LedgerDatabase>().AppConnectionString,
+            b => b.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())));
         services.AddSingleton(sp => LoadSigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         // Inline projections run in this order in every append's transaction: facts first, then verdicts on them.
         services.AddSingleton<IInlineProjection, FactsProjection>();

@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace ComplianceLedger.Bench;
+
+/// <summary>What to run and for how long. <c>--quick</c> is the under-a-minute smoke run; the default is steadier.</summary>
+sealed record Options(
+    bool Quick,
+    TimeSpan Warmup,
+    TimeSpan StoreWarmup,
+    TimeSpan Duration,
+    int Rounds,
+    int ImportRounds,
+    int Writers,
+    int Tenants,
+    int ImportEvents,
+    bool Reference,
+    string? ResultsDirectory,
+    string? ConnectionOptions,
+    IReadOnlySet<string> Only)
+{
+    public const string Usage = """
+        ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
+                      [--reference | --no-reference] [--only append,one-tenant,import] [--results DIR]
+                      [--connection-options "Key=Value;…"]
+
+          --quick          ~5 s per phase, one round, 50k-event import: finishes in under a minute
+          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
+          --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
+          --only           run only some figures
+          --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
+          --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
+        """;
+
+    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+
+    public static Options Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var seconds = 5;
+        var rounds = quick ? 1 : 6;
+        var writers = 8;
+        var importEvents = quick ? 50_000 : 200_000;
+        var reference = !quick;
+        string? results = null;
+        string? connectionOptions = null;
+        var only = new HashSet<string>(StringComparer.Ordinal);
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            switch (args[i])
+            {
+                case "--quick":
+                    break;
+                case "--seconds":
+                    seconds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--rounds":
+                    rounds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--writers":
+                    writers = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--import-events":
+                    importEvents = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--reference":
+                    reference = true;
+                    break;
+                case "--no-reference":
+                    reference = false;
+                    break;
+                case "--only":
+                    only.UnionWith(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    break;
+                case "--connection-options":
+                    connectionOptions = Next();
+                    break;
+                case "--results":
+                    results = Next();
+                    break;
+                case "-h" or "--help":
+                    throw new ArgumentException(Usage);
+                default:
+                    throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
+            }
+        }
+        return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
+            importEvents, reference, results, connectionOptions, only);
+    }
+}
