@@ -12,24 +12,24 @@ public static class AccountQueries
         """;
 
     public static Task<List<AccountFacts>> AccountsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] accountIds, CancellationToken ct) =>
-        ListAsync(c, tx, $"SELECT {AccountColumns} FROM rm.official_accounts WHERE tenant = $1 AND account_id = ANY($2) ORDER BY account_id",
+        Sql.ListAsync(c, tx, $"SELECT {AccountColumns} FROM rm.official_accounts WHERE tenant = $1 AND account_id = ANY($2) ORDER BY account_id",
             ReadAccount, ct, tenant, accountIds);
 
     public static async Task<SchoolAccountRules> SchoolRulesAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, CancellationToken ct) =>
-        (await ListAsync(c, tx, "SELECT email_domains, handle_tag, last_position FROM rm.schools WHERE tenant = $1",
+        (await Sql.ListAsync(c, tx, "SELECT email_domains, handle_tag, last_position FROM rm.schools WHERE tenant = $1",
             r => new SchoolAccountRules(r.GetFieldValue<string[]>(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2)), ct, tenant))
         .SingleOrDefault() ?? new SchoolAccountRules([], null, 0);
 
     /// <summary>Current (not removed) custodians, by account.</summary>
     public static async Task<ILookup<Guid, CustodianFacts>> CustodiansAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] accountIds, CancellationToken ct) =>
-        (await ListAsync(c, tx, """
+        (await Sql.ListAsync(c, tx, """
             SELECT account_id, custodian_id, vault_reference, lodged_position FROM rm.account_custodians
              WHERE tenant = $1 AND account_id = ANY($2) AND removed_at IS NULL ORDER BY lodged_position
             """, r => (Account: r.GetGuid(0), Facts: new CustodianFacts(r.GetGuid(1), r.GetString(2), r.GetInt64(3))), ct, tenant, accountIds))
         .ToLookup(x => x.Account, x => x.Facts);
 
     public static async Task<ILookup<Guid, RotationTriggerFacts>> TriggersAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] accountIds, CancellationToken ct) =>
-        (await ListAsync(c, tx, """
+        (await Sql.ListAsync(c, tx, """
             SELECT account_id, person_id, kind, trigger_on, position FROM rm.credential_rotation_triggers
              WHERE tenant = $1 AND account_id = ANY($2) ORDER BY position
             """, r => (Account: r.GetGuid(0), Facts: new RotationTriggerFacts(r.GetGuid(1), r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetInt64(4))),
@@ -37,7 +37,7 @@ public static class AccountQueries
         .ToLookup(x => x.Account, x => x.Facts);
 
     public static async Task<ILookup<Guid, RotationFacts>> RotationsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] accountIds, CancellationToken ct) =>
-        (await ListAsync(c, tx, """
+        (await Sql.ListAsync(c, tx, """
             SELECT account_id, rotated_on, reason, position FROM rm.credential_rotations
              WHERE tenant = $1 AND account_id = ANY($2) ORDER BY position
             """, r => (Account: r.GetGuid(0), Facts: new RotationFacts(r.GetFieldValue<DateOnly>(1), r.GetString(2), r.GetInt64(3))), ct, tenant, accountIds))
@@ -52,17 +52,4 @@ public static class AccountQueries
     static DateOnly? Date(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
 
     static long? Long(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-
-    static async Task<List<T>> ListAsync<T>(
-        NpgsqlConnection c, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
-    {
-        await using var command = Sql.Command(c, tx!, sql, args);
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
-    }
 }

@@ -70,13 +70,13 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
         var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
         var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
         var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, null, ct);
-        var rows = new List<Row>();
+        var rows = new List<VerdictRow>();
         foreach (var version in versions)
         {
             rows.AddRange(AcknowledgementRows(version, people, acknowledgements, today));
             if (PolicyReview.Evaluate(version, today) is { } review)
             {
-                rows.Add(new Row(PolicyReview.Rule, version.PolicyId, "policy", null, version.PolicyId, [], review));
+                rows.Add(new VerdictRow(PolicyReview.Rule, version.PolicyId, "policy", null, version.PolicyId, [], review));
             }
         }
         await ReplaceAsync(c, tx, tenant,
@@ -89,13 +89,13 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
         var versions = await FactsQueries.VersionsAsync(c, tx, tenant, policyId, ct);
         var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
         var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, policyId, null, ct);
-        var rows = new List<Row>();
+        var rows = new List<VerdictRow>();
         foreach (var version in versions.Where(v => v.IsCurrent))
         {
             rows.AddRange(AcknowledgementRows(version, people, acknowledgements, today));
             if (PolicyReview.Evaluate(version, today) is { } review)
             {
-                rows.Add(new Row(PolicyReview.Rule, policyId, "policy", null, policyId, [], review));
+                rows.Add(new VerdictRow(PolicyReview.Rule, policyId, "policy", null, policyId, [], review));
             }
         }
         await ReplaceAsync(c, tx, tenant,
@@ -113,7 +113,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
             personId, rows, ct);
     }
 
-    static IEnumerable<Row> AcknowledgementRows(
+    static IEnumerable<VerdictRow> AcknowledgementRows(
         PolicyVersionFacts version, IEnumerable<PersonFacts> people, IEnumerable<AcknowledgementFacts> acknowledgements, DateOnly today)
     {
         var latest = acknowledgements
@@ -123,43 +123,21 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
         {
             if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } verdict)
             {
-                yield return new Row(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
+                yield return new VerdictRow(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
                     "person", person.PersonId, version.PolicyId, person.Roles, verdict);
             }
         }
     }
 
-    sealed record Row(string Rule, string SubjectId, string SubjectKind, Guid? PersonId, string? Scope, IReadOnlyList<string> Roles, Verdict Verdict);
-
-    static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<Row> rows, CancellationToken ct)
+    static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<VerdictRow> rows, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(c, tx);
         var delete = new NpgsqlBatchCommand(deleteSql);
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = key });
         batch.BatchCommands.Add(delete);
-        if (rows.Count > 0)
+        if (VerdictRows.Insert(tenant, rows) is { } insert)
         {
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
-                SELECT $1, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
-                       string_to_array(r.proof, ',')::bigint[]
-                  FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
-                       AS r(rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
-                ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
-                    roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof
-                """);
-            insert.Parameters.Add(new NpgsqlParameter { Value = tenant });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectId).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectKind).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.PersonId).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Scope).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => Verdict.StatusName(r.Verdict.Status)).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.DueOn).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Date });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Roles)).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Detail).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Verdict.Proof)).ToArray() });
             batch.BatchCommands.Add(insert);
         }
         await batch.ExecuteNonQueryAsync(ct);

@@ -191,22 +191,11 @@ public sealed class ExceptionsProjection(TimeProvider time) : IInlineProjection
         delete.Parameters.Add(new NpgsqlParameter { Value = itemId.ToString("D") });
         delete.Parameters.Add(new NpgsqlParameter { Value = Rules });
         batch.BatchCommands.Add(delete);
-        foreach (var (rule, verdict) in item is null ? [] : Evaluate(item, today))
+        var rows = item is null ? [] : Evaluate(item, today)
+            .Select(v => new VerdictRow(v.Rule, itemId.ToString("D"), item.Subject, item.PersonId, itemId.ToString("D"), item.HolderRoles, v.Verdict))
+            .ToList();
+        if (VerdictRows.Insert(tenant, rows) is { } insert)
         {
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
-                VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $8, $9, $10)
-                """);
-            insert.Parameters.Add(new NpgsqlParameter { Value = tenant });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rule });
-            insert.Parameters.Add(new NpgsqlParameter { Value = itemId.ToString("D") });
-            insert.Parameters.Add(new NpgsqlParameter { Value = item!.Subject });
-            insert.Parameters.Add(new NpgsqlParameter { Value = item.PersonId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = Verdict.StatusName(verdict.Status) });
-            insert.Parameters.Add(Sql.NullableDate(verdict.DueOn));
-            insert.Parameters.Add(new NpgsqlParameter { Value = item.HolderRoles.ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = verdict.Detail });
-            insert.Parameters.Add(new NpgsqlParameter { Value = verdict.Proof.ToArray() });
             batch.BatchCommands.Add(insert);
         }
         await batch.ExecuteNonQueryAsync(ct);

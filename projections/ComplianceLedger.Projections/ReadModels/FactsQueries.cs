@@ -13,21 +13,21 @@ public static class FactsQueries
         """;
 
     public static Task<List<PersonFacts>> PeopleAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid? personId, CancellationToken ct) =>
-        ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND ($2::uuid IS NULL OR person_id = $2)",
+        Sql.ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND ($2::uuid IS NULL OR person_id = $2)",
             ReadPerson, ct, tenant, new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
 
     public static Task<List<PolicyVersionFacts>> CurrentVersionsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string? policyId, CancellationToken ct) =>
-        ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND is_current AND ($2::text IS NULL OR policy_id = $2)",
+        Sql.ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND is_current AND ($2::text IS NULL OR policy_id = $2)",
             ReadVersion, ct, tenant, Sql.NullableText(policyId));
 
     public static Task<List<PolicyVersionFacts>> VersionsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string policyId, CancellationToken ct) =>
-        ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND policy_id = $2",
+        Sql.ListAsync(c, tx, $"SELECT {VersionColumns} FROM rm.policy_versions WHERE tenant = $1 AND policy_id = $2",
             ReadVersion, ct, tenant, policyId);
 
     /// <summary>Acknowledgements (and refusals) of the given policy's versions or person, keyed by person, policy and version.</summary>
     public static Task<List<AcknowledgementFacts>> AcknowledgementsAsync(
         NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string? policyId, Guid? personId, CancellationToken ct) =>
-        ListAsync(c, tx, """
+        Sql.ListAsync(c, tx, """
             SELECT person_id, policy_id, version_label, outcome = 'declined', at, position FROM rm.acknowledgements
              WHERE tenant = $1 AND ($2::text IS NULL OR policy_id = $2) AND ($3::uuid IS NULL OR person_id = $3)
             """,
@@ -43,17 +43,4 @@ public static class FactsQueries
         r.GetInt32(10), r.GetInt32(11), r.GetBoolean(12), NullableDate(r, 13), r.GetFieldValue<long[]>(14));
 
     static DateOnly? NullableDate(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
-
-    static async Task<List<T>> ListAsync<T>(
-        NpgsqlConnection c, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
-    {
-        await using var command = Sql.Command(c, tx!, sql, args);
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
-    }
 }

@@ -279,22 +279,10 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IInlineProje
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => i.ToString("D")).ToArray() });
         batch.BatchCommands.Add(delete);
-        if (rows.Count > 0)
+        var verdicts = rows.Select(r => new VerdictRow(r.Rule, r.Account.AccountId.ToString("D"), SubjectKind, r.Account.OwnerId,
+            r.Account.AccountId.ToString("D"), [], r.Verdict)).ToList();
+        if (VerdictRows.Insert(tenant, verdicts) is { } insert)
         {
-            var insert = new NpgsqlBatchCommand($"""
-                INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
-                SELECT $1, r.rule, r.account, '{SubjectKind}', r.owner, r.account, r.status, r.due_on, ARRAY[]::text[], r.detail, string_to_array(r.proof, ',')::bigint[]
-                  FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::date[], $7::text[], $8::text[])
-                       AS r(rule, account, owner, status, due_on, detail, proof)
-                """);
-            insert.Parameters.Add(new NpgsqlParameter { Value = tenant });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Account.AccountId.ToString("D")).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Account.OwnerId).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => Verdict.StatusName(r.Verdict.Status)).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.DueOn).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Detail).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Verdict.Proof)).ToArray() });
             batch.BatchCommands.Add(insert);
         }
         await batch.ExecuteNonQueryAsync(ct);

@@ -40,4 +40,17 @@ static class Sql
             await ExecuteAsync(connection, transaction, $"DELETE FROM {table} WHERE $1::text IS NULL OR tenant = $1", ct, NullableText(tenant));
         }
     }
+
+    public static async Task<List<T>> ListAsync<T>(
+        NpgsqlConnection c, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var command = Sql.Command(c, tx!, sql, args);
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
 }

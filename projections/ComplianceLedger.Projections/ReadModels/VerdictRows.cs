@@ -1,0 +1,45 @@
+using ComplianceLedger.Projections.Rules;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ComplianceLedger.Projections.ReadModels;
+
+/// <summary>One rule's verdict about one subject, as rm.compliance holds it.</summary>
+public sealed record VerdictRow(
+    string Rule, string SubjectId, string SubjectKind, Guid? PersonId, string? Scope, IReadOnlyList<string> Roles, Verdict Verdict);
+
+/// <summary>Writes verdict rows; every projection that judges a rule replaces its rows through this.</summary>
+public static class VerdictRows
+{
+    /// <summary>One statement inserting (or replacing) all the rows; null when there are none.</summary>
+    public static NpgsqlBatchCommand? Insert(string tenant, IReadOnlyList<VerdictRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
+            SELECT $1, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
+                   string_to_array(r.proof, ',')::bigint[]
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
+                   AS r(rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
+            ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
+                roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof, person_id = EXCLUDED.person_id,
+                scope = EXCLUDED.scope, subject_kind = EXCLUDED.subject_kind
+            """);
+        var p = insert.Parameters;
+        p.Add(new NpgsqlParameter { Value = tenant });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectId).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectKind).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.PersonId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Scope).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => Verdict.StatusName(r.Verdict.Status)).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.DueOn).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Roles)).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Detail).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Verdict.Proof)).ToArray() });
+        return insert;
+    }
+}
