@@ -30,7 +30,7 @@ sealed record Options(
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API)
-          --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 100k, full 1M)
+          --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 100k, full 500k)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 300, full 500; the trust's quick run caps at 100)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
@@ -46,7 +46,7 @@ sealed record Options(
         var writers = 8;
         var importEvents = quick ? 50_000 : 200_000;
         var reference = !quick;
-        var trustEvents = quick ? 100_000L : 1_000_000L;
+        var trustEvents = quick ? 100_000L : 500_000L;
         var dashboardRequests = quick ? 300 : 500;
         string? results = null;
         string? connectionOptions = null;
