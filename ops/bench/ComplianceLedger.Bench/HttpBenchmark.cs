@@ -48,12 +48,12 @@ sealed class HttpBenchmark(ApiHost api)
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
-    /// <paramref name="clients"/> concurrent clients, each with its own connection, acknowledging
+    /// One client per queue, each with its own connection, acknowledging
     /// (person, policy) pairs of its own, policy by policy across its people, so no pair is
     /// acknowledged twice. Counts the 201s completed inside [warm-up, warm-up + duration).
     /// </summary>
     public async Task<AckRun> AcknowledgeAsync(
-        string urn, IReadOnlyList<string> cookies, IReadOnlyList<string> policies, ConcurrentQueue<(int Person, int Policy)>[] work,
+        IReadOnlyList<string> urns, IReadOnlyList<string> cookies, IReadOnlyList<string> policies, ConcurrentQueue<(int Person, int Policy)>[] work,
         TimeSpan warmup, TimeSpan duration, CpuMeter meter, CancellationToken ct)
     {
         var refused = new ConcurrentDictionary<int, long>();
@@ -88,7 +88,7 @@ sealed class HttpBenchmark(ApiHost api)
                 var policyId = policies[pair.Policy];
                 var body = new { versionLabel = "1", documentSha256 = Sha256(policyId) };
                 var began = clock.Elapsed;
-                using var response = await SendAsync(client, HttpMethod.Post, $"/api/schools/{urn}/policies/{policyId}/acknowledgements", cookies[pair.Person], body, ct);
+                using var response = await SendAsync(client, HttpMethod.Post, $"/api/schools/{urns[pair.Person]}/policies/{policyId}/acknowledgements", cookies[pair.Person], body, ct);
                 var ended = clock.Elapsed;
                 var inWindow = ended >= windowStart && ended < windowEnd;
                 if (response.StatusCode == HttpStatusCode.Created)

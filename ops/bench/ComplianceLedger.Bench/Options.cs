@@ -23,20 +23,21 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,school-dashboard,trust-dashboard] [--results DIR]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
           --quick          ~5 s per phase, one round, 50k-event import: finishes in under a minute
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
-          --only           run only some figures (http = acknowledgements over HTTP into the real API)
+          --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
+                           http-schools = the same over one school per client, full run only by default)
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 100k, full 500k)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 300, full 500; the trust's quick run caps at 100)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
         """;
 
-    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+    public bool Runs(string phase) => Only.Count == 0 ? phase != "http-schools" || !Quick : Only.Contains(phase);
 
     public static Options Parse(string[] args)
     {

@@ -64,7 +64,7 @@ if (options.Runs("import"))
 {
     await RunImportsAsync();
 }
-if (options.Runs("http") || options.Runs("school-dashboard"))
+if (options.Runs("http") || options.Runs("http-schools") || options.Runs("school-dashboard"))
 {
     await RunHttpAsync();
 }
@@ -294,73 +294,91 @@ async Task RunHttpAsync()
 
     if (options.Runs("http"))
     {
+        await AcknowledgementsAsync(1, 100001, "http_acknowledgements_per_s", 0.35);
+    }
+    if (options.Runs("http-schools"))
+    {
+        // The same over as many schools as clients: each school's appends serialise on its
+        // chain head, so this separates that lock from the per-request cost.
+        await AcknowledgementsAsync(options.Writers, 100101, $"http_acknowledgements_per_s_{options.Writers}_schools", null);
+    }
+
+    async Task AcknowledgementsAsync(int schools, int firstUrn, string metric, double? target)
+    {
         var baseline = await PgbenchBaselineAsync();
-        // One school of teachers and ten policies (one version each, audience teachers): a
+        // Schools of teachers with ten policies each (one version, audience teachers): a
         // realistic number of policies per person, since every acknowledgement re-judges the
         // person against every current policy. Enough people that every acknowledgement is a
-        // new one at up to 1,000/s over the whole phase (at least 400).
-        const string urn = "100001";
+        // new one at up to 1,000/s over the whole phase (at least 400). Person i is at school i % schools.
         const int policyCount = 10;
         var rounds = options.Quick ? 1 : 3;
         var seconds = options.StoreWarmup + ((options.Warmup + options.Duration) * rounds);
         var people = Math.Max(400, (int)Math.Ceiling(1_000 * seconds.TotalSeconds / policyCount));
+        var urns = Enumerable.Range(firstUrn, schools).Select(u => u.ToString(CultureInfo.InvariantCulture)).ToArray();
         var seed = Stopwatch.StartNew();
-        await setup.RegisterAsync(urn, "Bench School", "bench-trust", "Bench Trust", ["bench.sch.uk"], "BNC", "system:bench", ct);
-        var head = await setup.EnrolAsync(urn, "Bench Head", [Role.Headteacher], started, "system:bench", ct);
-        var ids = new Guid[people];
-        await Parallel.ForAsync(0, people, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, c) =>
-            ids[i] = await setup.EnrolAsync(urn, $"Bench Teacher {i}", [Role.Teacher], started, "system:bench", c));
-        var headCookie = await HttpBenchmark.SignInAsync(client, urn, head, ct);
         var policies = Enumerable.Range(1, policyCount).Select(i => $"bench-{i:000}").ToList();
         string[] teachers = ["teacher"];
-        foreach (var policyId in policies)
+        foreach (var urn in urns)
         {
-            using var published = await HttpBenchmark.SendAsync(client, HttpMethod.Post, $"/api/schools/{urn}/policies/{policyId}/versions", headCookie, new
+            await setup.RegisterAsync(urn, $"Bench School {urn}", "bench-trust", "Bench Trust", [$"s{urn}.sch.uk"], null, "system:bench", ct);
+        }
+        var ids = new Guid[people];
+        await Parallel.ForAsync(0, people, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, c) =>
+            ids[i] = await setup.EnrolAsync(urns[i % schools], $"Bench Teacher {i}", [Role.Teacher], started, "system:bench", c));
+        foreach (var urn in urns)
+        {
+            var head = await setup.EnrolAsync(urn, "Bench Head", [Role.Headteacher], started, "system:bench", ct);
+            var headCookie = await HttpBenchmark.SignInAsync(client, urn, head, ct);
+            foreach (var policyId in policies)
             {
-                title = $"Bench policy {policyId}",
-                versionLabel = "1",
-                documentSha256 = HttpBenchmark.Sha256(policyId),
-                effectiveFrom = "2025-09-01",
-                reviewCycleYears = 1,
-                responsibleCommittee = "Full governing board",
-                audiences = teachers,
-                daysToAcknowledge = 14,
-                maxExceptionDays = 30,
-            }, ct);
-            if (published.StatusCode != System.Net.HttpStatusCode.Created)
-            {
-                throw new InvalidOperationException($"Publishing {policyId}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync(ct)}");
+                using var published = await HttpBenchmark.SendAsync(client, HttpMethod.Post, $"/api/schools/{urn}/policies/{policyId}/versions", headCookie, new
+                {
+                    title = $"Bench policy {policyId}",
+                    versionLabel = "1",
+                    documentSha256 = HttpBenchmark.Sha256(policyId),
+                    effectiveFrom = "2025-09-01",
+                    reviewCycleYears = 1,
+                    responsibleCommittee = "Full governing board",
+                    audiences = teachers,
+                    daysToAcknowledge = 14,
+                    maxExceptionDays = 30,
+                }, ct);
+                if (published.StatusCode != System.Net.HttpStatusCode.Created)
+                {
+                    throw new InvalidOperationException($"Publishing {policyId}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync(ct)}");
+                }
             }
         }
         var cookies = new string[people];
         await Parallel.ForAsync(0, people, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, c) =>
-            cookies[i] = await HttpBenchmark.SignInAsync(client, urn, ids[i], c));
-        Report.Log($"http: school {urn} with {people} teachers, {policyCount} policies published over HTTP, {people} sign-ins, in {seed.Elapsed.TotalSeconds:0.0} s");
+            cookies[i] = await HttpBenchmark.SignInAsync(client, urns[i % schools], ids[i], c));
+        var personUrns = Enumerable.Range(0, people).Select(i => urns[i % schools]).ToArray();
+        Report.Log($"{metric}: {schools} school(s) with {people} teachers in all, {policyCount} policies each published over HTTP, {people} sign-ins, in {seed.Elapsed.TotalSeconds:0.0} s");
 
         // Client k takes people k, k+8, …; it walks policy by policy across its people.
         var work = Enumerable.Range(0, options.Writers).Select(k => new System.Collections.Concurrent.ConcurrentQueue<(int, int)>(
             Enumerable.Range(0, policyCount).SelectMany(p => Enumerable.Range(0, people).Where(i => i % options.Writers == k).Select(i => (i, p))))).ToArray();
-        Report.Log("http: warming up");
-        await http.AcknowledgeAsync(urn, cookies, policies, work, TimeSpan.Zero, options.StoreWarmup, meter, ct);
+        Report.Log($"{metric}: warming up");
+        await http.AcknowledgeAsync(personUrns, cookies, policies, work, TimeSpan.Zero, options.StoreWarmup, meter, ct);
         var runs = new List<HttpBenchmark.AckRun>();
         var refused = new Dictionary<int, long>();
         for (var round = 1; round <= rounds; round++)
         {
             await CheckpointAsync(database);
-            var run = await http.AcknowledgeAsync(urn, cookies, policies, work, options.Warmup, options.Duration, meter, ct);
+            var run = await http.AcknowledgeAsync(personUrns, cookies, policies, work, options.Warmup, options.Duration, meter, ct);
             runs.Add(run);
             foreach (var (status, count) in run.Refused)
             {
                 refused[status] = refused.GetValueOrDefault(status) + count;
             }
-            Report.Log($"round {round}: HTTP acknowledgements {run.PerSecond:0}/s (p50 {run.P50Ms} ms, p99 {run.P99Ms} ms; non-201: {HttpBenchmark.Counts(run.Refused)}; " +
+            Report.Log($"round {round}: HTTP acknowledgements, {schools} school(s) {run.PerSecond:0}/s (p50 {run.P50Ms} ms, p99 {run.P99Ms} ms; non-201: {HttpBenchmark.Counts(run.Refused)}; " +
                 $"cpu/ack: app {run.AppCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, server {run.ServerCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, client {run.ClientCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us){(run.Exhausted ? "; RAN OUT OF PAIRS" : "")}");
         }
         double PerAck(Func<HttpBenchmark.AckRun, TimeSpan> cpu) => runs.Average(r => cpu(r).TotalMicroseconds / Math.Max(1, r.Created));
-        report.Add(Figure.Compared("http_acknowledgements_per_s", runs.Average(r => r.PerSecond), "acks/s", baseline, 0.35,
+        report.Add(Figure.Compared(metric, runs.Average(r => r.PerSecond), "acks/s", baseline, target,
             $"POST /api/schools/{{urn}}/policies/{{policyId}}/acknowledgements over loopback HTTP/1.1 into the real API (child process, Kestrel, Release, Development environment for the dev sign-in, Ledger:SeedDemo=false, log level Warning) " +
             $"as ledger_app, inline projections in the append transaction, durable commit; {options.Writers} clients, each its own connection and its own {people / options.Writers} signed-in people, " +
-            $"{people} teachers x {policyCount} policies (each person's acknowledgement re-judges them against every current policy) so every acknowledgement is new; {rounds}x{options.Duration.TotalSeconds:0} s after {options.StoreWarmup.TotalSeconds:0} s warm-up; only 201s inside the window count; " +
+            $"{schools} school(s), {people} teachers in all x {policyCount} policies (each person's acknowledgement re-judges them against every current policy) so every acknowledgement is new; {rounds}x{options.Duration.TotalSeconds:0} s after {options.StoreWarmup.TotalSeconds:0} s warm-up; only 201s inside the window count; " +
             $"non-201 responses (all rounds, warm-up excluded): {HttpBenchmark.Counts(refused)}{(runs.Any(r => r.Exhausted) ? "; a client ran out of pairs" : "")}; " +
             $"p50 {runs.Average(r => r.P50Ms):0.00} ms, p99 {runs.Average(r => r.P99Ms):0.00} ms; CPU per acknowledgement: app {PerAck(r => r.AppCpu):0} us, PostgreSQL {PerAck(r => r.ServerCpu):0} us, HTTP client {PerAck(r => r.ClientCpu):0} us; " +
             $"rounds {Rounds(runs.Select(r => r.PerSecond))}; baseline: pgbench plain INSERT of this run"));
