@@ -26,8 +26,8 @@ sealed record Options(
                       [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
-          --quick          ~5 s per phase, one round, 50k-event import: finishes in under a minute
-          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
+          --quick          ~5 s per phase, one round, 50k-event import, smaller API data: about 1.5 minutes
+          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
