@@ -14,24 +14,30 @@ sealed record Options(
     int Tenants,
     int ImportEvents,
     bool Reference,
+    long TrustEvents,
+    int DashboardRequests,
     string? ResultsDirectory,
     string? ConnectionOptions,
     IReadOnlySet<string> Only)
 {
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
-                      [--reference | --no-reference] [--only append,one-tenant,import] [--results DIR]
+                      [--trust-events N] [--dashboard-requests N] [--reference | --no-reference]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
-          --quick          ~5 s per phase, one round, 50k-event import: finishes in under a minute
-          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds
+          --quick          ~5 s per phase, one round, 50k-event import, smaller API data: about 1.5 minutes
+          (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
-          --only           run only some figures
+          --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
+                           http-schools = the same over one school per client, full run only by default)
+          --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 100k, full 500k)
+          --dashboard-requests N  timed sequential requests per dashboard figure (quick 300, full 500; the trust's quick run caps at 100)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
         """;
 
-    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+    public bool Runs(string phase) => Only.Count == 0 ? phase != "http-schools" || !Quick : Only.Contains(phase);
 
     public static Options Parse(string[] args)
     {
@@ -41,6 +47,8 @@ sealed record Options(
         var writers = 8;
         var importEvents = quick ? 50_000 : 200_000;
         var reference = !quick;
+        var trustEvents = quick ? 100_000L : 500_000L;
+        var dashboardRequests = quick ? 300 : 500;
         string? results = null;
         string? connectionOptions = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
@@ -64,6 +72,12 @@ sealed record Options(
                 case "--import-events":
                     importEvents = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--trust-events":
+                    trustEvents = long.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--dashboard-requests":
+                    dashboardRequests = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--reference":
                     reference = true;
                     break;
@@ -86,6 +100,6 @@ sealed record Options(
             }
         }
         return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
-            importEvents, reference, results, connectionOptions, only);
+            importEvents, reference, trustEvents, dashboardRequests, results, connectionOptions, only);
     }
 }

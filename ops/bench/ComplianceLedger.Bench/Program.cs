@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using ComplianceLedger.Api.Demo;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Bench;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Import;
 using ComplianceLedger.EventStore.LocalPostgres;
 using ComplianceLedger.EventStore.Migrations;
 using ComplianceLedger.EventStore.Verification;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -51,6 +55,7 @@ var meter = new CpuMeter(cluster);
 Report.Log($"{(options.Quick ? "quick" : "full")} run: {options.Writers} writers, {options.Rounds} round(s) of {options.Duration.TotalSeconds:0} s after {options.Warmup.TotalSeconds:0} s warm-up; {environment}");
 Report.Log($"load average before: {LoadAverage()}");
 
+double? pgbenchBaseline = null;
 if (options.Runs("append") || options.Runs("one-tenant"))
 {
     await RunAppendsAsync();
@@ -58,6 +63,14 @@ if (options.Runs("append") || options.Runs("one-tenant"))
 if (options.Runs("import"))
 {
     await RunImportsAsync();
+}
+if (options.Runs("http") || options.Runs("http-schools") || options.Runs("school-dashboard"))
+{
+    await RunHttpAsync();
+}
+if (options.Runs("trust-dashboard"))
+{
+    await RunTrustDashboardAsync();
 }
 
 Report.Log($"done in {total.Elapsed.TotalSeconds:0.0} s; load average after: {LoadAverage()}");
@@ -143,6 +156,7 @@ async Task RunAppendsAsync()
     }
 
     var baseline = plain.Average(r => r.Tps);
+    pgbenchBaseline = baseline;
     string Paired(IEnumerable<double> values) => $"median of per-round ratios {Median(values.Zip(plain, (v, p) => v / p.Tps)):0.000}";
     var shape = $"{options.Writers} writers, 1 event per transaction, durable commit (fsync on, synchronous_commit on), {options.Rounds}x{options.Duration.TotalSeconds:0} s";
     if (spread.Count > 0)
@@ -239,6 +253,192 @@ async Task RunImportsAsync()
         "baseline: one INSERT … SELECT … FROM generate_series of as many rows of the same shape into LIKE ledger.events INCLUDING ALL"));
     report.Add(Figure.Raw("insert_select_rows_per_s", baseline, "rows/s",
         $"set-based INSERT … SELECT of {options.ImportEvents} rows, jsonb parsed per row, hashes by sha256(); rounds {Rounds(baselineRuns)}"));
+}
+
+// The pgbench plain-INSERT ceiling, when the append figures did not run (e.g. --only http).
+async Task<double> PgbenchBaselineAsync()
+{
+    if (pgbenchBaseline is { } known)
+    {
+        return known;
+    }
+    const string database = "bench_append";
+    await CreateDatabaseAsync(database);
+    var bench = new AppendBenchmark(cluster, meter, database, options);
+    await bench.CreateBaselineTablesAsync(ct);
+    var script = bench.PlainInsertScript();
+    await bench.PgbenchAsync(script, options.Warmup, ct);
+    var runs = new List<double>();
+    for (var round = 1; round <= options.Rounds; round++)
+    {
+        await CheckpointAsync(database);
+        runs.Add((await bench.PgbenchAsync(script, options.Duration, ct)).Tps);
+        Report.Log($"round {round}: pgbench plain INSERT {runs[^1]:0}/s");
+    }
+    pgbenchBaseline = runs.Average();
+    report.Add(Figure.Raw("pgbench_insert_per_s", pgbenchBaseline.Value, "rows/s",
+        $"pgbench -M prepared -c {options.Writers}, plain INSERT into LIKE ledger.events INCLUDING ALL (baseline for http_acknowledgements_per_s); rounds {Rounds(runs)}"));
+    return pgbenchBaseline.Value;
+}
+
+async Task RunHttpAsync()
+{
+    const string database = "bench_http";
+    await cluster.EnsureDatabaseAsync(database, ct);
+    await using var api = await ApiHost.StartAsync(cluster.AppConnectionString(database), cluster.AdminConnectionString(database), ct);
+    await using var services = ApiHost.Services(cluster.AppConnectionString(database));
+    var setup = services.Services.GetRequiredService<SchoolSetup>();
+    var http = new HttpBenchmark(api);
+    using var client = http.Client();
+    var started = new DateOnly(2025, 9, 1);
+
+    if (options.Runs("http"))
+    {
+        await AcknowledgementsAsync(1, 100001, "http_acknowledgements_per_s", 0.35);
+    }
+    if (options.Runs("http-schools"))
+    {
+        // The same over as many schools as clients: each school's appends serialise on its
+        // chain head, so this separates that lock from the per-request cost.
+        await AcknowledgementsAsync(options.Writers, 100101, $"http_acknowledgements_per_s_{options.Writers}_schools", null);
+    }
+
+    async Task AcknowledgementsAsync(int schools, int firstUrn, string metric, double? target)
+    {
+        var baseline = await PgbenchBaselineAsync();
+        // Schools of teachers with ten policies each (one version, audience teachers): a
+        // realistic number of policies per person, since every acknowledgement re-judges the
+        // person against every current policy. Enough people that every acknowledgement is a
+        // new one at up to 1,000/s over the whole phase (at least 400). Person i is at school i % schools.
+        const int policyCount = 10;
+        var rounds = options.Quick ? 1 : 3;
+        var seconds = options.StoreWarmup + ((options.Warmup + options.Duration) * rounds);
+        var people = Math.Max(400, (int)Math.Ceiling(1_000 * seconds.TotalSeconds / policyCount));
+        var urns = Enumerable.Range(firstUrn, schools).Select(u => u.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var seed = Stopwatch.StartNew();
+        var policies = Enumerable.Range(1, policyCount).Select(i => $"bench-{i:000}").ToList();
+        string[] teachers = ["teacher"];
+        foreach (var urn in urns)
+        {
+            await setup.RegisterAsync(urn, $"Bench School {urn}", "bench-trust", "Bench Trust", [$"s{urn}.sch.uk"], null, "system:bench", ct);
+        }
+        var ids = new Guid[people];
+        await Parallel.ForAsync(0, people, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, c) =>
+            ids[i] = await setup.EnrolAsync(urns[i % schools], $"Bench Teacher {i}", [Role.Teacher], started, "system:bench", c));
+        foreach (var urn in urns)
+        {
+            var head = await setup.EnrolAsync(urn, "Bench Head", [Role.Headteacher], started, "system:bench", ct);
+            var headCookie = await HttpBenchmark.SignInAsync(client, urn, head, ct);
+            foreach (var policyId in policies)
+            {
+                using var published = await HttpBenchmark.SendAsync(client, HttpMethod.Post, $"/api/schools/{urn}/policies/{policyId}/versions", headCookie, new
+                {
+                    title = $"Bench policy {policyId}",
+                    versionLabel = "1",
+                    documentSha256 = HttpBenchmark.Sha256(policyId),
+                    effectiveFrom = "2025-09-01",
+                    reviewCycleYears = 1,
+                    responsibleCommittee = "Full governing board",
+                    audiences = teachers,
+                    daysToAcknowledge = 14,
+                    maxExceptionDays = 30,
+                }, ct);
+                if (published.StatusCode != System.Net.HttpStatusCode.Created)
+                {
+                    throw new InvalidOperationException($"Publishing {policyId}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync(ct)}");
+                }
+            }
+        }
+        var cookies = new string[people];
+        await Parallel.ForAsync(0, people, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, c) =>
+            cookies[i] = await HttpBenchmark.SignInAsync(client, urns[i % schools], ids[i], c));
+        var personUrns = Enumerable.Range(0, people).Select(i => urns[i % schools]).ToArray();
+        Report.Log($"{metric}: {schools} school(s) with {people} teachers in all, {policyCount} policies each published over HTTP, {people} sign-ins, in {seed.Elapsed.TotalSeconds:0.0} s");
+
+        // Client k takes people k, k+8, …; it walks policy by policy across its people.
+        var work = Enumerable.Range(0, options.Writers).Select(k => new System.Collections.Concurrent.ConcurrentQueue<(int, int)>(
+            Enumerable.Range(0, policyCount).SelectMany(p => Enumerable.Range(0, people).Where(i => i % options.Writers == k).Select(i => (i, p))))).ToArray();
+        Report.Log($"{metric}: warming up");
+        await http.AcknowledgeAsync(personUrns, cookies, policies, work, TimeSpan.Zero, options.StoreWarmup, meter, ct);
+        var runs = new List<HttpBenchmark.AckRun>();
+        var refused = new Dictionary<int, long>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            await CheckpointAsync(database);
+            var run = await http.AcknowledgeAsync(personUrns, cookies, policies, work, options.Warmup, options.Duration, meter, ct);
+            runs.Add(run);
+            foreach (var (status, count) in run.Refused)
+            {
+                refused[status] = refused.GetValueOrDefault(status) + count;
+            }
+            Report.Log($"round {round}: HTTP acknowledgements, {schools} school(s) {run.PerSecond:0}/s (p50 {run.P50Ms} ms, p99 {run.P99Ms} ms; non-201: {HttpBenchmark.Counts(run.Refused)}; " +
+                $"cpu/ack: app {run.AppCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, server {run.ServerCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, client {run.ClientCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us){(run.Exhausted ? "; RAN OUT OF PAIRS" : "")}");
+        }
+        double PerAck(Func<HttpBenchmark.AckRun, TimeSpan> cpu) => runs.Average(r => cpu(r).TotalMicroseconds / Math.Max(1, r.Created));
+        report.Add(Figure.Compared(metric, runs.Average(r => r.PerSecond), "acks/s", baseline, target,
+            $"POST /api/schools/{{urn}}/policies/{{policyId}}/acknowledgements over loopback HTTP/1.1 into the real API (child process, Kestrel, Release, Development environment for the dev sign-in, Ledger:SeedDemo=false, log level Warning) " +
+            $"as ledger_app, inline projections in the append transaction, durable commit; {options.Writers} clients, each its own connection and its own {people / options.Writers} signed-in people, " +
+            $"{schools} school(s), {people} teachers in all x {policyCount} policies (each person's acknowledgement re-judges them against every current policy) so every acknowledgement is new; {rounds}x{options.Duration.TotalSeconds:0} s after {options.StoreWarmup.TotalSeconds:0} s warm-up; only 201s inside the window count; " +
+            $"non-201 responses (all rounds, warm-up excluded): {HttpBenchmark.Counts(refused)}{(runs.Any(r => r.Exhausted) ? "; a client ran out of pairs" : "")}; " +
+            $"p50 {runs.Average(r => r.P50Ms):0.00} ms, p99 {runs.Average(r => r.P99Ms):0.00} ms; CPU per acknowledgement: app {PerAck(r => r.AppCpu):0} us, PostgreSQL {PerAck(r => r.ServerCpu):0} us, HTTP client {PerAck(r => r.ClientCpu):0} us; " +
+            $"rounds {Rounds(runs.Select(r => r.PerSecond))}; baseline: pgbench plain INSERT of this run"));
+    }
+
+    if (options.Runs("school-dashboard"))
+    {
+        // A synthetic school of 300 people and 5 policies re-published 8 times, most versions acknowledged by most people.
+        var seed = Stopwatch.StartNew();
+        var events = await services.Services.GetRequiredService<SyntheticTrust>().SeedAsync(1, 12_000, "bench-solo", ct: ct);
+        const string urn = "200000";
+        var governor = await setup.EnrolAsync(urn, "Bench Governor", [Role.Governor], started, "system:bench", ct);
+        var cookie = await HttpBenchmark.SignInAsync(client, urn, governor, ct);
+        var (people, rows) = await CountsAsync(database, urn);
+        Report.Log($"school-dashboard: school {urn} with {events} events, {people} people, {rows} rm.compliance rows, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
+        var latency = await http.LatencyAsync($"/api/schools/{urn}/compliance", cookie, 50, options.DashboardRequests, ct);
+        Report.Log($"school-dashboard: p50 {latency.P50Ms} ms, p95 {latency.P95Ms} ms, p99 {latency.P99Ms} ms, max {latency.MaxMs} ms");
+        report.Add(new Figure("school_dashboard_p95_ms", latency.P95Ms, "ms", Target: 25, Met: latency.P95Ms <= 25,
+            Notes: $"GET /api/schools/{urn}/compliance as a governor over loopback HTTP, one client, {latency.Requests} sequential requests after 50 warm-up; " +
+            $"p50 {latency.P50Ms} ms, p99 {latency.P99Ms} ms, max {latency.MaxMs} ms; non-200: {latency.NotOk}; response {latency.Bytes} bytes; " +
+            $"school: SyntheticTrust, {events} events, {people} people, 5 policies x 8 versions, {rows} rm.compliance rows"));
+    }
+}
+
+async Task RunTrustDashboardAsync()
+{
+    const string database = "bench_trust";
+    const string trustId = "bench-trust";
+    await cluster.EnsureDatabaseAsync(database, ct);
+    await using var api = await ApiHost.StartAsync(cluster.AppConnectionString(database), cluster.AdminConnectionString(database), ct);
+    await using var services = ApiHost.Services(cluster.AppConnectionString(database));
+    var seed = Stopwatch.StartNew();
+    var events = await services.Services.GetRequiredService<SyntheticTrust>().SeedAsync(100, options.TrustEvents, trustId, ct: ct);
+    const string urn = "200000";
+    var leader = await services.Services.GetRequiredService<SchoolSetup>().EnrolAsync(urn, "Bench Trust Leader", [Role.TrustLeader], new DateOnly(2025, 9, 1), "system:bench", ct);
+    var (_, rows) = await CountsAsync(database, null);
+    var seeded = seed.Elapsed;
+    Report.Log($"trust-dashboard: 100 schools, {events} events, {rows} rm.compliance rows, seeded in {seeded.TotalSeconds:0.0} s");
+    var http = new HttpBenchmark(api);
+    using var client = http.Client();
+    var cookie = await HttpBenchmark.SignInAsync(client, urn, leader, ct);
+    var requests = options.Quick ? Math.Min(options.DashboardRequests, 100) : options.DashboardRequests;
+    var latency = await http.LatencyAsync($"/api/trusts/{trustId}/compliance", cookie, 20, requests, ct);
+    Report.Log($"trust-dashboard: p50 {latency.P50Ms} ms, p95 {latency.P95Ms} ms, p99 {latency.P99Ms} ms, max {latency.MaxMs} ms");
+    report.Add(new Figure("trust_dashboard_p95_ms", latency.P95Ms, "ms", Target: 100, Met: latency.P95Ms <= 100,
+        Notes: $"GET /api/trusts/{trustId}/compliance as a trust leader over loopback HTTP, one client, {latency.Requests} sequential requests after 20 warm-up; " +
+        $"p50 {latency.P50Ms} ms, p99 {latency.P99Ms} ms, max {latency.MaxMs} ms; non-200: {latency.NotOk}; response {latency.Bytes} bytes; " +
+        $"trust: SyntheticTrust.SeedAsync(100 schools), {events} events (not the 10M of the issue), {rows} rm.compliance rows; seeded (bulk import + read-model rebuild) in {seeded.TotalSeconds:0} s"));
+}
+
+async Task<(long People, long ComplianceRows)> CountsAsync(string database, string? urn)
+{
+    await using var connection = new NpgsqlConnection(cluster.AdminConnectionString(database));
+    await connection.OpenAsync(ct);
+    await using var command = new NpgsqlCommand(
+        "SELECT (SELECT count(*) FROM rm.people WHERE $1::text IS NULL OR tenant = $1), (SELECT count(*) FROM rm.compliance WHERE $1::text IS NULL OR tenant = $1)", connection);
+    command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = urn, DataTypeName = "text" });
+    await using var reader = await command.ExecuteReaderAsync(ct);
+    await reader.ReadAsync(ct);
+    return (reader.GetInt64(0), reader.GetInt64(1));
 }
 
 NpgsqlDataSource AppDataSource(string database)
