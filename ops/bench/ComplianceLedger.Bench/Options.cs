@@ -26,13 +26,13 @@ sealed record Options(
                       [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
-          --quick          ~5 s per phase, one round, 50k-event import, smaller API data: about 1.5 minutes
+          --quick          ~4 s per phase, one round, 50k-event import, smaller API data: under a minute
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
-          --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 100k, full 500k)
-          --dashboard-requests N  timed sequential requests per dashboard figure (quick 300, full 500; the trust's quick run caps at 100)
+          --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
+          --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
         """;
@@ -42,13 +42,13 @@ sealed record Options(
     public static Options Parse(string[] args)
     {
         var quick = args.Contains("--quick");
-        var seconds = 5;
+        var seconds = quick ? 4 : 5;
         var rounds = quick ? 1 : 6;
         var writers = 8;
         var importEvents = quick ? 50_000 : 200_000;
         var reference = !quick;
-        var trustEvents = quick ? 100_000L : 500_000L;
-        var dashboardRequests = quick ? 300 : 500;
+        var trustEvents = quick ? 30_000L : 500_000L;
+        var dashboardRequests = quick ? 100 : 500;
         string? results = null;
         string? connectionOptions = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
