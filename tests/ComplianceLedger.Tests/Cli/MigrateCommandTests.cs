@@ -9,9 +9,24 @@ public sealed class MigrateCommandTests(LedgerDatabase db) : IClassFixture<Ledge
 {
     readonly string database = $"ledger_cli_{Guid.NewGuid():N}";
 
-    public Task InitializeAsync() => db.Server.CreateDatabaseAsync(database);
+    // The test migrates a fresh database, a cluster-wide catalog change: hold the server's catalog lock throughout.
+    public async Task InitializeAsync()
+    {
+        await db.Server.CatalogLock.WaitAsync();
+        await db.Server.CreateDatabaseAsync(database);
+    }
 
-    public Task DisposeAsync() => db.Server.DropDatabaseAsync(database);
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await db.Server.DropDatabaseAsync(database);
+        }
+        finally
+        {
+            db.Server.CatalogLock.Release();
+        }
+    }
 
     /// <summary>Same as the fixture: a password only where the server checks one, so parallel tests keep theirs.</summary>
     string[] AppPassword => db.Server.Cluster is null ? ["--app-password", PostgresServer.AppRolePassword] : [];

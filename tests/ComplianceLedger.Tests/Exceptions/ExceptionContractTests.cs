@@ -7,11 +7,13 @@ using static ComplianceLedger.Tests.Exceptions.ExceptionArrangements;
 namespace ComplianceLedger.Tests.Exceptions;
 
 /// <summary>The contract checks for every declaration and exception use case.</summary>
-public sealed class ExceptionContractTests(LedgerApp app) : IClassFixture<LedgerApp>
+public sealed class ExceptionContractTests(LedgerApp app) : UseCaseContract<ExceptionContractTests>(app), IClassFixture<LedgerApp>, IUseCaseCatalog
 {
     static string Item(Arranged a, string step) => $"/api/schools/{a.School.Urn}/exceptions/{a["item"]}/{step}";
 
     static readonly string TooLong = new('x', 2001);
+
+    static IReadOnlyList<UseCase> IUseCaseCatalog.Catalog => Cases;
 
     public static readonly UseCase[] Cases =
     [
@@ -98,24 +100,4 @@ public sealed class ExceptionContractTests(LedgerApp app) : IClassFixture<Ledger
             [("missing reasons", "{}")]),
     ];
 
-    public static TheoryData<string> Names => [.. Cases.Where(c => c.Allowed != c.Forbidden).Select(c => c.Name)];
-
-    public static TheoryData<string> AllNames => [.. Cases.Select(c => c.Name)];
-
-    static UseCase Case(string name) => Cases.Single(c => c.Name == name);
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task The_right_role_succeeds(string useCase) => UseCaseChecks.RightRoleSucceeds(app, Case(useCase));
-
-    [Theory, MemberData(nameof(Names))]
-    public Task A_wrong_role_is_forbidden(string useCase) => UseCaseChecks.WrongRoleIsForbidden(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Another_schools_resource_is_not_found(string useCase) => UseCaseChecks.AnotherSchoolIsNotFound(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task A_stale_If_Match_is_refused(string useCase) => UseCaseChecks.StaleIfMatchIsPreconditionFailed(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Bad_input_is_refused_and_writes_nothing(string useCase) => UseCaseChecks.BadInputIsRefused(app, Case(useCase));
 }

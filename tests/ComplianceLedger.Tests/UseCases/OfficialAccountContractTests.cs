@@ -8,7 +8,7 @@ using ComplianceLedger.Tests.Fixtures;
 namespace ComplianceLedger.Tests.UseCases;
 
 /// <summary>The contract checks for the official-account and credential-custody use cases.</summary>
-public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<LedgerApp>
+public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContract<OfficialAccountContractTests>(app), IClassFixture<LedgerApp>, IUseCaseCatalog
 {
     public static string RegisterBody(TestSchool school, string handle = "@ScienceTST", string email = "science@test.sch.uk") => $$"""
         {"platform":"youtube","handle":"{{handle}}","url":"https://www.youtube.com/@ScienceTST",
@@ -96,6 +96,8 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     }
 
     static string Account(Arranged a, string rest = "") => $"/api/schools/{a.School.Urn}/official-accounts/{a["account"]}{rest}";
+
+    static IReadOnlyList<UseCase> IUseCaseCatalog.Catalog => Cases;
 
     public static readonly UseCase[] Cases =
     [
@@ -189,31 +191,10 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     /// <summary>A person id no school has, for bodies that must be refused whoever is asked.</summary>
     const string NoOne = "0190a0b0-0000-7000-8000-000000000002";
 
-    public static TheoryData<string> Names => [.. Cases.Where(c => c.Allowed != c.Forbidden).Select(c => c.Name)];
-
-    public static TheoryData<string> AllNames => [.. Cases.Select(c => c.Name)];
-
-    static UseCase Case(string name) => Cases.Single(c => c.Name == name);
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task The_right_role_succeeds(string useCase) => UseCaseChecks.RightRoleSucceeds(app, Case(useCase));
-
-    [Theory, MemberData(nameof(Names))]
-    public Task A_wrong_role_is_forbidden(string useCase) => UseCaseChecks.WrongRoleIsForbidden(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Another_schools_resource_is_not_found(string useCase) => UseCaseChecks.AnotherSchoolIsNotFound(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task A_stale_If_Match_is_refused(string useCase) => UseCaseChecks.StaleIfMatchIsPreconditionFailed(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Bad_input_is_refused_and_writes_nothing(string useCase) => UseCaseChecks.BadInputIsRefused(app, Case(useCase));
-
     [Fact]
     public async Task The_owner_cannot_approve_their_own_account_and_the_chair_approves_the_heads()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Nothing);
+        var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
         var school = arranged.School;
         var headOwned = (await Send(school, Role.Slt, "/official-accounts", RegisterBody(school).Replace(arranged["teacher"], arranged["head"], StringComparison.Ordinal)))
             .GetProperty("streamId").GetString()!["account-".Length..];
@@ -237,7 +218,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task Going_live_or_giving_pupils_access_before_approval_is_refused()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Registered);
+        var arranged = await UseCase.FreshSchoolAsync(App, Registered);
         var slt = await arranged.School.As(Role.Slt);
 
         var live = await slt.PostAsJsonAsync(Account(arranged, "/first-use"), new { firstUsedOn = "2026-10-01" });
@@ -249,7 +230,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task Only_the_custodian_records_their_own_break_glass_access()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Lodged);
+        var arranged = await UseCase.FreshSchoolAsync(App, Lodged);
         var head = await arranged.School.As(Role.Headteacher);
         var response = await head.PostAsJsonAsync(Account(arranged, "/break-glass-accesses"), new { reason = "Checking messages" });
         await UseCase.AssertProblem(response, HttpStatusCode.Forbidden, "a leader who is not a custodian");
@@ -258,7 +239,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task A_personal_email_and_an_untagged_handle_are_recorded_and_flagged_on_the_register()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Nothing);
+        var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
         var school = arranged.School;
         var account = await RegisterAsync(school, handle: "@MrSmithScience", email: "mr.smith.science@gmail.com");
 
@@ -279,7 +260,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task The_register_lists_accounts_with_owner_custodians_and_last_rotation()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Lodged);
+        var arranged = await UseCase.FreshSchoolAsync(App, Lodged);
         var school = arranged.School;
         await Send(school, Role.Headteacher, $"/official-accounts/{arranged["account"]}/rotations", """{"reason":"scheduled","rotatedOn":"2026-10-09"}""");
 

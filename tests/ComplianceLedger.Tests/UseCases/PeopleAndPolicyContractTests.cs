@@ -7,7 +7,7 @@ using ComplianceLedger.Tests.Fixtures;
 namespace ComplianceLedger.Tests.UseCases;
 
 /// <summary>The contract checks for the school, people, policy and acknowledgement use cases.</summary>
-public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<LedgerApp>
+public sealed class PeopleAndPolicyContractTests(LedgerApp app) : UseCaseContract<PeopleAndPolicyContractTests>(app), IClassFixture<LedgerApp>, IUseCaseCatalog
 {
     public const string Sha = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b";
 
@@ -49,6 +49,8 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
 
     static Task<Arranged> Nothing(TestSchool school) =>
         Task.FromResult(new Arranged(school, new Dictionary<string, string> { ["teacher"] = school.People[Role.Teacher].ToString() }));
+
+    static IReadOnlyList<UseCase> IUseCaseCatalog.Catalog => Cases;
 
     public static readonly UseCase[] Cases =
     [
@@ -121,31 +123,10 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
             Method: HttpMethod.Put),
     ];
 
-    public static TheoryData<string> Names => [.. Cases.Where(c => c.Allowed != c.Forbidden).Select(c => c.Name)];
-
-    public static TheoryData<string> AllNames => [.. Cases.Select(c => c.Name)];
-
-    static UseCase Case(string name) => Cases.Single(c => c.Name == name);
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task The_right_role_succeeds(string useCase) => UseCaseChecks.RightRoleSucceeds(app, Case(useCase));
-
-    [Theory, MemberData(nameof(Names))]
-    public Task A_wrong_role_is_forbidden(string useCase) => UseCaseChecks.WrongRoleIsForbidden(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Another_schools_resource_is_not_found(string useCase) => UseCaseChecks.AnotherSchoolIsNotFound(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task A_stale_If_Match_is_refused(string useCase) => UseCaseChecks.StaleIfMatchIsPreconditionFailed(app, Case(useCase));
-
-    [Theory, MemberData(nameof(AllNames))]
-    public Task Bad_input_is_refused_and_writes_nothing(string useCase) => UseCaseChecks.BadInputIsRefused(app, Case(useCase));
-
     [Fact]
     public async Task Acknowledging_is_for_everyone_but_only_for_yourself_and_the_current_hash()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, WithPolicy);
+        var arranged = await UseCase.FreshSchoolAsync(App, WithPolicy);
         var volunteer = await arranged.School.As(Role.Volunteer);
         var path = $"/api/schools/{arranged.School.Urn}/policies/social-media/acknowledgements";
 
@@ -160,7 +141,7 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task A_person_who_has_left_can_no_longer_act()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Nothing);
+        var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
         var teacher = await arranged.School.As(Role.Teacher);
         var head = await arranged.School.As(Role.Headteacher);
         var left = await head.PostAsJsonAsync($"/api/schools/{arranged.School.Urn}/people/{arranged["teacher"]}/leaving", new { leftOn = "2026-01-01" });
@@ -173,16 +154,16 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : IClassFixture<
     [Fact]
     public async Task Nobody_signed_in_gets_401()
     {
-        var response = await app.Client().GetAsync("/api/schools/810001/people");
+        var response = await App.Client().GetAsync("/api/schools/810001/people");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var me = await app.Client().GetAsync("/api/me");
+        var me = await App.Client().GetAsync("/api/me");
         Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
     }
 
     [Fact]
     public async Task The_people_list_opens_names_for_the_school()
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, Nothing);
+        var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
         var people = await UseCaseChecks.GetJson(await arranged.School.As(Role.Office), $"/api/schools/{arranged.School.Urn}/people");
         Assert.Contains(people.EnumerateArray(), p => p.GetProperty("name").GetString() == $"Teacher of {arranged.School.Urn}");
     }
