@@ -13,9 +13,9 @@ namespace ComplianceLedger.EventStore;
 /// extended under its chain-head lock. When inline projections handle any of the events,
 /// they run in that same transaction.
 /// </summary>
-public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IInlineProjection>? projections = null)
+public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection>? projections = null)
 {
-    readonly IInlineProjection[] inline = projections?.ToArray() ?? [];
+    readonly IProjection[] inline = projections?.Where(p => p.Mode == ProjectionMode.Inline).ToArray() ?? [];
 
     public const int MaxEventsPerAppend = 100;
     public const int MaxEventDataBytes = LedgerInput.MaxEventDataBytes;
@@ -105,7 +105,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
     static async Task ProjectAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IInlineProjection[] projections, string tenant,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, string tenant,
         List<AppendedEvent> appended, CancellationToken ct)
     {
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");

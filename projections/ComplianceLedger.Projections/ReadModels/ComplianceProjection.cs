@@ -7,12 +7,15 @@ namespace ComplianceLedger.Projections.ReadModels;
 
 /// <summary>
 /// Re-evaluates the rules touched by each append and stores their verdicts in rm.compliance.
-/// Runs after <see cref="FactsProjection"/> on the same transaction, so it reads the new facts.
-/// Inline, so the dashboard agrees with the ledger the moment an acknowledgement commits.
+/// Async: judging every person against every current policy is the heaviest work an append
+/// causes, and nothing decides on these verdicts, so the daemon does it just after the commit.
+/// It reads the facts tables, which are inline and so never behind the events it is given.
 /// </summary>
-public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
+public sealed class ComplianceProjection(TimeProvider time) : IProjection
 {
     public string Name => "compliance";
+
+    public ProjectionMode Mode => ProjectionMode.Async;
 
     public bool Projects(string eventType) =>
         eventType.StartsWith("person.", StringComparison.Ordinal) || eventType.StartsWith("policy.", StringComparison.Ordinal);
@@ -23,7 +26,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         var (c, tx) = (connection, transaction);
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = ProjectionTarget.Today(transaction, time);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
         {
             var tenant = tenantEvents.Key;
@@ -132,11 +135,11 @@ public sealed class ComplianceProjection(TimeProvider time) : IInlineProjection
     static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<VerdictRow> rows, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(c, tx);
-        var delete = new NpgsqlBatchCommand(deleteSql);
+        var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, deleteSql));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = key });
         batch.BatchCommands.Add(delete);
-        if (VerdictRows.Insert(tenant, rows) is { } insert)
+        if (VerdictRows.Insert(tx, tenant, rows) is { } insert)
         {
             batch.BatchCommands.Add(insert);
         }

@@ -12,9 +12,11 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// Inline, after <see cref="FactsProjection"/>, so the approvals queue and the next decision see
 /// an append at once, and the holder's roles and leaving date are already current.
 /// </summary>
-public sealed class ExceptionsProjection(TimeProvider time) : IInlineProjection
+public sealed class ExceptionsProjection(TimeProvider time) : IProjection
 {
     public string Name => "exceptions";
+
+    public ProjectionMode Mode => ProjectionMode.Inline;
 
     public static readonly string[] Rules =
         [ExceptionDecision.Rule, DslConsultation.Rule, ExceptionReview.Rule, LapsedRelationship.Rule, SegregationOfDuties.Rule];
@@ -33,7 +35,7 @@ public sealed class ExceptionsProjection(TimeProvider time) : IInlineProjection
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = ProjectionTarget.Today(transaction, time);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
         {
             var tenant = tenantEvents.Key;
@@ -186,7 +188,7 @@ public sealed class ExceptionsProjection(TimeProvider time) : IInlineProjection
     {
         var item = await LoadAsync(c, tx, tenant, itemId, ct);
         await using var batch = new NpgsqlBatch(c, tx);
-        var delete = new NpgsqlBatchCommand("DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2 AND rule = ANY($3)");
+        var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, "DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2 AND rule = ANY($3)"));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = itemId.ToString("D") });
         delete.Parameters.Add(new NpgsqlParameter { Value = Rules });
@@ -194,7 +196,7 @@ public sealed class ExceptionsProjection(TimeProvider time) : IInlineProjection
         var rows = item is null ? [] : Evaluate(item, today)
             .Select(v => new VerdictRow(v.Rule, itemId.ToString("D"), item.Subject, item.PersonId, itemId.ToString("D"), item.HolderRoles, v.Verdict))
             .ToList();
-        if (VerdictRows.Insert(tenant, rows) is { } insert)
+        if (VerdictRows.Insert(tx, tenant, rows) is { } insert)
         {
             batch.BatchCommands.Add(insert);
         }

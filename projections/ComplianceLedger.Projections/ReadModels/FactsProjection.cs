@@ -8,9 +8,11 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// Schools, people, policy versions and acknowledgements as the events state them. Inline:
 /// sign-in, authorisation and the next command's decision read these straight after an append.
 /// </summary>
-public sealed class FactsProjection : IInlineProjection
+public sealed class FactsProjection : IProjection
 {
     public string Name => "facts";
+
+    public ProjectionMode Mode => ProjectionMode.Inline;
 
     public bool Projects(string eventType) =>
         eventType.StartsWith("school.", StringComparison.Ordinal)

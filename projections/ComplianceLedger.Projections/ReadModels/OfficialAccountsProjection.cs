@@ -14,11 +14,13 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// Who knew the credentials is worked out from this projection's own tables, in chain order, so
 /// a rebuild reaches the same triggers as the live run.
 /// </summary>
-public sealed class OfficialAccountsProjection(TimeProvider time) : IInlineProjection
+public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
 {
     public const string SubjectKind = "account";
 
     public string Name => "official-accounts";
+
+    public ProjectionMode Mode => ProjectionMode.Inline;
 
     public bool Projects(string eventType) =>
         eventType.StartsWith("account.", StringComparison.Ordinal)
@@ -36,7 +38,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IInlineProje
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = ProjectionTarget.Today(transaction, time);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
         {
             var touched = new HashSet<Guid>();
@@ -275,13 +277,13 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IInlineProje
         }
 
         await using var batch = new NpgsqlBatch(c, tx);
-        var delete = new NpgsqlBatchCommand($"DELETE FROM rm.compliance WHERE tenant = $1 AND subject_kind = '{SubjectKind}' AND scope = ANY($2)");
+        var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, $"DELETE FROM rm.compliance WHERE tenant = $1 AND subject_kind = '{SubjectKind}' AND scope = ANY($2)"));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => i.ToString("D")).ToArray() });
         batch.BatchCommands.Add(delete);
         var verdicts = rows.Select(r => new VerdictRow(r.Rule, r.Account.AccountId.ToString("D"), SubjectKind, r.Account.OwnerId,
             r.Account.AccountId.ToString("D"), [], r.Verdict)).ToList();
-        if (VerdictRows.Insert(tenant, verdicts) is { } insert)
+        if (VerdictRows.Insert(tx, tenant, verdicts) is { } insert)
         {
             batch.BatchCommands.Add(insert);
         }

@@ -1,3 +1,4 @@
+using ComplianceLedger.EventStore.Projections;
 using Npgsql;
 
 namespace ComplianceLedger.Projections.ReadModels;
@@ -7,7 +8,7 @@ static class Sql
 {
     public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object?[] args)
     {
-        var command = new NpgsqlCommand(sql, connection, transaction);
+        var command = new NpgsqlCommand(ProjectionTarget.Sql(transaction, sql), connection, transaction);
         foreach (var arg in args)
         {
             command.Parameters.Add(arg switch

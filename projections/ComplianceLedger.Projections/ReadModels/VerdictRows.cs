@@ -1,3 +1,4 @@
+using ComplianceLedger.EventStore.Projections;
 using ComplianceLedger.Projections.Rules;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,13 +13,13 @@ public sealed record VerdictRow(
 public static class VerdictRows
 {
     /// <summary>One statement inserting (or replacing) all the rows; null when there are none.</summary>
-    public static NpgsqlBatchCommand? Insert(string tenant, IReadOnlyList<VerdictRow> rows)
+    public static NpgsqlBatchCommand? Insert(NpgsqlTransaction transaction, string tenant, IReadOnlyList<VerdictRow> rows)
     {
         if (rows.Count == 0)
         {
             return null;
         }
-        var insert = new NpgsqlBatchCommand("""
+        var insert = new NpgsqlBatchCommand(ProjectionTarget.Sql(transaction, """
             INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
             SELECT $1, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
                    string_to_array(r.proof, ',')::bigint[]
@@ -27,7 +28,7 @@ public static class VerdictRows
             ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
                 roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof, person_id = EXCLUDED.person_id,
                 scope = EXCLUDED.scope, subject_kind = EXCLUDED.subject_kind
-            """);
+            """));
         var p = insert.Parameters;
         p.Add(new NpgsqlParameter { Value = tenant });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });

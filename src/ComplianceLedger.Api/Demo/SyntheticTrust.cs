@@ -19,7 +19,7 @@ namespace ComplianceLedger.Api.Demo;
 /// are bulk-imported (COPY, same chain as appends) and the read models rebuilt from them, so
 /// what the dashboards read is exactly what the ledger says.
 /// </summary>
-public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVault vault, IEnumerable<IInlineProjection> projections)
+public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVault vault, IEnumerable<IProjection> projections)
 {
     const string Operator = "system:seed-synthetic";
     const int PoliciesPerSchool = 5;

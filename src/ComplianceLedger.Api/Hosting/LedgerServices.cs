@@ -22,12 +22,12 @@ public static class LedgerServices
             b => b.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())));
         services.AddSingleton(sp => LoadSigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         // Inline projections run in this order in every append's transaction: facts first, then verdicts on them.
-        services.AddSingleton<IInlineProjection, FactsProjection>();
-        services.AddSingleton<IInlineProjection, ComplianceProjection>();
-        services.AddSingleton<IInlineProjection, ExceptionsProjection>();
-        services.AddSingleton<IInlineProjection, OfficialAccountsProjection>();
+        services.AddSingleton<IProjection, FactsProjection>();
+        services.AddSingleton<IProjection, ComplianceProjection>();
+        services.AddSingleton<IProjection, ExceptionsProjection>();
+        services.AddSingleton<IProjection, OfficialAccountsProjection>();
         services.AddSingleton(sp => new LedgerStore(
-            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IInlineProjection>()));
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<Schools.SchoolSetup>();
         services.AddTransient<Demo.DemoSchool>();

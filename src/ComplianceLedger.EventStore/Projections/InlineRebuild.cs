@@ -12,7 +12,7 @@ public static class InlineRebuild
 
     /// <returns>The number of events replayed.</returns>
     public static async Task<long> RunAsync(
-        NpgsqlDataSource dataSource, IReadOnlyList<IInlineProjection> projections, string? tenant = null,
+        NpgsqlDataSource dataSource, IReadOnlyList<IProjection> projections, string? tenant = null,
         Action<long>? progress = null, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -283,7 +283,7 @@ public sealed class ExceptionJourneyTests(LedgerApp app) : IClassFixture<LedgerA
         var live = await SnapshotAsync(urn);
 
         var services = app.Factory.Services;
-        await InlineRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IInlineProjection>()], urn);
+        await InlineRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IProjection>()], urn);
 
         var rebuilt = await SnapshotAsync(urn);
         Assert.NotEmpty(live);

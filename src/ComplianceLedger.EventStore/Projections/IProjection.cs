@@ -1,0 +1,35 @@
+using Npgsql;
+
+namespace ComplianceLedger.EventStore.Projections;
+
+/// <summary>How a read model keeps up with the ledger.</summary>
+public enum ProjectionMode
+{
+    /// <summary>In the append transaction: read-your-writes, at the cost of append latency.</summary>
+    Inline,
+
+    /// <summary>In the background daemon, a moment after the append commits.</summary>
+    Async,
+}
+
+/// <summary>
+/// A read model of the ledger. Projections read events by their stable type names and JSON,
+/// never by C# types, so a read model depends only on the ledger format. Their SQL names the
+/// live schema <c>rm</c>; <see cref="ProjectionTarget"/> points a transaction elsewhere (a
+/// rebuild's or an "as of" question's temporary tables).
+/// </summary>
+public interface IProjection
+{
+    /// <summary>Stable name, e.g. <c>compliance</c>; used for checkpoints and rebuilds.</summary>
+    string Name { get; }
+
+    ProjectionMode Mode { get; }
+
+    bool Projects(string eventType);
+
+    /// <summary>Applies events (in chain order, one tenant) on the given transaction.</summary>
+    Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct);
+
+    /// <summary>Deletes the tenant's rows (every tenant's when null) ahead of a rebuild.</summary>
+    Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct);
+}
