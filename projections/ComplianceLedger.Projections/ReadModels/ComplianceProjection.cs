@@ -59,9 +59,9 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             {
                 await ReevaluatePolicyAsync(c, tx, tenant, policy, today, ct);
             }
-            foreach (var person in people)
+            if (people.Count > 0)
             {
-                await ReevaluatePersonAsync(c, tx, tenant, person, today, ct);
+                await ReevaluatePeopleAsync(c, tx, tenant, [.. people], today, ct);
             }
         }
     }
@@ -106,14 +106,14 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             policyId, rows, ct);
     }
 
-    static async Task ReevaluatePersonAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid personId, DateOnly today, CancellationToken ct)
+    static async Task ReevaluatePeopleAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid[] personIds, DateOnly today, CancellationToken ct)
     {
-        var people = await FactsQueries.PeopleAsync(c, tx, tenant, personId, ct);
+        var people = await FactsQueries.PeopleAmongAsync(c, tx, tenant, personIds, ct);
         var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
-        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, personId, ct);
+        var acknowledgements = await FactsQueries.AcknowledgementsByAsync(c, tx, tenant, personIds, ct);
         var rows = versions.SelectMany(v => AcknowledgementRows(v, people, acknowledgements, today)).ToList();
-        await ReplaceAsync(c, tx, tenant, $"DELETE FROM rm.compliance WHERE tenant = $1 AND person_id = $2::uuid AND rule = '{AcknowledgementCoverage.Rule}'",
-            personId, rows, ct);
+        await ReplaceAsync(c, tx, tenant, $"DELETE FROM rm.compliance WHERE tenant = $1 AND person_id = ANY($2::uuid[]) AND rule = '{AcknowledgementCoverage.Rule}'",
+            personIds, rows, ct);
     }
 
     static IEnumerable<VerdictRow> AcknowledgementRows(

@@ -34,6 +34,20 @@ public static class FactsQueries
             r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
             ct, tenant, Sql.NullableText(policyId), new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
 
+    /// <summary>The given people (a batch of the daemon's), as <see cref="PeopleAsync"/>.</summary>
+    public static Task<List<PersonFacts>> PeopleAmongAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] personIds, CancellationToken ct) =>
+        Sql.ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND person_id = ANY($2)", ReadPerson, ct, tenant, personIds);
+
+    /// <summary>The given people's acknowledgements (and refusals) of every policy version.</summary>
+    public static Task<List<AcknowledgementFacts>> AcknowledgementsByAsync(
+        NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] personIds, CancellationToken ct) =>
+        Sql.ListAsync(c, tx, """
+            SELECT person_id, policy_id, version_label, outcome = 'declined', at, position FROM rm.acknowledgements
+             WHERE tenant = $1 AND person_id = ANY($2)
+            """,
+            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
+            ct, tenant, personIds);
+
     static PersonFacts ReadPerson(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6));
 

@@ -13,6 +13,9 @@ public sealed record ProjectionDaemonOptions
 
     /// <summary>Events read per tenant per transaction.</summary>
     public int BatchSize { get; init; } = 500;
+
+    /// <summary>Tenants caught up together in one transaction.</summary>
+    public int TenantsPerTransaction { get; init; } = 64;
 }
 
 /// <summary>
@@ -155,9 +158,17 @@ public sealed partial class ProjectionDaemon(
             {
                 return;
             }
-            foreach (var tenant in behind)
+            // Many schools in one transaction; if anything fails, school by school with
+            // savepoints, which finds the poison event and pauses only its projection and school.
+            foreach (var chunk in behind.Chunk(options.TenantsPerTransaction))
             {
-                await CatchUpTenantAsync(connection, tenant, names, ct);
+                if (!await TryCatchUpTogetherAsync(connection, chunk, names, ct))
+                {
+                    foreach (var tenant in chunk)
+                    {
+                        await CatchUpTenantAsync(connection, tenant, names, ct);
+                    }
+                }
             }
             tenants = [.. behind];
         }
@@ -184,25 +195,76 @@ public sealed partial class ProjectionDaemon(
         return behind;
     }
 
+    /// <summary>
+    /// One transaction for several tenants: lock their checkpoints, read each one's next events,
+    /// let each projection apply them all at once, move the checkpoints. False (and rolled
+    /// back) when a projection failed, for the careful path to sort out.
+    /// </summary>
+    async Task<bool> TryCatchUpTogetherAsync(NpgsqlConnection connection, string[] tenants, string[] names, CancellationToken ct)
+    {
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.async");
+        activity?.SetTag("ledger.tenants", tenants.Length);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var places = await ProjectionProgress.LockAsync(connection, transaction, tenants, names, ct);
+        var from = new Dictionary<string, long>();
+        foreach (var place in places.Values.Where(p => !p.Paused))
+        {
+            from[place.Tenant] = Math.Min(from.GetValueOrDefault(place.Tenant, long.MaxValue), place.Position);
+        }
+        var events = await ReadAfterAsync(connection, transaction, from, options.BatchSize, ct);
+        var advances = new List<(IProjection Projection, string Tenant, List<StoredEvent> Events)>();
+        try
+        {
+            foreach (var projection in async)
+            {
+                var mine = events.Where(e => places.TryGetValue((projection.Name, e.Tenant), out var place) && !place.Paused
+                    && e.ChainPosition > place.Position).ToList();
+                await ApplyRelevantAsync(connection, transaction, projection, mine, ct);
+                advances.AddRange(mine.GroupBy(e => e.Tenant).Select(g => (projection, g.Key, g.ToList())));
+            }
+        }
+        catch (Exception) when (!ct.IsCancellationRequested && connection.State == System.Data.ConnectionState.Open)
+        {
+            await transaction.RollbackAsync(ct);
+            return false;
+        }
+        if (advances.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var (projection, tenant, mine) in advances)
+            {
+                batch.BatchCommands.Add(ProjectionProgress.Advance(projection.Name, tenant, mine[^1], mine.Count));
+            }
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        foreach (var (projection, _, mine) in advances)
+        {
+            RecordApplied(projection.Name, mine);
+        }
+        activity?.SetTag("ledger.events", events.Count);
+        return true;
+    }
+
     /// <summary>One transaction: the tenant's next events, applied by each projection still behind on them.</summary>
     async Task CatchUpTenantAsync(NpgsqlConnection connection, string tenant, string[] names, CancellationToken ct)
     {
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.async");
         activity?.SetTag("ledger.tenant", tenant);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var places = await ProjectionProgress.LockAsync(connection, transaction, tenant, names, ct);
-        var active = async.Where(p => places.TryGetValue(p.Name, out var place) && !place.Paused).ToList();
+        var places = await ProjectionProgress.LockAsync(connection, transaction, [tenant], names, ct);
+        var active = async.Where(p => places.TryGetValue((p.Name, tenant), out var place) && !place.Paused).ToList();
         if (active.Count == 0)
         {
             await transaction.CommitAsync(ct);
             return;
         }
-        var from = active.Min(p => places[p.Name].Position);
-        var events = await ReadAfterAsync(connection, transaction, tenant, from, options.BatchSize, ct);
+        var from = active.Min(p => places[(p.Name, tenant)].Position);
+        var events = await ReadAfterAsync(connection, transaction, new Dictionary<string, long> { [tenant] = from }, options.BatchSize, ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var projection in active)
         {
-            var mine = events.Where(e => e.ChainPosition > places[projection.Name].Position).ToList();
+            var mine = events.Where(e => e.ChainPosition > places[(projection.Name, tenant)].Position).ToList();
             if (mine.Count == 0)
             {
                 continue;
@@ -281,28 +343,37 @@ public sealed partial class ProjectionDaemon(
         Interlocked.Add(ref applied, count);
     }
 
+    /// <summary>Up to <paramref name="limit"/> events of each tenant after its position, tenant by tenant in chain order.</summary>
     static async Task<List<StoredEvent>> ReadAfterAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long after, int limit, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, long> after, int limit, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            SELECT {LedgerStore.EventColumns} FROM ledger.events
-             WHERE tenant = $1 AND chain_position > $2 ORDER BY chain_position LIMIT $3
+            SELECT e.* FROM unnest($1::text[], $2::bigint[]) AS c(tenant, after)
+             CROSS JOIN LATERAL (SELECT {LedgerStore.EventColumns} FROM ledger.events
+                                  WHERE tenant = c.tenant AND chain_position > c.after ORDER BY chain_position LIMIT $3) e
+             ORDER BY e.tenant, e.chain_position
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. after.Keys] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. after.Values] });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var events = new List<StoredEvent>(limit);
+        var events = new List<StoredEvent>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        var expected = 0L;
         while (await reader.ReadAsync(ct))
         {
             var e = LedgerStore.ReadEvent(reader);
+            if (events.Count == 0 || events[^1].Tenant != e.Tenant)
+            {
+                expected = after[e.Tenant] + 1;
+            }
             // The chain is gap-free: anything else means the ledger was tampered with, and
             // projecting past it would hide that. verify names the damage.
-            if (e.ChainPosition != after + events.Count + 1)
+            if (e.ChainPosition != expected)
             {
                 throw new InvalidOperationException(
-                    $"tenant {tenant}: chain position {after + events.Count + 1} is missing (found {e.ChainPosition}); run ledger verify");
+                    $"tenant {e.Tenant}: chain position {expected} is missing (found {e.ChainPosition}); run ledger verify");
             }
+            expected++;
             events.Add(e);
         }
         return events;

@@ -15,42 +15,44 @@ public sealed record PausedTenant(string Tenant, long Position, DateTimeOffset P
 /// <summary>Reads and moves projection checkpoints. Every write happens on the caller's transaction.</summary>
 public static class ProjectionProgress
 {
-    /// <summary>Locks (creating when missing) the tenant's rows for these projections, in a fixed order.</summary>
-    public static async Task<Dictionary<string, ProjectionPlace>> LockAsync(
-        NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string[] projections, CancellationToken ct)
+    /// <summary>Locks (creating when missing) the tenants' rows for these projections, in a fixed order.</summary>
+    public static async Task<Dictionary<(string Projection, string Tenant), ProjectionPlace>> LockAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string[] tenants, string[] projections, CancellationToken ct)
     {
-        var places = await ReadLockedAsync(c, tx, tenant, projections, ct);
-        if (places.Count < projections.Length)
+        var places = await ReadLockedAsync(c, tx, tenants, projections, ct);
+        if (places.Count < projections.Length * tenants.Length)
         {
             await using (var insert = new NpgsqlCommand("""
-                INSERT INTO ledger.projection_progress (projection, tenant) SELECT p, $2 FROM unnest($1::text[]) AS p
+                INSERT INTO ledger.projection_progress (projection, tenant)
+                SELECT p, t FROM unnest($1::text[]) AS p CROSS JOIN unnest($2::text[]) AS t
                 ON CONFLICT DO NOTHING
                 """, c, tx))
             {
                 insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = projections });
-                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+                insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tenants });
                 await insert.ExecuteNonQueryAsync(ct);
             }
-            places = await ReadLockedAsync(c, tx, tenant, projections, ct);
+            places = await ReadLockedAsync(c, tx, tenants, projections, ct);
         }
         return places;
     }
 
-    static async Task<Dictionary<string, ProjectionPlace>> ReadLockedAsync(
-        NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string[] projections, CancellationToken ct)
+    static async Task<Dictionary<(string, string), ProjectionPlace>> ReadLockedAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string[] tenants, string[] projections, CancellationToken ct)
     {
-        // Ordered locking: the daemon, a rebuild and a resume all take these rows in projection order.
+        // Ordered locking: the daemon, a rebuild and a resume all take these rows in (projection, tenant) order.
         await using var command = new NpgsqlCommand("""
-            SELECT projection, position, paused_at IS NOT NULL FROM ledger.projection_progress
-             WHERE tenant = $1 AND projection = ANY($2) ORDER BY projection FOR UPDATE
+            SELECT projection, tenant, position, paused_at IS NOT NULL FROM ledger.projection_progress
+             WHERE tenant = ANY($1) AND projection = ANY($2) ORDER BY projection, tenant FOR UPDATE
             """, c, tx);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tenants });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = projections });
-        var places = new Dictionary<string, ProjectionPlace>();
+        var places = new Dictionary<(string, string), ProjectionPlace>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            places[reader.GetString(0)] = new ProjectionPlace(reader.GetString(0), tenant, reader.GetInt64(1), reader.GetBoolean(2));
+            var place = new ProjectionPlace(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(3));
+            places[(place.Projection, place.Tenant)] = place;
         }
         return places;
     }
