@@ -20,11 +20,20 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     public bool Projects(string eventType) =>
         eventType.StartsWith("person.", StringComparison.Ordinal) || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+        [new("compliance", $"rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')")];
+
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
         Sql.ResetAsync(connection, transaction, tenant, ct, "rm.compliance");
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
+        // A rebuild judges each school once, when its events are all in (TenantReplayedAsync):
+        // the verdicts depend only on the facts tables' final state, not on the path there.
+        if (ReplayBatch.IsReplaying(transaction))
+        {
+            return;
+        }
         var (c, tx) = (connection, transaction);
         var today = ProjectionTarget.Today(transaction, time);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
@@ -65,6 +74,9 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             }
         }
     }
+
+    public Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct) =>
+        ReevaluateSchoolAsync(connection, transaction, tenant, ProjectionTarget.Today(transaction, time), ct);
 
     const int WholeSchoolThreshold = 25;
 
@@ -134,15 +146,14 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
 
     static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<VerdictRow> rows, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(c, tx);
         var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, deleteSql));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = key });
-        batch.BatchCommands.Add(delete);
+        List<NpgsqlBatchCommand> batch = [delete];
         if (VerdictRows.Insert(tx, tenant, rows) is { } insert)
         {
-            batch.BatchCommands.Add(insert);
+            batch.Add(insert);
         }
-        await batch.ExecuteNonQueryAsync(ct);
+        await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
 }

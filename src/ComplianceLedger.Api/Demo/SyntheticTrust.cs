@@ -41,7 +41,7 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
             var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), ct);
             await importer.ImportAsync(urn, batch, ct: ct);
-            await InlineRebuild.RunAsync(dataSource, inline, urn, ct: ct);
+            await ProjectionRebuild.RunAsync(dataSource, inline, tenant: urn, ct: ct);
             written += batch.Count;
             progress?.Invoke(written);
         }
