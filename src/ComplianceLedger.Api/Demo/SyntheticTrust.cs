@@ -26,8 +26,10 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
     static readonly Role[] StaffRoles = [Role.Teacher, Role.SupportStaff, Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor];
 
     /// <param name="progress">Called with the events written so far.</param>
+    /// <param name="buildReadModels">False to leave the read models to a later rebuild (a rebuild benchmark's own).</param>
     /// <returns>The number of events written.</returns>
-    public async Task<long> SeedAsync(int schools, long events, string trustId, Action<long>? progress = null, CancellationToken ct = default)
+    public async Task<long> SeedAsync(
+        int schools, long events, string trustId, Action<long>? progress = null, bool buildReadModels = true, CancellationToken ct = default)
     {
         var perSchool = Math.Max(20, events / schools);
         var people = (int)Math.Clamp(perSchool / 40, 10, 400);
@@ -41,7 +43,10 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
             var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), ct);
             await importer.ImportAsync(urn, batch, ct: ct);
-            await ProjectionRebuild.RunAsync(dataSource, inline, tenant: urn, ct: ct);
+            if (buildReadModels)
+            {
+                await ProjectionRebuild.RunAsync(dataSource, inline, tenant: urn, ct: ct);
+            }
             written += batch.Count;
             progress?.Invoke(written);
         }
