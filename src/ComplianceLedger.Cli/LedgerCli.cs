@@ -25,6 +25,7 @@ public static class LedgerCli
             VerifyCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),
+            Rebuild.RebuildCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

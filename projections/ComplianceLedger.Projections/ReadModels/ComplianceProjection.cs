@@ -23,8 +23,10 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     public IReadOnlyList<ProjectionTable> Tables { get; } =
         [new("compliance", $"rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')")];
 
+    // rm.compliance is shared: only this projection's rules go.
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
-        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.compliance");
+        Sql.ExecuteAsync(connection, transaction, "DELETE FROM rm.compliance WHERE ($1::text IS NULL OR tenant = $1) AND rule = ANY($2)",
+            ct, Sql.NullableText(tenant), new[] { AcknowledgementCoverage.Rule, PolicyReview.Rule });
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
@@ -84,7 +86,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     {
         var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
         var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
-        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, null, ct);
+        var acknowledgements = await FactsQueries.CurrentAcknowledgementsAsync(c, tx, tenant, ct);
         var rows = new List<VerdictRow>();
         foreach (var version in versions)
         {

@@ -73,7 +73,7 @@ public static class ProjectionRebuild
             await PrepareAsync(connection, tables, ct);
             var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
-            var replayed = await ReplayAsync(connection, projections, tenant, marks, total, progress, ct);
+            var replayed = await ReplayAsync(dataSource, connection, projections, tenant, marks, total, progress, ct);
             var replay = clock.Elapsed;
             progress?.Invoke(new RebuildProgress(RebuildPhase.Swapping, replayed, total));
             var caughtUp = await SwapAsync(connection, projections, swapped, tenant, marks, ct);
@@ -150,35 +150,26 @@ public static class ProjectionRebuild
     public static string OrderedRead { get; } = $"SELECT {Columns} FROM ledger.events ORDER BY tenant, chain_position";
 
     static async Task<long> ReplayAsync(
-        NpgsqlConnection connection, IReadOnlyList<IProjection> projections, string? tenant, Dictionary<string, Mark> marks, long total,
-        Action<RebuildProgress>? progress, CancellationToken ct)
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<IProjection> projections, string? tenant,
+        Dictionary<string, Mark> marks, long total, Action<RebuildProgress>? progress, CancellationToken ct)
     {
+        // Pages are read on a second connection, the next while this one applies the last, so
+        // the server reads while the client parses and the other way round.
+        await using var reading = await dataSource.OpenConnectionAsync(ct);
         long replayed = 0;
-        var (lastTenant, lastPosition) = ("", 0L);
+        var lastTenant = "";
+        var next = ReadPageAsync(reading, tenant, "", 0, ct);
         while (true)
         {
+            var events = await next;
+            if (events.Count > 0)
+            {
+                next = ReadPageAsync(reading, tenant, events[^1].Tenant, events[^1].ChainPosition, ct);
+            }
             await using var transaction = await connection.BeginTransactionAsync(ct);
+            using var release = new Releaser(transaction);
             ProjectionTarget.RedirectTo(transaction, ProjectionTarget.TemporarySchema);
             ReplayBatch.Begin(transaction);
-            // Keyset pagination in (tenant, chain position) order: each tenant's events in chain order.
-            var events = new List<StoredEvent>(Page);
-            await using (var command = new NpgsqlCommand($"""
-                SELECT {Columns} FROM ledger.events
-                 WHERE ($1::text IS NULL OR tenant = $1) AND (tenant, chain_position) > ($2, $3)
-                 ORDER BY tenant, chain_position
-                 LIMIT $4
-                """, connection, transaction))
-            {
-                command.Parameters.Add(Text(tenant));
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lastTenant });
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lastPosition });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Page });
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    events.Add(LedgerStore.ReadEvent(reader));
-                }
-            }
             if (events.Count == 0)
             {
                 if (lastTenant.Length > 0)
@@ -201,9 +192,45 @@ public static class ProjectionRebuild
             await ReplayBatch.FlushAsync(connection, transaction, ct);
             await transaction.CommitAsync(ct);
             replayed += events.Count;
-            lastPosition = events[^1].ChainPosition;
             progress?.Invoke(new RebuildProgress(RebuildPhase.Replaying, replayed, total));
         }
+    }
+
+    /// <summary>Keyset pagination in (tenant, chain position) order: each tenant's events in chain order.</summary>
+    static async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, string? tenant, string afterTenant, long afterPosition, CancellationToken ct)
+    {
+        var events = new List<StoredEvent>(Page);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {Columns} FROM ledger.events
+             WHERE ($1::text IS NULL OR tenant = $1) AND (tenant, chain_position) > ($2, $3)
+             ORDER BY tenant, chain_position
+             LIMIT $4
+            """, connection);
+        command.Parameters.Add(Text(tenant));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterTenant });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Page });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(LedgerStore.ReadEvent(reader));
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// Npgsql hands out the same transaction object again on a pooled connection: leave it
+    /// pointing at the live tables and writing at once, whatever happened.
+    /// </summary>
+    static void Release(NpgsqlTransaction transaction)
+    {
+        ReplayBatch.End(transaction);
+        ProjectionTarget.RedirectTo(transaction, ProjectionTarget.LiveSchema);
+    }
+
+    sealed class Releaser(NpgsqlTransaction transaction) : IDisposable
+    {
+        public void Dispose() => Release(transaction);
     }
 
     static IEnumerable<(string Tenant, List<StoredEvent> Events)> Tenants(List<StoredEvent> events)
@@ -250,6 +277,7 @@ public static class ProjectionRebuild
         Dictionary<string, Mark> marks, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        using var release = new Releaser(transaction);
         var asynchronous = swapped.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name).ToArray();
 
         // The daemon's lock order: progress rows, then read-model tables.
@@ -269,10 +297,7 @@ public static class ProjectionRebuild
         ReplayBatch.Begin(transaction);
         var caughtUp = await CatchUpAsync(connection, transaction, projections, tenant, marks, ct);
         await ReplayBatch.FlushAsync(connection, transaction, ct);
-        ReplayBatch.End(transaction);
-
-        // A transaction without a redirect entry would also mean live; the explicit one is clearer.
-        ProjectionTarget.RedirectTo(transaction, ProjectionTarget.LiveSchema);
+        Release(transaction);
         var sql = new List<string>();
         foreach (var projection in swapped)
         {
