@@ -26,6 +26,7 @@ public static class LedgerCli
             Seed.SeedDemoCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),
             Projections.ResumeCommand.Create(context),
+            Rebuild.RebuildCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

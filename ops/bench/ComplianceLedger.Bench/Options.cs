@@ -15,6 +15,7 @@ sealed record Options(
     int ImportEvents,
     bool Reference,
     long TrustEvents,
+    long RebuildEvents,
     int DashboardRequests,
     string? ResultsDirectory,
     string? ConnectionOptions,
@@ -22,8 +23,8 @@ sealed record Options(
 {
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
-                      [--trust-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,async-lag] [--results DIR]
+                      [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
           --quick          ~4 s per phase, one round, 50k-event import, smaller API data: under a minute
@@ -33,6 +34,7 @@ sealed record Options(
                            http-schools = the same over one school per client, full run only by default)
           async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
+          --rebuild-events N events in the 100-school synthetic trust whose read models rebuild replays (quick 50k, full 1M)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
@@ -50,6 +52,7 @@ sealed record Options(
         var reference = !quick;
         var trustEvents = quick ? 30_000L : 500_000L;
         var dashboardRequests = quick ? 100 : 500;
+        var rebuildEvents = quick ? 50_000L : 1_000_000L;
         string? results = null;
         string? connectionOptions = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
@@ -76,6 +79,9 @@ sealed record Options(
                 case "--trust-events":
                     trustEvents = long.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--rebuild-events":
+                    rebuildEvents = long.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--dashboard-requests":
                     dashboardRequests = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
@@ -101,6 +107,6 @@ sealed record Options(
             }
         }
         return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
-            importEvents, reference, trustEvents, dashboardRequests, results, connectionOptions, only);
+            importEvents, reference, trustEvents, rebuildEvents, dashboardRequests, results, connectionOptions, only);
     }
 }

@@ -18,6 +18,8 @@ public sealed class AuditTrailProjection : IProjection
 
     public bool Projects(string eventType) => true;
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } = [new("audit_trail")];
+
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
         Sql.ResetAsync(connection, transaction, tenant, ct, "rm.audit_trail");
 

@@ -20,11 +20,22 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     public bool Projects(string eventType) =>
         eventType.StartsWith("person.", StringComparison.Ordinal) || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+        [new("compliance", $"rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')")];
+
+    // rm.compliance is shared: only this projection's rules go.
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
-        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.compliance");
+        Sql.ExecuteAsync(connection, transaction, "DELETE FROM rm.compliance WHERE ($1::text IS NULL OR tenant = $1) AND rule = ANY($2)",
+            ct, Sql.NullableText(tenant), new[] { AcknowledgementCoverage.Rule, PolicyReview.Rule });
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
+        // A rebuild judges each school once, when its events are all in (TenantReplayedAsync):
+        // the verdicts depend only on the facts tables' final state, not on the path there.
+        if (ReplayBatch.IsReplaying(transaction))
+        {
+            return;
+        }
         var (c, tx) = (connection, transaction);
         var today = ProjectionTarget.Today(transaction, time);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
@@ -66,13 +77,16 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
         }
     }
 
+    public Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct) =>
+        ReevaluateSchoolAsync(connection, transaction, tenant, ProjectionTarget.Today(transaction, time), ct);
+
     const int WholeSchoolThreshold = 25;
 
     static async Task ReevaluateSchoolAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, DateOnly today, CancellationToken ct)
     {
         var people = await FactsQueries.PeopleAsync(c, tx, tenant, null, ct);
         var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
-        var acknowledgements = await FactsQueries.AcknowledgementsAsync(c, tx, tenant, null, null, ct);
+        var acknowledgements = await FactsQueries.CurrentAcknowledgementsAsync(c, tx, tenant, ct);
         var rows = new List<VerdictRow>();
         foreach (var version in versions)
         {
@@ -134,15 +148,14 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
 
     static async Task ReplaceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, string deleteSql, object key, List<VerdictRow> rows, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(c, tx);
         var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, deleteSql));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = key });
-        batch.BatchCommands.Add(delete);
+        List<NpgsqlBatchCommand> batch = [delete];
         if (VerdictRows.Insert(tx, tenant, rows) is { } insert)
         {
-            batch.BatchCommands.Add(insert);
+            batch.Add(insert);
         }
-        await batch.ExecuteNonQueryAsync(ct);
+        await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
 }

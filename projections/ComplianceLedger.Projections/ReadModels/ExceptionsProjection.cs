@@ -26,6 +26,9 @@ public sealed class ExceptionsProjection(TimeProvider time) : IProjection
         eventType.StartsWith("declaration.", StringComparison.Ordinal) || eventType.StartsWith("exception.", StringComparison.Ordinal)
         || eventType is "person.left.v1" or "person.roles-changed.v1";
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+        [new("exceptions"), new("compliance", $"rule IN ({string.Join(", ", Rules.Select(r => $"'{r}'"))})")];
+
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct)
     {
         await Sql.ResetAsync(connection, transaction, tenant, ct, "rm.exceptions");
@@ -160,7 +163,7 @@ public sealed class ExceptionsProjection(TimeProvider time) : IProjection
 
     static async Task<List<Guid>> ItemsHeldByAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, HashSet<Guid> people, CancellationToken ct)
     {
-        await using var command = Sql.Command(c, tx, "SELECT item_id FROM rm.exceptions WHERE tenant = $1 AND person_id = ANY($2)", tenant, people.ToArray());
+        await using var command = await Sql.CommandAsync(c, tx, "SELECT item_id FROM rm.exceptions WHERE tenant = $1 AND person_id = ANY($2)", ct, tenant, people.ToArray());
         var items = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -187,31 +190,30 @@ public sealed class ExceptionsProjection(TimeProvider time) : IProjection
     static async Task ReevaluateAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid itemId, DateOnly today, CancellationToken ct)
     {
         var item = await LoadAsync(c, tx, tenant, itemId, ct);
-        await using var batch = new NpgsqlBatch(c, tx);
         var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, "DELETE FROM rm.compliance WHERE tenant = $1 AND scope = $2 AND rule = ANY($3)"));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = itemId.ToString("D") });
         delete.Parameters.Add(new NpgsqlParameter { Value = Rules });
-        batch.BatchCommands.Add(delete);
+        List<NpgsqlBatchCommand> batch = [delete];
         var rows = item is null ? [] : Evaluate(item, today)
             .Select(v => new VerdictRow(v.Rule, itemId.ToString("D"), item.Subject, item.PersonId, itemId.ToString("D"), item.HolderRoles, v.Verdict))
             .ToList();
         if (VerdictRows.Insert(tx, tenant, rows) is { } insert)
         {
-            batch.BatchCommands.Add(insert);
+            batch.Add(insert);
         }
-        await batch.ExecuteNonQueryAsync(ct);
+        await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
 
     static async Task<ExceptionFacts?> LoadAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid itemId, CancellationToken ct)
     {
-        await using var command = Sql.Command(c, tx, """
+        await using var command = await Sql.CommandAsync(c, tx, """
             SELECT x.item_id, x.subject, x.person_id, x.kind, x.status, x.opened_at, x.opened_position, x.dsl_position,
                    x.first_decision_position, x.decision_position, x.until, x.extension_until, x.lapsed_position, x.withdrawn_position,
                    x.self_decided_position, COALESCE(p.roles, '{}'), p.left_on
               FROM rm.exceptions x LEFT JOIN rm.people p ON p.tenant = x.tenant AND p.person_id = x.person_id
              WHERE x.tenant = $1 AND x.item_id = $2
-            """, tenant, itemId);
+            """, ct, tenant, itemId);
         await using var r = await command.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
         {

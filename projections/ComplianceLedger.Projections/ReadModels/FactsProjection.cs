@@ -19,12 +19,15 @@ public sealed class FactsProjection : IProjection
         || eventType.StartsWith("person.", StringComparison.Ordinal)
         || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } = [new("schools"), new("people"), new("policy_versions"), new("acknowledgements")];
+
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
         Sql.ResetAsync(connection, transaction, tenant, ct, "rm.schools", "rm.people", "rm.policy_versions", "rm.acknowledgements");
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         var (c, tx) = (connection, transaction);
+        var acknowledgements = new Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>();
         foreach (var e in events)
         {
             var d = EventJson.Parse(e.Data);
@@ -103,16 +106,30 @@ public sealed class FactsProjection : IProjection
                 case "policy.acknowledged.v1":
                 case "policy.acknowledgement-declined.v1":
                     var declined = e.EventType == "policy.acknowledgement-declined.v1";
-                    await Sql.ExecuteAsync(c, tx, """
-                        INSERT INTO rm.acknowledgements (tenant, person_id, policy_id, version_label, outcome, at, method, position)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                        ON CONFLICT (tenant, person_id, policy_id, version_label)
-                        DO UPDATE SET outcome = $5, at = $6, method = $7, position = $8
-                        """, ct, t, d.Id("personId"), d.Text("policyId"), d.Text("versionLabel"),
-                        declined ? "declined" : "acknowledged", d.Instant(declined ? "declinedAt" : "acknowledgedAt"),
-                        Sql.NullableText(d.OptionalText("method")), p);
+                    // Only these events touch rm.acknowledgements, and a later one for the same
+                    // person and version replaces every column: keeping the last is the same as applying each.
+                    acknowledgements[(t, d.Id("personId"), d.Text("policyId"), d.Text("versionLabel"))] = new(
+                        declined ? "declined" : "acknowledged", d.Instant(declined ? "declinedAt" : "acknowledgedAt"), d.OptionalText("method"), p);
                     break;
             }
         }
+        if (acknowledgements.Count > 0)
+        {
+            await Sql.ExecuteAsync(c, tx, """
+                INSERT INTO rm.acknowledgements (tenant, person_id, policy_id, version_label, outcome, at, method, position)
+                SELECT a.tenant, a.person_id, a.policy_id, a.version_label, a.outcome, a.at, a.method, a.position
+                  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::bigint[])
+                       AS a(tenant, person_id, policy_id, version_label, outcome, at, method, position)
+                ON CONFLICT (tenant, person_id, policy_id, version_label)
+                DO UPDATE SET outcome = EXCLUDED.outcome, at = EXCLUDED.at, method = EXCLUDED.method, position = EXCLUDED.position
+                """, ct, acknowledgements.Keys.Select(k => k.Tenant).ToArray(),
+                acknowledgements.Keys.Select(k => k.Person).ToArray(), acknowledgements.Keys.Select(k => k.Policy).ToArray(),
+                acknowledgements.Keys.Select(k => k.Version).ToArray(), acknowledgements.Values.Select(a => a.Outcome).ToArray(),
+                acknowledgements.Values.Select(a => a.At.ToUniversalTime()).ToArray(),
+                new NpgsqlParameter { Value = acknowledgements.Values.Select(a => a.Method).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                acknowledgements.Values.Select(a => a.Position).ToArray());
+        }
     }
+
+    sealed record Acknowledgement(string Outcome, DateTimeOffset At, string? Method, long Position);
 }

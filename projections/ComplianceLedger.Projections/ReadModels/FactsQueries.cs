@@ -47,6 +47,16 @@ public static class FactsQueries
             """,
             r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
             ct, tenant, personIds);
+    /// <summary>Acknowledgements (and refusals) of the tenant's current policy versions only: what a whole-school judgement needs.</summary>
+    public static Task<List<AcknowledgementFacts>> CurrentAcknowledgementsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, CancellationToken ct) =>
+        Sql.ListAsync(c, tx, """
+            SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position
+              FROM rm.acknowledgements a
+              JOIN rm.policy_versions v ON v.tenant = a.tenant AND v.policy_id = a.policy_id AND v.version_label = a.version_label AND v.is_current
+             WHERE a.tenant = $1
+            """,
+            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
+            ct, tenant);
 
     static PersonFacts ReadPerson(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6));

@@ -28,6 +28,13 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
         || eventType.StartsWith("school.", StringComparison.Ordinal)
         || eventType is "person.left.v1" or "person.roles-changed.v1";
 
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+    [
+        new("official_accounts"), new("account_custodians"), new("credential_rotations"), new("credential_accesses"),
+        new("credential_holders"), new("credential_rotation_triggers"), new("credential_sharing_reports"),
+        new("compliance", $"subject_kind = '{SubjectKind}'"),
+    ];
+
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct)
     {
         await Sql.ResetAsync(connection, transaction, tenant, ct, "rm.official_accounts", "rm.account_custodians", "rm.credential_rotations",
@@ -223,7 +230,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
     static async Task<IReadOnlyCollection<Guid>> TriggerRotationsAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid person, bool left, DateOnly on, long position, CancellationToken ct)
     {
-        await using var command = Sql.Command(c, tx, """
+        await using var command = await Sql.CommandAsync(c, tx, """
             INSERT INTO rm.credential_rotation_triggers (tenant, account_id, person_id, kind, trigger_on, position)
             SELECT h.tenant, h.account_id, h.person_id,
                    CASE WHEN h.as_owner THEN 'owner' WHEN h.as_custodian THEN 'custodian' ELSE 'former-holder' END
@@ -234,7 +241,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
              WHERE h.tenant = $1 AND h.person_id = $2 AND a.decommissioned_on IS NULL AND ($3 OR h.as_owner OR h.as_custodian)
             ON CONFLICT (tenant, account_id, position) DO NOTHING
             RETURNING account_id
-            """, tenant, person, left, on, position);
+            """, ct, tenant, person, left, on, position);
         var accounts = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -246,7 +253,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
 
     static async Task<List<Guid>> AccountIdsAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, CancellationToken ct)
     {
-        await using var command = Sql.Command(c, tx, "SELECT account_id FROM rm.official_accounts WHERE tenant = $1", tenant);
+        await using var command = await Sql.CommandAsync(c, tx, "SELECT account_id FROM rm.official_accounts WHERE tenant = $1", ct, tenant);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -276,18 +283,17 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
             }
         }
 
-        await using var batch = new NpgsqlBatch(c, tx);
         var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, $"DELETE FROM rm.compliance WHERE tenant = $1 AND subject_kind = '{SubjectKind}' AND scope = ANY($2)"));
         delete.Parameters.Add(new NpgsqlParameter { Value = tenant });
         delete.Parameters.Add(new NpgsqlParameter { Value = ids.Select(i => i.ToString("D")).ToArray() });
-        batch.BatchCommands.Add(delete);
+        List<NpgsqlBatchCommand> batch = [delete];
         var verdicts = rows.Select(r => new VerdictRow(r.Rule, r.Account.AccountId.ToString("D"), SubjectKind, r.Account.OwnerId,
             r.Account.AccountId.ToString("D"), [], r.Verdict)).ToList();
         if (VerdictRows.Insert(tx, tenant, verdicts) is { } insert)
         {
-            batch.BatchCommands.Add(insert);
+            batch.Add(insert);
         }
-        await batch.ExecuteNonQueryAsync(ct);
+        await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
 
     static NpgsqlParameter NullableId(System.Text.Json.JsonElement d, string name) => new()

@@ -6,26 +6,33 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// <summary>Small helpers for projection SQL on the append transaction.</summary>
 static class Sql
 {
-    public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object?[] args)
+    /// <summary>A command to read with: a rebuild's queued writes are sent first, so it sees them.</summary>
+    public static async Task<NpgsqlCommand> CommandAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct, params object?[] args)
     {
+        await ReplayBatch.FlushAsync(connection, transaction, ct);
         var command = new NpgsqlCommand(ProjectionTarget.Sql(transaction, sql), connection, transaction);
-        foreach (var arg in args)
-        {
-            command.Parameters.Add(arg switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value },
-                NpgsqlParameter p => p,
-                _ => new NpgsqlParameter { Value = arg },
-            });
-        }
+        command.Parameters.AddRange(Parameters(args));
         return command;
     }
 
-    public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params object?[] args)
+    /// <summary>A write: run now, or queued when the transaction is a rebuild's replay.</summary>
+    public static Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params object?[] args)
     {
-        await using var command = Command(connection, transaction, sql, args);
-        await command.ExecuteNonQueryAsync(ct);
+        var command = new NpgsqlBatchCommand(ProjectionTarget.Sql(transaction, sql));
+        command.Parameters.AddRange(Parameters(args));
+        return ReplayBatch.ExecuteAsync(connection, transaction, [command], ct);
     }
+
+    static NpgsqlParameter[] Parameters(object?[] args) =>
+    [
+        .. args.Select(arg => arg switch
+        {
+            null => new NpgsqlParameter { Value = DBNull.Value },
+            NpgsqlParameter p => p,
+            _ => new NpgsqlParameter { Value = arg },
+        }),
+    ];
 
     public static NpgsqlParameter NullableText(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
@@ -45,7 +52,7 @@ static class Sql
     public static async Task<List<T>> ListAsync<T>(
         NpgsqlConnection c, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
     {
-        await using var command = Sql.Command(c, tx!, sql, args);
+        await using var command = await CommandAsync(c, tx, sql, ct, args);
         var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -26,23 +26,28 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
     static readonly Role[] StaffRoles = [Role.Teacher, Role.SupportStaff, Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor];
 
     /// <param name="progress">Called with the events written so far.</param>
+    /// <param name="buildReadModels">False to leave the read models to a later rebuild (a rebuild benchmark's own).</param>
     /// <returns>The number of events written.</returns>
-    public async Task<long> SeedAsync(int schools, long events, string trustId, Action<long>? progress = null, CancellationToken ct = default)
+    public async Task<long> SeedAsync(
+        int schools, long events, string trustId, Action<long>? progress = null, bool buildReadModels = true, CancellationToken ct = default)
     {
         var perSchool = Math.Max(20, events / schools);
         var people = (int)Math.Clamp(perSchool / 40, 10, 400);
         // Each version of each policy: one publication and about nine in ten people acknowledging.
         var versions = (int)Math.Max(1, (perSchool - people - 1) / (PoliciesPerSchool * (1 + people * 9 / 10)));
         var importer = new BulkImporter(dataSource);
-        // Async read models are the daemon's: it catches up on these schools from their checkpoints.
-        var inline = projections.Where(p => p.Mode == ProjectionMode.Inline).ToList();
+        // Every read model, async ones included: the rebuild moves their checkpoints to the end.
+        var all = projections.ToList();
         long written = 0;
         for (var s = 0; s < schools; s++)
         {
             var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), ct);
             await importer.ImportAsync(urn, batch, ct: ct);
-            await InlineRebuild.RunAsync(dataSource, inline, urn, ct: ct);
+            if (buildReadModels)
+            {
+                await ProjectionRebuild.RunAsync(dataSource, all, tenant: urn, ct: ct);
+            }
             written += batch.Count;
             progress?.Invoke(written);
         }

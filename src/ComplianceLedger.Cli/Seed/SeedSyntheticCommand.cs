@@ -39,13 +39,13 @@ internal static class SeedSyntheticCommand
             await context.Out.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("events", maxValue: events);
-                written = await synthetic.SeedAsync(schools, events, trust, n => task.Value = Math.Min(n, events), ct);
+                written = await synthetic.SeedAsync(schools, events, trust, n => task.Value = Math.Min(n, events), ct: ct);
                 task.Value = task.MaxValue;
             });
         }
         else
         {
-            written = await synthetic.SeedAsync(schools, events, trust, n => context.Out.Line($"  {n} events"), ct);
+            written = await synthetic.SeedAsync(schools, events, trust, n => context.Out.Line($"  {n} events"), ct: ct);
         }
         context.Out.Line($"Done: {written} events in {schools} schools of trust {trust}.", "green");
         return ExitCodes.Success;

@@ -32,4 +32,28 @@ public interface IProjection
 
     /// <summary>Deletes the tenant's rows (every tenant's when null) ahead of a rebuild.</summary>
     Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct);
+
+    /// <summary>
+    /// The read-model tables it writes (names in <c>rm</c>), so a rebuild can make shadow copies
+    /// and swap its rows in. A table several projections write says which rows are this one's.
+    /// </summary>
+    IReadOnlyList<ProjectionTable> Tables { get; }
+
+    /// <summary>
+    /// A rebuild has applied all of the tenant's events so far (see <see cref="ReplayBatch"/>).
+    /// Projections whose rows are judgements of other tables' final state judge here, once,
+    /// instead of per batch.
+    /// </summary>
+    Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct) =>
+        Task.CompletedTask;
+}
+
+/// <param name="Name">The table's name in the live schema <c>rm</c>, unqualified.</param>
+/// <param name="Owns">
+/// When the table is shared, an SQL condition on its columns selecting this projection's rows
+/// (e.g. <c>subject_kind = 'account'</c>); null when all rows are its own.
+/// </param>
+public sealed record ProjectionTable(string Name, string? Owns = null)
+{
+    public string In(string schema) => $"{schema}.{Name}";
 }

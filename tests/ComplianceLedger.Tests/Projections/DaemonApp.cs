@@ -89,6 +89,8 @@ public sealed class SlowOrFailingAppends : IProjection
 
     public bool Projects(string eventType) => true;
 
+    public IReadOnlyList<ProjectionTable> Tables => [];
+
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         if (Plan.Value is not { } plan)
@@ -119,6 +121,8 @@ public sealed class PoisonSensitiveProjection : IProjection
     public ProjectionMode Mode => ProjectionMode.Async;
 
     public bool Projects(string eventType) => eventType == "test.poison.v1";
+
+    public IReadOnlyList<ProjectionTable> Tables => [];
 
     public Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct) =>
         Fixed ? Task.CompletedTask : throw new FormatException("cannot read this event (a bug fixed in the next release)");

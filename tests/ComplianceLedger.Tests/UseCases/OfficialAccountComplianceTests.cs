@@ -115,7 +115,7 @@ public sealed class OfficialAccountComplianceTests(LedgerApp app) : IClassFixtur
         Assert.Contains("credentials not rotated", live, StringComparison.Ordinal);
 
         var services = app.Factory.Services;
-        await InlineRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IProjection>()], school.Urn);
+        await ProjectionRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IProjection>()], tenant: school.Urn);
 
         Assert.Equal(live, await SnapshotAsync(school.Urn));
     }
