@@ -7,6 +7,7 @@ using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
+using ComplianceLedger.Api.Projections;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.Trusts;
@@ -28,6 +29,7 @@ app.UseSecretGuard();
 
 app.MapOpenApi();
 app.MapHealth();
+app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
 app.MapTrusts();

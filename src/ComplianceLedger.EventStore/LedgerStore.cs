@@ -196,7 +196,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         return [.. appended.Select(a => a with { EventId = ids[a.ChainPosition] })];
     }
 
-    const string EventColumns = """
+    internal const string EventColumns = """
         global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
         actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
         """;

@@ -16,4 +16,10 @@ public static class LedgerTelemetry
 
     public static readonly Histogram<double> AppendDuration =
         Meter.CreateHistogram<double>("ledger.append.duration", "s", "Time to append one command's events.");
+
+    public static readonly Counter<long> ProjectionEventsApplied =
+        Meter.CreateCounter<long>("ledger.projection.events.applied", "{event}", "Events taken in by async projections.");
+
+    public static readonly Histogram<double> ProjectionDelay =
+        Meter.CreateHistogram<double>("ledger.projection.delay", "s", "From an event being recorded to an async projection applying it.");
 }

@@ -28,6 +28,7 @@ public static class HealthEndpoints
                 status = e.Value.Status.ToString(),
                 description = e.Value.Description,
                 durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                data = e.Value.Data.Count == 0 ? null : e.Value.Data,
             }),
         }, JsonSerializerOptions.Web, context.RequestAborted);
     }

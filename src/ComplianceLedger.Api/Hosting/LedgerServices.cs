@@ -21,7 +21,8 @@ public static class LedgerServices
         services.AddSingleton(sp => LedgerDataSource.Create(sp.GetRequiredService<LedgerDatabase>().AppConnectionString,
             b => b.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())));
         services.AddSingleton(sp => LoadSigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
-        // Inline projections run in this order in every append's transaction: facts first, then verdicts on them.
+        // Projections run in this order, inline ones in every append's transaction and async ones in
+        // the daemon: facts first, then verdicts on them.
         services.AddSingleton<IProjection, FactsProjection>();
         services.AddSingleton<IProjection, ComplianceProjection>();
         services.AddSingleton<IProjection, ExceptionsProjection>();
@@ -40,7 +41,9 @@ public static class LedgerServices
         services.AddHostedService<MigrationService>();
         services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddProjectionDaemon();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<Projections.ProjectionsHealthCheck>("projections");
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ComplianceLedger.Api.Demo;
+using ComplianceLedger.EventStore.Projections.Daemon;
 using Spectre.Console;
 
 namespace ComplianceLedger.Cli.Seed;
@@ -40,6 +41,8 @@ internal static class SeedDemoCommand
         {
             await demo.SeedAsync(school => context.Out.Line($"  {school}"), ct);
         }
+        // The dashboards' async read models, now rather than when the app next starts.
+        await app.Get<ProjectionDaemon>().CatchUpOnceAsync(ct);
         context.Out.Line($"Done: {DemoSchool.TrustSchools.Length} schools; the demo school is URN {DemoSchool.Urn}.", "green");
         return ExitCodes.Success;
     }

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore.Projections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Fixtures;
@@ -28,6 +30,8 @@ public class LedgerApp : LedgerDatabase
             web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
             web.UseSetting("Ledger:RawAppend:Enabled", "true");
             web.UseSetting("Ledger:SeedDemo", "false");
+            web.UseSetting("Ledger:Projections:PollInterval", "00:00:01");
+            web.UseSetting("Ledger:Projections:LeaderRetry", "00:00:00.200");
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
             ConfigureWebHost(web);
         });
@@ -42,14 +46,58 @@ public class LedgerApp : LedgerDatabase
     }
 
     /// <summary>A client with no one signed in.</summary>
-    public HttpClient Client() => Factory.CreateClient();
+    public HttpClient Client() => CreateClient();
+
+    /// <summary>
+    /// Clients read after the async projections have caught up, as a person would a moment
+    /// later; the daemon's own tests read without waiting.
+    /// </summary>
+    HttpClient CreateClient() => Factory.CreateDefaultClient(Factory.ClientOptions.BaseAddress,
+        new RedirectHandler(), new CookieContainerHandler(), new ReadAfterProjectionsHandler(this));
+
+    sealed class ReadAfterProjectionsHandler(LedgerApp app) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Get)
+            {
+                await app.ProjectionsCaughtUpAsync();
+            }
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until every async projection has applied every committed event (paused ones excepted).</summary>
+    public async Task ProjectionsCaughtUpAsync(TimeSpan? timeout = null)
+    {
+        var names = Factory.Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name).ToArray();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using var command = AdminDataSource.CreateCommand("""
+                SELECT EXISTS (SELECT 1 FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection)
+                  LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
+                 WHERE h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL)
+                """);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = names });
+            if (!(bool)(await command.ExecuteScalarAsync())!)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("async projections did not catch up");
+            }
+            await Task.Delay(5);
+        }
+    }
 
     public SchoolSetup Setup => Factory.Services.GetRequiredService<SchoolSetup>();
 
     /// <summary>A client signed in (through the development sign-in) as the given person.</summary>
     public async Task<HttpClient> ClientFor(string urn, Guid personId)
     {
-        var client = Factory.CreateClient();
+        var client = CreateClient();
         var response = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(
             new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }));
         // The sign-in redirects to /api/me, which answers only for a signed-in person.
