@@ -6,9 +6,11 @@ namespace ComplianceLedger.Api.AsOf;
 /// <summary>
 /// What a dashboard or register reflects, shown as <c>asOf</c> on every read: the school's chain
 /// position, the day the rules judged by, and when that event was recorded. Live reads say
-/// <c>live: true</c>; "as of" reads echo what was asked.
+/// <c>live: true</c>; "as of" reads echo what was asked. A live read whose async projections
+/// (the compliance verdicts) have not yet applied every event says how far they have got in
+/// <c>asyncPosition</c>; it is null when they are caught up, and always for "as of" reads.
 /// </summary>
-public sealed record LedgerPoint(long? Position, DateOnly Day, DateTimeOffset? RecordedAt, bool Live, string? Requested);
+public sealed record LedgerPoint(long? Position, DateOnly Day, DateTimeOffset? RecordedAt, bool Live, string? Requested, long? AsyncPosition = null);
 
 /// <summary>An <c>asOf</c> query value: nothing (live), a chain position, or a day.</summary>
 public abstract record AsOfQuestion

@@ -24,6 +24,7 @@ public sealed class ReadModelReader : IDisposable
 
     readonly NpgsqlDataSource dataSource;
     readonly IProjection[] projections;
+    readonly string[] asyncProjections;
     readonly TimeProvider time;
     readonly TimeZoneInfo zone;
     readonly long maxEvents;
@@ -33,6 +34,7 @@ public sealed class ReadModelReader : IDisposable
     {
         this.dataSource = dataSource;
         this.projections = [.. projections];
+        asyncProjections = [.. this.projections.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
         this.time = time;
         zone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Ledger:AsOf:TimeZone"] ?? "Europe/London");
         // A replay costs about what its events cost to append; this bounds one question's work.
@@ -54,10 +56,11 @@ public sealed class ReadModelReader : IDisposable
 
     /// <summary>The live read models, judged today (UTC, as the live projections judge).</summary>
     public Task<ReadScope> OpenLiveAsync(string tenant, CancellationToken ct) =>
-        OpenLiveAsync(dataSource, tenant, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct);
+        OpenLiveAsync(dataSource, tenant, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct, asyncProjections);
 
     /// <summary>The live read models, judged on <paramref name="on"/>, with the school's head read in the same snapshot.</summary>
-    public static async Task<ReadScope> OpenLiveAsync(NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct)
+    public static async Task<ReadScope> OpenLiveAsync(
+        NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct, string[]? asyncProjections = null)
     {
         var connection = await dataSource.OpenConnectionAsync(ct);
         NpgsqlTransaction? transaction = null;
@@ -66,13 +69,15 @@ public sealed class ReadModelReader : IDisposable
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             await using var batch = new NpgsqlBatch(connection, transaction)
             {
-                BatchCommands = { new("SET TRANSACTION READ ONLY"), Head(tenant, null) },
+                BatchCommands = { new("SET TRANSACTION READ ONLY"), Head(tenant, null), AsyncPosition(tenant, asyncProjections ?? []) },
             };
             await using var reader = await batch.ExecuteReaderAsync(ct);
             var (head, recordedAt) = await reader.ReadAsync(ct)
                 ? (reader.GetInt64(0), reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1))
                 : (0L, null);
-            return new ReadScope(connection, transaction, new LedgerPoint(head, on, recordedAt, Live: true, Requested: null), null, null);
+            await reader.NextResultAsync(ct);
+            long? behind = await reader.ReadAsync(ct) && !reader.IsDBNull(0) && reader.GetInt64(0) < head ? reader.GetInt64(0) : null;
+            return new ReadScope(connection, transaction, new LedgerPoint(head, on, recordedAt, Live: true, Requested: null, behind), null, null);
         }
         catch
         {
@@ -189,6 +194,18 @@ public sealed class ReadModelReader : IDisposable
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)position ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return command;
+    }
+
+    /// <summary>How far the slowest async projection has got in the school's chain (0 before its first event; null with none).</summary>
+    static NpgsqlBatchCommand AsyncPosition(string tenant, string[] projections)
+    {
+        var command = new NpgsqlBatchCommand("""
+            SELECT min(COALESCE(p.position, 0)) FROM unnest($2::text[]) AS a(projection)
+              LEFT JOIN ledger.projection_progress p ON p.projection = a.projection AND p.tenant = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = projections });
         return command;
     }
 

@@ -72,4 +72,20 @@ public sealed class ReadModelReaderTests(LedgerApp app) : IClassFixture<LedgerAp
         var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => reader.OpenAsync(arranged.School.Urn, "4", CancellationToken.None));
         Assert.Equal(Microsoft.AspNetCore.Http.StatusCodes.Status422UnprocessableEntity, refused.Status);
     }
+
+    [Fact]
+    public async Task A_live_read_says_how_far_a_lagging_async_projection_has_got()
+    {
+        var school = await app.SchoolAsync("820003", Role.Headteacher);
+        await using var dataSource = OneConnection();
+        await using (var caughtUp = await ReadModelReader.OpenLiveAsync(dataSource, school.Urn, new DateOnly(2026, 9, 1), CancellationToken.None))
+        {
+            Assert.Equal(2, caughtUp.AsOf.Position);
+            Assert.Null(caughtUp.AsOf.AsyncPosition);
+            Assert.Equal(new DateOnly(2026, 9, 1), caughtUp.AsOf.Day);
+        }
+        // A projection that has never run for the school has applied nothing of it.
+        await using var lagging = await ReadModelReader.OpenLiveAsync(dataSource, school.Urn, new DateOnly(2026, 9, 1), CancellationToken.None, ["never-run"]);
+        Assert.Equal(0, lagging.AsOf.AsyncPosition);
+    }
 }
