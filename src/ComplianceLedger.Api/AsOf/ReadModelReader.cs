@@ -43,8 +43,6 @@ public sealed class ReadModelReader : IDisposable
         replays = new SemaphoreSlim(configuration.GetValue("Ledger:AsOf:MaxConcurrent", Math.Max(1, Environment.ProcessorCount / 2)));
     }
 
-    public TimeZoneInfo TimeZone => zone;
-
     public void Dispose() => replays.Dispose();
 
     /// <summary>The read models for <paramref name="asOf"/> (null: live). Bad values are refused with 400; a day before the school's first event with 404.</summary>
@@ -118,7 +116,8 @@ public sealed class ReadModelReader : IDisposable
         }
         catch (Exception e)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            // A refused question (400, 404, 422) is the client's answer, not a failure of ours.
+            activity?.SetStatus(e is CommandRefusedException ? ActivityStatusCode.Unset : ActivityStatusCode.Error, e.Message);
             activity?.Dispose();
             if (transaction is not null)
             {

@@ -286,6 +286,8 @@ public sealed class ExceptionJourneyTests(LedgerApp app) : IClassFixture<LedgerA
     {
         var arranged = await UseCase.FreshSchoolAsync(app, Lapsed);
         var urn = arranged.School.Urn;
+        // The snapshot reads rm directly, so wait for the async verdicts as the HTTP clients do.
+        await app.ProjectionsCaughtUpAsync();
         var live = await SnapshotAsync(urn);
 
         var services = app.Factory.Services;
