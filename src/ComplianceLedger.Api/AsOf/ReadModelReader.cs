@@ -38,7 +38,7 @@ public sealed class ReadModelReader : IDisposable
         this.time = time;
         zone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Ledger:AsOf:TimeZone"] ?? "Europe/London");
         // A replay costs about what its events cost to append; this bounds one question's work.
-        maxEvents = configuration.GetValue("Ledger:AsOf:MaxEvents", 200_000L);
+        maxEvents = configuration.GetValue("Ledger:AsOf:MaxEvents", 50_000L);
         // Replays are CPU work on the app and the database; a few at once keep the live app responsive.
         replays = new SemaphoreSlim(configuration.GetValue("Ledger:AsOf:MaxConcurrent", Math.Max(1, Environment.ProcessorCount / 2)));
     }

@@ -14,7 +14,7 @@ namespace ComplianceLedger.Tests.AsOf;
 public sealed class ReadModelReaderTests(LedgerApp app) : IClassFixture<LedgerApp>
 {
     /// <summary>A reader on a one-connection pool, so every scope and the next transaction share one physical connection.</summary>
-    ReadModelReader Reader(NpgsqlDataSource dataSource, long maxEvents = 200_000) => new(
+    ReadModelReader Reader(NpgsqlDataSource dataSource, long maxEvents = 50_000) => new(
         dataSource, app.Factory.Services.GetServices<IProjection>(), TimeProvider.System,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ledger:AsOf:MaxEvents"] = $"{maxEvents}" }).Build());
 
