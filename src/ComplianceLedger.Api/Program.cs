@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.AuditTrail;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.Exceptions;
@@ -42,6 +43,7 @@ app.MapSchool()
     .MapExceptions()
     .MapOfficialAccounts()
     .MapCredentials()
+    .MapAuditTrail()
     .MapSetAccountRules();
 app.Run();
 

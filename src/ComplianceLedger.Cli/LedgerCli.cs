@@ -25,6 +25,7 @@ public static class LedgerCli
             VerifyCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),
+            Projections.ResumeCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -23,7 +23,7 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard] [--results DIR]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,async-lag] [--results DIR]
                       [--connection-options "Key=Value;…"]
 
           --quick          ~4 s per phase, one round, 50k-event import, smaller API data: under a minute
@@ -31,6 +31,7 @@ sealed record Options(
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
+          async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)

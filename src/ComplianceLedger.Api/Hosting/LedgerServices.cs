@@ -27,6 +27,7 @@ public static class LedgerServices
         services.AddSingleton<IProjection, ComplianceProjection>();
         services.AddSingleton<IProjection, ExceptionsProjection>();
         services.AddSingleton<IProjection, OfficialAccountsProjection>();
+        services.AddSingleton<IProjection, AuditTrailProjection>();
         services.AddSingleton(sp => new LedgerStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();

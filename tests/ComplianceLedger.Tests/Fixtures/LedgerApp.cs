@@ -18,7 +18,10 @@ public class LedgerApp : LedgerDatabase
 
     public WebApplicationFactory<Program> Factory => factory ??= Start();
 
-    WebApplicationFactory<Program> Start()
+    /// <summary>Another node of the app on the same database (e.g. to contend for the projection daemon); the caller disposes it.</summary>
+    public WebApplicationFactory<Program> StartAnotherInstance(Action<IWebHostBuilder>? configure = null) => Start(configure);
+
+    WebApplicationFactory<Program> Start(Action<IWebHostBuilder>? configure = null)
     {
         var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -34,6 +37,7 @@ public class LedgerApp : LedgerDatabase
             web.UseSetting("Ledger:Projections:LeaderRetry", "00:00:00.200");
             web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
             ConfigureWebHost(web);
+            configure?.Invoke(web);
         });
         started.UseKestrel();
         started.StartServer();
