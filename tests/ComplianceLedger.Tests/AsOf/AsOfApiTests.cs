@@ -25,6 +25,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         yield return ($"{Base(school)}/approvals", Role.ChairOfGovernors);
         yield return ($"{Base(school)}/me/exceptions", Role.Teacher);
         yield return ($"{Base(school)}/official-accounts", Role.Governor);
+        yield return ($"{Base(school)}/audit-trail", Role.Governor);
         foreach (var (key, id) in ids)
         {
             yield return (key.StartsWith("account", StringComparison.Ordinal) ? $"{Base(school)}/official-accounts/{id}" : $"{Base(school)}/exceptions/{id}",
@@ -180,7 +181,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         var before = await app.CountEventsAsync();
         var rows = await ReadModelRowsAsync();
         var governor = await arranged.School.As(Role.Governor);
-        foreach (var path in new[] { "/compliance", "/compliance/items", "/people", "/official-accounts" })
+        foreach (var path in new[] { "/compliance", "/compliance/items", "/people", "/official-accounts", "/audit-trail" })
         {
             await UseCase.AssertProblem(await governor.GetAsync(With($"{Base(arranged.School)}{path}", asOf)), HttpStatusCode.BadRequest, $"{path} asOf={asOf}");
         }
@@ -227,7 +228,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         {
             "/api/schools/{urn}/compliance", "/api/schools/{urn}/compliance/items", "/api/schools/{urn}/people", "/api/schools/{urn}/approvals",
             "/api/schools/{urn}/me/exceptions", "/api/schools/{urn}/exceptions/{id}", "/api/schools/{urn}/official-accounts",
-            "/api/schools/{urn}/official-accounts/{accountId}", "/api/trusts/{trustId}/compliance",
+            "/api/schools/{urn}/official-accounts/{accountId}", "/api/schools/{urn}/audit-trail", "/api/trusts/{trustId}/compliance",
         })
         {
             var parameters = document["paths"]![path]!["get"]!["parameters"]!.AsArray();
