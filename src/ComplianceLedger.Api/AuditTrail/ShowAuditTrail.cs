@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,24 +16,26 @@ public static class ShowAuditTrail
 {
     public sealed record AuditLine(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line);
 
-    public sealed record AuditTrailPage(IReadOnlyList<AuditLine> Lines, long? NextBefore);
+    public sealed record AuditTrailPage(LedgerPoint AsOf, IReadOnlyList<AuditLine> Lines, long? NextBefore);
 
     public static RouteGroupBuilder MapAuditTrail(this RouteGroupBuilder school)
     {
-        school.MapGet("/audit-trail", Handle).RequireRoles(Roles.DashboardReaders);
+        school.MapGet("/audit-trail", Handle).RequireRoles(Roles.DashboardReaders).WithAsOf();
         return school;
     }
 
     public static async Task<Results<Ok<AuditTrailPage>, ProblemHttpResult>> Handle(
-        string urn, NpgsqlDataSource dataSource, CancellationToken ct,
-        string? type = null, string? actor = null, DateOnly? from = null, DateOnly? to = null, long? before = null, int limit = 100)
+        string urn, ReadModelReader readModels, CancellationToken ct,
+        string? type = null, string? actor = null, DateOnly? from = null, DateOnly? to = null, long? before = null, int limit = 100,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
         if (limit is < 1 or > 1000 || before is < 1 || (from is not null && to is not null && from > to))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid audit trail filter",
                 detail: "limit must be 1–1000, before a positive chain position, and from no later than to.");
         }
-        await using var command = dataSource.CreateCommand("""
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        await using var command = scope.Command("""
             SELECT position, recorded_at, actor, event_type, stream_id, line FROM rm.audit_trail
              WHERE tenant = $1 AND ($2::text IS NULL OR starts_with(event_type, $2)) AND ($3::text IS NULL OR actor = $3)
                AND ($4::date IS NULL OR recorded_at >= $4::date) AND ($5::date IS NULL OR recorded_at < $5::date + 1)
@@ -54,7 +58,7 @@ public static class ShowAuditTrail
                     reader.GetString(4), reader.GetString(5)));
             }
         }
-        return TypedResults.Ok(new AuditTrailPage(lines, lines.Count == limit ? lines[^1].Position : null));
+        return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
     }
 
     static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };

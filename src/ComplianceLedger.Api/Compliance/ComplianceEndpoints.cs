@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 
@@ -7,8 +8,8 @@ public static class ComplianceEndpoints
 {
     public static RouteGroupBuilder MapCompliance(this RouteGroupBuilder school)
     {
-        school.MapGet("/compliance", SchoolCompliance.Handle).RequireRoles(Roles.DashboardReaders);
-        school.MapGet("/compliance/items", SchoolCompliance.Items).RequireRoles(Roles.DashboardReaders);
+        school.MapGet("/compliance", SchoolCompliance.Handle).RequireRoles(Roles.DashboardReaders).WithAsOf();
+        school.MapGet("/compliance/items", SchoolCompliance.Items).RequireRoles(Roles.DashboardReaders).WithAsOf();
         return school;
     }
 }

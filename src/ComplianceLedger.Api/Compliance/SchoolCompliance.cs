@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +21,7 @@ public static class SchoolCompliance
 
     public sealed record PolicyCoverage(string PolicyId, string VersionLabel, string Title, int Required, int Acknowledged, decimal Percent, IReadOnlyList<RoleCoverage> ByRole);
 
-    public sealed record Summary(string Urn, string? Name, string? TrustId, DateOnly On, IReadOnlyList<StatusCounts> Rules, IReadOnlyList<PolicyCoverage> Coverage);
+    public sealed record Summary(LedgerPoint AsOf, string Urn, string? Name, string? TrustId, DateOnly On, IReadOnlyList<StatusCounts> Rules, IReadOnlyList<PolicyCoverage> Coverage);
 
     public sealed record Item(string Rule, string SubjectId, string SubjectKind, Guid? PersonId, string? PersonName, string? Scope,
         string Status, DateOnly? DueOn, IReadOnlyList<string> Roles, string Detail, IReadOnlyList<long> Proof);
@@ -27,31 +29,40 @@ public static class SchoolCompliance
     /// <summary>The status as of <c>$2</c>: dated verdicts turn overdue after their date.</summary>
     public const string StatusOn = "CASE WHEN c.due_on IS NOT NULL AND c.due_on < $2 AND c.status IN ('ok', 'due') THEN 'overdue' ELSE c.status END";
 
-    public static async Task<Ok<Summary>> Handle(string urn, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
+    public static async Task<Ok<Summary>> Handle(
+        string urn, [Description(AsOfQuestion.Description)] string? asOf, ReadModelReader readModels, CancellationToken ct)
     {
-        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        return TypedResults.Ok(await SummariseAsync(dataSource, urn, on, ct));
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        return TypedResults.Ok(await SummariseAsync(scope, urn, ct));
     }
 
+    /// <summary>The live summary judged on <paramref name="on"/>.</summary>
     public static async Task<Summary> SummariseAsync(NpgsqlDataSource dataSource, string urn, DateOnly on, CancellationToken ct)
     {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("SELECT name, trust_id FROM rm.schools WHERE tenant = $1", urn, on));
-        batch.BatchCommands.Add(Command($"""
-            SELECT c.rule, {StatusOn} AS s, count(*)::int FROM rm.compliance c WHERE c.tenant = $1 GROUP BY 1, 2 ORDER BY 1
-            """, urn, on));
-        batch.BatchCommands.Add(Command($"""
-            SELECT v.policy_id, v.version_label, v.title, r.role, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
-              FROM rm.compliance c
-              JOIN rm.policy_versions v ON v.tenant = c.tenant AND v.policy_id = c.scope AND v.is_current
-              CROSS JOIN LATERAL unnest(c.roles) AS r(role)
-             WHERE c.tenant = $1 AND c.rule = 'acknowledgement' AND r.role = ANY(v.audiences)
-             GROUP BY 1, 2, 3, 4 ORDER BY 1, 4
-            """, urn, on));
-        batch.BatchCommands.Add(Command($"""
-            SELECT c.scope, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
-              FROM rm.compliance c WHERE c.tenant = $1 AND c.rule = 'acknowledgement' GROUP BY 1
-            """, urn, on));
+        await using var scope = await ReadModelReader.OpenLiveAsync(dataSource, urn, on, ct);
+        return await SummariseAsync(scope, urn, ct);
+    }
+
+    public static async Task<Summary> SummariseAsync(ReadScope scope, string urn, CancellationToken ct)
+    {
+        var on = scope.On;
+        await using var batch = scope.Batch(
+            Command("SELECT name, trust_id FROM rm.schools WHERE tenant = $1", urn, on),
+            Command($"""
+                SELECT c.rule, {StatusOn} AS s, count(*)::int FROM rm.compliance c WHERE c.tenant = $1 GROUP BY 1, 2 ORDER BY 1
+                """, urn, on),
+            Command($"""
+                SELECT v.policy_id, v.version_label, v.title, r.role, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
+                  FROM rm.compliance c
+                  JOIN rm.policy_versions v ON v.tenant = c.tenant AND v.policy_id = c.scope AND v.is_current
+                  CROSS JOIN LATERAL unnest(c.roles) AS r(role)
+                 WHERE c.tenant = $1 AND c.rule = 'acknowledgement' AND r.role = ANY(v.audiences)
+                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 4
+                """, urn, on),
+            Command($"""
+                SELECT c.scope, count(*)::int, count(*) FILTER (WHERE {StatusOn} = 'ok')::int
+                  FROM rm.compliance c WHERE c.tenant = $1 AND c.rule = 'acknowledgement' GROUP BY 1
+                """, urn, on));
         await using var reader = await batch.ExecuteReaderAsync(ct);
 
         string? name = null, trust = null;
@@ -89,15 +100,17 @@ public static class SchoolCompliance
             return new PolicyCoverage(g.Key.Policy, g.Key.Version, g.Key.Title, required, done, Percent(done, required),
                 [.. g.Select(r => new RoleCoverage(r.Role, r.Required, r.Done, Percent(r.Done, r.Required)))]);
         }).ToList();
-        return new Summary(urn, name, trust, on, rules, coverage);
+        return new Summary(scope.AsOf, urn, name, trust, on, rules, coverage);
     }
 
-    public static async Task<Ok<IReadOnlyList<Item>>> Items(
-        string urn, NpgsqlDataSource dataSource, PersonalDataVault vault, TimeProvider time, CancellationToken ct,
-        string? rule = null, string? status = null, string? role = null, string? policy = null)
+    public static async Task<Ok<Listing<Item>>> Items(
+        string urn, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
+        string? rule = null, string? status = null, string? role = null, string? policy = null,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        await using var command = dataSource.CreateCommand($"""
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var on = scope.On;
+        await using var command = scope.Command($"""
             SELECT c.rule, c.subject_id, c.subject_kind, c.person_id, p.sealed_name, c.scope, {StatusOn} AS s, c.due_on, c.roles, c.detail, c.proof
               FROM rm.compliance c LEFT JOIN rm.people p ON p.tenant = c.tenant AND p.person_id = c.person_id
              WHERE c.tenant = $1 AND ($3::text IS NULL OR c.rule = $3) AND ($5::text IS NULL OR $5 = ANY(c.roles))
@@ -127,8 +140,8 @@ public static class SchoolCompliance
             }
         }
         var names = await vault.OpenAsync(urn, rows.Where(r => r.Sealed is not null).Select(r => r.Sealed!), ct);
-        IReadOnlyList<Item> items = [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
-        return TypedResults.Ok(items);
+        Item[] items = [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
+        return TypedResults.Ok(new Listing<Item>(scope.AsOf, items));
     }
 
     static NpgsqlBatchCommand Command(string sql, string urn, DateOnly on)

@@ -191,11 +191,27 @@ public sealed record ExceptionCase(
     /// <summary>The school's current headteachers, read from the people the ledger knows today.</summary>
     public static async Task<IReadOnlySet<Guid>> HeadteachersAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT person_id FROM rm.people
-             WHERE tenant = $1 AND 'headteacher' = ANY(roles) AND (left_on IS NULL OR left_on > current_date)
-            """);
+        await using var command = dataSource.CreateCommand(HeadteachersSql);
+        return await HeadteachersAsync(command, tenant, null, ct);
+    }
+
+    /// <summary>The school's headteachers on the scope's day, in its read models (live or "as of").</summary>
+    public static async Task<IReadOnlySet<Guid>> HeadteachersAsync(AsOf.ReadScope scope, string tenant, CancellationToken ct)
+    {
+        await using var command = scope.Command(HeadteachersSql);
+        return await HeadteachersAsync(command, tenant, scope.On, ct);
+    }
+
+    /// <summary>Without a day, the database's today.</summary>
+    const string HeadteachersSql = """
+        SELECT person_id FROM rm.people
+         WHERE tenant = $1 AND 'headteacher' = ANY(roles) AND (left_on IS NULL OR left_on > COALESCE($2, current_date))
+        """;
+
+    static async Task<IReadOnlySet<Guid>> HeadteachersAsync(NpgsqlCommand command, string tenant, DateOnly? on, CancellationToken ct)
+    {
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)on ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
         var heads = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

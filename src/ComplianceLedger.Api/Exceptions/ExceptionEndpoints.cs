@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 
@@ -21,8 +22,8 @@ public static class ExceptionEndpoints
         school.MapPost("/exceptions", MakeExceptionRequest.Handle);
         school.MapPost("/exceptions/{id:guid}/withdrawal", WithdrawRequest.Handle);
         school.MapPost("/exceptions/{id:guid}/extension-requests", RequestExtension.Handle);
-        school.MapGet("/me/exceptions", MyExceptions.Handle);
-        school.MapGet("/exceptions/{id:guid}", ShowRequest.Handle);
+        school.MapGet("/me/exceptions", MyExceptions.Handle).WithAsOf();
+        school.MapGet("/exceptions/{id:guid}", ShowRequest.Handle).WithAsOf();
 
         school.MapPost("/exceptions/{id:guid}/dsl-advice", RecordDslAdvice.Handle).RequireRoles(Role.Dsl);
         school.MapPost("/exceptions/{id:guid}/approval", ApproveRequest.Handle).RequireRoles(Deciders);
@@ -32,7 +33,7 @@ public static class ExceptionEndpoints
         school.MapPost("/exceptions/{id:guid}/extension-approval", ApproveExtension.Handle).RequireRoles(Deciders);
         school.MapPost("/exceptions/{id:guid}/extension-refusal", DeclineExtension.Handle).RequireRoles(Deciders);
         school.MapPost("/exceptions/{id:guid}/expiry", RecordExpiry.Handle).RequireRoles(Role.Headteacher, Role.Office);
-        school.MapGet("/approvals", ListApprovals.Handle).RequireRoles(QueueReaders);
+        school.MapGet("/approvals", ListApprovals.Handle).RequireRoles(QueueReaders).WithAsOf();
         return school;
     }
 }

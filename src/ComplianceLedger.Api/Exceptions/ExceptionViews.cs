@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.EventStore.PersonalData;
 using Npgsql;
@@ -53,10 +54,10 @@ public static class ExceptionViews
 
     /// <summary>Items matching <paramref name="where"/> (over alias <c>x</c>, with <c>$1</c> the tenant), oldest first.</summary>
     public static async Task<List<ExceptionView>> QueryAsync(
-        NpgsqlDataSource dataSource, PersonalDataVault vault, string tenant, string where, IReadOnlySet<Guid> headteachers, CancellationToken ct,
+        ReadScope scope, PersonalDataVault vault, string tenant, string where, IReadOnlySet<Guid> headteachers, CancellationToken ct,
         params object[] args)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = scope.Command($"""
             SELECT x.item_id, x.subject, x.status, {AwaitingSql}, x.person_id, p.sealed_name, x.kind, x.sealed_description, x.on_entry_of,
                    x.entered_on, x.risk_assessment_ref, x.opened_at, x.sealed_dsl_advice, x.dsl_consulted_by, dp.sealed_name,
                    x.dsl_consulted_at, x.decided_by, dd.sealed_name, x.decided_as, x.decided_at, x.sealed_conditions, x.until,

@@ -1,8 +1,9 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace ComplianceLedger.Api.Exceptions;
 
@@ -13,13 +14,16 @@ namespace ComplianceLedger.Api.Exceptions;
 /// </summary>
 public static class ListApprovals
 {
-    public static async Task<Ok<IReadOnlyList<ExceptionView>>> Handle(
-        string urn, SchoolMember member, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    public static async Task<Ok<Listing<ExceptionView>>> Handle(
+        string urn, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        var heads = await ExceptionCase.HeadteachersAsync(dataSource, urn, ct);
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var heads = await ExceptionCase.HeadteachersAsync(scope, urn, ct);
+        // Who may see what is decided by the reader's roles today; the queue is as it stood then.
         var chairOnly = !member.Holds(Role.Headteacher, Role.Dsl);
-        IReadOnlyList<ExceptionView> queue = await ExceptionViews.QueryAsync(dataSource, vault, urn,
+        var queue = await ExceptionViews.QueryAsync(scope, vault, urn,
             $"{ExceptionViews.AwaitingSql} IS NOT NULL AND (NOT $2 OR x.person_id = ANY($3))", heads, ct, chairOnly, heads.ToArray());
-        return TypedResults.Ok(queue);
+        return TypedResults.Ok(new Listing<ExceptionView>(scope.AsOf, queue));
     }
 }

@@ -1,18 +1,21 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace ComplianceLedger.Api.Exceptions;
 
 /// <summary>The signed-in person's own declarations and requests, with the decisions, conditions and dates.</summary>
 public static class MyExceptions
 {
-    public static async Task<Ok<IReadOnlyList<ExceptionView>>> Handle(
-        string urn, SchoolMember member, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    public static async Task<Ok<Listing<ExceptionView>>> Handle(
+        string urn, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        var heads = await ExceptionCase.HeadteachersAsync(dataSource, urn, ct);
-        IReadOnlyList<ExceptionView> mine = await ExceptionViews.QueryAsync(dataSource, vault, urn, "x.person_id = $2", heads, ct, member.PersonId);
-        return TypedResults.Ok(mine);
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var heads = await ExceptionCase.HeadteachersAsync(scope, urn, ct);
+        var mine = await ExceptionViews.QueryAsync(scope, vault, urn, "x.person_id = $2", heads, ct, member.PersonId);
+        return TypedResults.Ok(new Listing<ExceptionView>(scope.AsOf, mine));
     }
 }

@@ -1,9 +1,10 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace ComplianceLedger.Api.Exceptions;
 
@@ -13,11 +14,13 @@ namespace ComplianceLedger.Api.Exceptions;
 /// </summary>
 public static class ShowRequest
 {
-    public static async Task<Ok<ExceptionView>> Handle(
-        string urn, Guid id, SchoolMember member, NpgsqlDataSource dataSource, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+    public static async Task<Ok<Entry<ExceptionView>>> Handle(
+        string urn, Guid id, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, HttpResponse response, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        var heads = await ExceptionCase.HeadteachersAsync(dataSource, urn, ct);
-        var item = (await ExceptionViews.QueryAsync(dataSource, vault, urn, "x.item_id = $2", heads, ct, id)).SingleOrDefault()
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var heads = await ExceptionCase.HeadteachersAsync(scope, urn, ct);
+        var item = (await ExceptionViews.QueryAsync(scope, vault, urn, "x.item_id = $2", heads, ct, id)).SingleOrDefault()
             ?? throw CommandRefusedException.NotFound("No such declaration or exception request at this school.");
         var mayRead = item.PersonId == member.PersonId || member.Holds(Role.Headteacher, Role.Dsl)
             || (member.Holds(Role.ChairOfGovernors) && heads.Contains(item.PersonId));
@@ -26,7 +29,11 @@ public static class ShowRequest
             throw new CommandRefusedException(StatusCodes.Status403Forbidden, "Not permitted for your role",
                 "Only its holder, the headteacher and the DSL (the chair of governors, for the headteacher's own) may read this.");
         }
-        response.Headers.ETag = AppendEvents.Quote(item.Version);
-        return TypedResults.Ok(item);
+        if (scope.AsOf.Live)
+        {
+            // If-Match takes the current version only; an "as of" read shows a past one.
+            response.Headers.ETag = AppendEvents.Quote(item.Version);
+        }
+        return TypedResults.Ok(new Entry<ExceptionView>(scope.AsOf, item));
     }
 }

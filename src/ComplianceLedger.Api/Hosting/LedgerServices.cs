@@ -31,6 +31,7 @@ public static class LedgerServices
         services.AddSingleton(sp => new LedgerStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();
+        services.AddSingleton<AsOf.ReadModelReader>();
         services.AddSingleton<Schools.SchoolSetup>();
         services.AddTransient<Demo.DemoSchool>();
         services.AddTransient<Demo.SyntheticTrust>();

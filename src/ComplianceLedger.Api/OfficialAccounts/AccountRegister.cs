@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
@@ -55,28 +57,37 @@ public static class AccountRegister
         long AccountVersion,
         long CustodyVersion);
 
-    public static async Task<Ok<IReadOnlyList<AccountView>>> List(
-        string urn, NpgsqlDataSource dataSource, PersonalDataVault vault, TimeProvider time, CancellationToken ct) =>
-        TypedResults.Ok(await LoadAsync(dataSource, vault, urn, null, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct));
-
-    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> One(
-        string urn, Guid accountId, NpgsqlDataSource dataSource, PersonalDataVault vault, TimeProvider time, HttpResponse response, CancellationToken ct)
+    public static async Task<Ok<Listing<AccountView>>> List(
+        string urn, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        var found = await LoadAsync(dataSource, vault, urn, accountId, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct);
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        return TypedResults.Ok(new Listing<AccountView>(scope.AsOf, await LoadAsync(scope, vault, urn, null, ct)));
+    }
+
+    public static async Task<Results<Ok<Entry<AccountView>>, ProblemHttpResult>> One(
+        string urn, Guid accountId, ReadModelReader readModels, PersonalDataVault vault, HttpResponse response, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
+    {
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var found = await LoadAsync(scope, vault, urn, accountId, ct);
         if (found.Count == 0)
         {
             return TypedResults.Problem("No such official account at this school.", title: "Not found", statusCode: StatusCodes.Status404NotFound);
         }
-        // The ETag is the account stream's version, for If-Match on the account's commands.
-        response.Headers.ETag = AppendEvents.Quote(found[0].AccountVersion);
-        return TypedResults.Ok(found[0]);
+        if (scope.AsOf.Live)
+        {
+            // The ETag is the account stream's version, for If-Match on the account's commands (never a past version).
+            response.Headers.ETag = AppendEvents.Quote(found[0].AccountVersion);
+        }
+        return TypedResults.Ok(new Entry<AccountView>(scope.AsOf, found[0]));
     }
 
-    static async Task<IReadOnlyList<AccountView>> LoadAsync(
-        NpgsqlDataSource dataSource, PersonalDataVault vault, string urn, Guid? accountId, DateOnly on, CancellationToken ct)
+    static async Task<IReadOnlyList<AccountView>> LoadAsync(ReadScope scope, PersonalDataVault vault, string urn, Guid? accountId, CancellationToken ct)
     {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("""
+        var on = scope.On;
+        await using var batch = scope.Batch(
+            Command("""
             SELECT a.account_id, a.platform, a.handle, a.url, a.purpose, a.intended_outcomes, a.owner_id, o.sealed_name, a.sealed_email,
                    a.email_domain, a.registered_at, a.risk_reference, a.risk_assessed_on, a.approved_at, a.approved_by, a.approved_as,
                    a.url_notified_on, a.pupil_access_on, a.first_used_on, a.aup_checked_on, a.aup_linked, a.suspended_on, a.decommissioned_on,
@@ -90,8 +101,8 @@ public static class AccountRegister
                                   ORDER BY r.rotated_on DESC, r.position DESC LIMIT 1) r ON true
              WHERE a.tenant = $1 AND $2::date IS NOT NULL AND ($3::uuid IS NULL OR a.account_id = $3)
              ORDER BY a.registered_position
-            """, urn, on, accountId));
-        batch.BatchCommands.Add(Command("""
+            """, urn, on, accountId),
+            Command("""
             SELECT c.account_id, c.custodian_id, p.sealed_name, c.vault_reference, c.lodged_at,
                    COALESCE(p.person_id IS NOT NULL AND (p.left_on IS NULL OR p.left_on > $2)
                             AND p.roles && ARRAY['headteacher', 'dsl', 'slt']::text[], false)
@@ -99,8 +110,8 @@ public static class AccountRegister
               LEFT JOIN rm.people p ON p.tenant = c.tenant AND p.person_id = c.custodian_id
              WHERE c.tenant = $1 AND c.removed_at IS NULL AND ($3::uuid IS NULL OR c.account_id = $3)
              ORDER BY c.lodged_position
-            """, urn, on, accountId));
-        batch.BatchCommands.Add(Command($"""
+            """, urn, on, accountId),
+            Command($"""
             SELECT c.scope, c.rule, {SchoolCompliance.StatusOn} AS s, c.due_on, c.detail, c.proof
               FROM rm.compliance c
              WHERE c.tenant = $1 AND c.subject_kind = '{OfficialAccountsProjection.SubjectKind}' AND ($3::uuid IS NULL OR c.scope = $3::text)

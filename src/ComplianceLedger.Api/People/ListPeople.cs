@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -11,10 +13,13 @@ public static class ListPeople
 
     public const string Erased = "(erased)";
 
-    public static async Task<Ok<IReadOnlyList<PersonView>>> Handle(string urn, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    public static async Task<Ok<Listing<PersonView>>> Handle(
+        string urn, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
+        [Description(AsOfQuestion.Description)] string? asOf = null)
     {
+        await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         var rows = new List<(Guid Id, string Sealed, string[] Roles, DateOnly Started, DateOnly? Left, DateOnly? Leave)>();
-        await using (var command = dataSource.CreateCommand(
+        await using (var command = scope.Command(
             "SELECT person_id, sealed_name, roles, started_on, left_on, leave_from FROM rm.people WHERE tenant = $1 ORDER BY started_on, person_id"))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
@@ -26,7 +31,7 @@ public static class ListPeople
             }
         }
         var names = await vault.OpenAsync(urn, rows.Select(r => r.Sealed), ct);
-        IReadOnlyList<PersonView> people = [.. rows.Select(r => new PersonView(r.Id, names[r.Sealed] ?? Erased, r.Roles, r.Started, r.Left, r.Leave))];
-        return TypedResults.Ok(people);
+        PersonView[] people = [.. rows.Select(r => new PersonView(r.Id, names[r.Sealed] ?? Erased, r.Roles, r.Started, r.Left, r.Leave))];
+        return TypedResults.Ok(new Listing<PersonView>(scope.AsOf, people));
     }
 }

@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Schools;
 
 namespace ComplianceLedger.Api.People;
@@ -8,7 +9,7 @@ public static class PeopleEndpoints
 
     public static RouteGroupBuilder MapPeople(this RouteGroupBuilder school)
     {
-        school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]);
+        school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]).WithAsOf();
         school.MapPost("/people", EnrolPerson.Handle).RequireRoles(Enrollers);
         school.MapPut("/people/{personId:guid}/roles", ChangeRoles.Handle).RequireRoles(Enrollers);
         school.MapPost("/people/{personId:guid}/leave", RecordLeave.Start).RequireRoles(Enrollers);

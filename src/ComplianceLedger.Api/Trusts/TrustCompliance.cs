@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Security.Claims;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
@@ -9,21 +11,32 @@ namespace ComplianceLedger.Api.Trusts;
 
 /// <summary>
 /// A multi-academy trust's picture: each school's rule counts and acknowledgement coverage by
-/// role, and the trust's totals. Only trust leaders of one of its schools see it.
+/// role, and the trust's totals. Only trust leaders of one of its schools see it. Always live:
+/// "as of" is answered per school (docs/as-of.md says why), so each line carries the school's
+/// chain position.
 /// </summary>
 public static class TrustCompliance
 {
-    public sealed record SchoolLine(string Urn, string Name, IReadOnlyList<SchoolCompliance.StatusCounts> Rules, int Required, int Acknowledged, decimal Percent);
+    public sealed record SchoolLine(string Urn, string Name, long Position, IReadOnlyList<SchoolCompliance.StatusCounts> Rules, int Required, int Acknowledged, decimal Percent);
 
-    public sealed record Summary(string TrustId, string? TrustName, DateOnly On, int Schools, int Required, int Acknowledged, decimal Percent,
+    public sealed record Summary(LedgerPoint AsOf, string TrustId, string? TrustName, DateOnly On, int Schools, int Required, int Acknowledged, decimal Percent,
         IReadOnlyList<SchoolCompliance.RoleCoverage> ByRole, IReadOnlyList<SchoolLine> SchoolLines);
 
     public static async Task<Results<Ok<Summary>, ProblemHttpResult>> Handle(
-        string trustId, ClaimsPrincipal user, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
+        string trustId, ClaimsPrincipal user, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct,
+        [Description("Not supported for a trust: ask each school's dashboard \"as of\" instead (400).")] string? asOf = null)
     {
         if (!await IsTrustLeaderAsync(dataSource, user, trustId, ct))
         {
             return TypedResults.Problem($"You lead no trust {trustId}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
+        }
+        if (asOf is not null)
+        {
+            // Answering it would replay every school of the trust; the issue asks it of a school.
+            return TypedResults.Problem(
+                "A trust's dashboard is live only: \"as of\" would replay the whole history of every school in the trust. "
+                + "Ask each school's dashboard with asOf instead (each line gives the school's URN and chain position).",
+                title: "asOf is not supported for a trust", statusCode: StatusCodes.Status400BadRequest);
         }
         var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         return TypedResults.Ok(await SummariseAsync(dataSource, trustId, on, ct));
@@ -33,7 +46,11 @@ public static class TrustCompliance
     {
         var statusOn = SchoolCompliance.StatusOn;
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("SELECT tenant, name, trust_name FROM rm.schools WHERE trust_id = $1 ORDER BY tenant", trustId, on));
+        batch.BatchCommands.Add(Command("""
+            SELECT s.tenant, s.name, s.trust_name, COALESCE(h.position, 0)
+              FROM rm.schools s LEFT JOIN ledger.chain_heads h ON h.tenant = s.tenant
+             WHERE s.trust_id = $1 ORDER BY s.tenant
+            """, trustId, on));
         batch.BatchCommands.Add(Command($"""
             SELECT c.tenant, c.rule, {statusOn}, count(*)::int
               FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant
@@ -53,11 +70,11 @@ public static class TrustCompliance
             """, trustId, on));
         await using var reader = await batch.ExecuteReaderAsync(ct);
 
-        var schools = new List<(string Urn, string Name)>();
+        var schools = new List<(string Urn, string Name, long Position)>();
         string? trustName = null;
         while (await reader.ReadAsync(ct))
         {
-            schools.Add((reader.GetString(0), reader.GetString(1)));
+            schools.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(3)));
             trustName ??= reader.IsDBNull(2) ? null : reader.GetString(2);
         }
         await reader.NextResultAsync(ct);
@@ -89,11 +106,11 @@ public static class TrustCompliance
                 .Select(c => new SchoolCompliance.StatusCounts(c.Key.Rule, c.Value.GetValueOrDefault("ok"), c.Value.GetValueOrDefault("due"),
                     c.Value.GetValueOrDefault("overdue"), c.Value.GetValueOrDefault("attention"), c.Value.GetValueOrDefault("on-leave")))
                 .ToList();
-            return new SchoolLine(s.Urn, s.Name, rules, required, done, SchoolCompliance.Percent(done, required));
+            return new SchoolLine(s.Urn, s.Name, s.Position, rules, required, done, SchoolCompliance.Percent(done, required));
         }).ToList();
         var allRequired = lines.Sum(l => l.Required);
         var allDone = lines.Sum(l => l.Acknowledged);
-        return new Summary(trustId, trustName, on, lines.Count, allRequired, allDone, SchoolCompliance.Percent(allDone, allRequired),
+        return new Summary(new LedgerPoint(null, on, null, Live: true, Requested: null), trustId, trustName, on, lines.Count, allRequired, allDone, SchoolCompliance.Percent(allDone, allRequired),
             [.. roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new SchoolCompliance.RoleCoverage(r.Key, r.Value.Required, r.Value.Done,
                 SchoolCompliance.Percent(r.Value.Done, r.Value.Required)))],
             lines);

@@ -34,7 +34,7 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(100m, byRole["teacher"]);
         Assert.Equal(0m, byRole["support-staff"]);
 
-        var items = await governor.GetFromJsonAsync<JsonElement>($"/api/schools/{urn}/compliance/items?rule=acknowledgement&status=ok");
+        var items = (await governor.GetFromJsonAsync<JsonElement>($"/api/schools/{urn}/compliance/items?rule=acknowledgement&status=ok")).GetProperty("items");
         var item = Assert.Single(items.EnumerateArray());
         Assert.Equal($"Teacher of {urn}", item.GetProperty("personName").GetString());
         Assert.Contains(position, item.GetProperty("proof").EnumerateArray().Select(p => p.GetInt64()));

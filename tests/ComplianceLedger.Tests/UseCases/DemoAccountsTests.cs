@@ -17,7 +17,7 @@ public sealed class DemoAccountsTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         var ids = await DemoAccounts.SeedAsync(app.Factory.Services, school.Urn, people, TimeProvider.System);
 
-        var register = await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/official-accounts");
+        var register = (await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/official-accounts")).GetProperty("items");
         var flags = register.EnumerateArray().ToDictionary(
             a => a.GetProperty("accountId").GetGuid(),
             a => a.GetProperty("flags").EnumerateArray().Select(f => $"{f.GetProperty("rule").GetString()}:{f.GetProperty("status").GetString()}").ToList());

@@ -16,7 +16,7 @@ public sealed class OfficialAccountComplianceTests(LedgerApp app) : IClassFixtur
 
     static async Task<JsonElement> Item(TestSchool school, string rule, string account)
     {
-        var items = await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/compliance/items?rule={rule}");
+        var items = (await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/compliance/items?rule={rule}")).GetProperty("items");
         return Assert.Single(items.EnumerateArray(), i => i.GetProperty("subjectId").GetString() == account);
     }
 
@@ -86,7 +86,7 @@ public sealed class OfficialAccountComplianceTests(LedgerApp app) : IClassFixtur
         var (school, account) = (arranged.School, arranged["account"]);
         await Send(school, Role.Slt, $"/official-accounts/{account}/decommissioning", """{"decommissionedOn":"2026-11-01"}""");
 
-        var items = await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/compliance/items");
+        var items = (await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/compliance/items")).GetProperty("items");
         Assert.DoesNotContain(items.EnumerateArray(), i => i.GetProperty("subjectId").GetString() == account);
         var again = await (await school.As(Role.Slt)).PostAsync($"/api/schools/{school.Urn}/official-accounts/{account}/first-use",
             new StringContent("""{"firstUsedOn":"2026-11-01"}""", System.Text.Encoding.UTF8, "application/json"));

@@ -211,7 +211,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContrac
 
         var approved = await chair.PostAsJsonAsync($"/api/schools/{school.Urn}/official-accounts/{headOwned}/approval", new { });
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        var view = await UseCaseChecks.GetJson(head, $"/api/schools/{school.Urn}/official-accounts/{headOwned}");
+        var view = (await UseCaseChecks.GetJson(head, $"/api/schools/{school.Urn}/official-accounts/{headOwned}")).GetProperty("item");
         Assert.Equal("chair-of-governors", view.GetProperty("approvedAs").GetString());
     }
 
@@ -243,7 +243,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContrac
         var school = arranged.School;
         var account = await RegisterAsync(school, handle: "@MrSmithScience", email: "mr.smith.science@gmail.com");
 
-        var view = await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/official-accounts/{account}");
+        var view = (await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/official-accounts/{account}")).GetProperty("item");
         Assert.Equal("mr.smith.science@gmail.com", view.GetProperty("registrationEmail").GetString());
         Assert.Equal($"Teacher of {school.Urn}", view.GetProperty("owner").GetProperty("name").GetString());
         Assert.Equal("awaiting-approval", view.GetProperty("state").GetString());
@@ -265,7 +265,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContrac
         await Send(school, Role.Headteacher, $"/official-accounts/{arranged["account"]}/rotations", """{"reason":"scheduled","rotatedOn":"2026-10-09"}""");
 
         var office = await school.As(Role.Office);
-        var register = await UseCaseChecks.GetJson(office, $"/api/schools/{school.Urn}/official-accounts");
+        var register = (await UseCaseChecks.GetJson(office, $"/api/schools/{school.Urn}/official-accounts")).GetProperty("items");
         var account = Assert.Single(register.EnumerateArray());
         Assert.Equal(arranged["account"], account.GetProperty("accountId").GetString());
         var custodian = Assert.Single(account.GetProperty("custodians").EnumerateArray());

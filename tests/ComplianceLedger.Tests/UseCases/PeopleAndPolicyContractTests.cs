@@ -164,7 +164,7 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : UseCaseContrac
     public async Task The_people_list_opens_names_for_the_school()
     {
         var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
-        var people = await UseCaseChecks.GetJson(await arranged.School.As(Role.Office), $"/api/schools/{arranged.School.Urn}/people");
+        var people = (await UseCaseChecks.GetJson(await arranged.School.As(Role.Office), $"/api/schools/{arranged.School.Urn}/people")).GetProperty("items");
         Assert.Contains(people.EnumerateArray(), p => p.GetProperty("name").GetString() == $"Teacher of {arranged.School.Urn}");
     }
 }

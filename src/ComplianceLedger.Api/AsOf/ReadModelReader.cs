@@ -1,0 +1,294 @@
+using System.Data;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Projections;
+using Npgsql;
+
+namespace ComplianceLedger.Api.AsOf;
+
+/// <summary>
+/// Opens the read models a dashboard or register reads: live, or "as of" a day or chain position.
+/// "As of" replays the school's events up to that position through every registered projection
+/// (inline and async, in registration order) into temporary copies of the <c>rm</c> tables, on one
+/// REPEATABLE READ transaction that is READ ONLY once the copies exist, so a statement that misses
+/// the redirect fails instead of touching live rows. docs/as-of.md explains the choices.
+/// </summary>
+public sealed class ReadModelReader : IDisposable
+{
+    const int Batch = 1000;
+
+    static readonly Histogram<double> ReplayDuration = LedgerTelemetry.Meter.CreateHistogram<double>(
+        "ledger.as_of.duration", "s", "Time to replay a school's ledger for an \"as of\" question.");
+
+    readonly NpgsqlDataSource dataSource;
+    readonly IProjection[] projections;
+    readonly string[] asyncProjections;
+    readonly TimeProvider time;
+    readonly TimeZoneInfo zone;
+    readonly long maxEvents;
+    readonly SemaphoreSlim replays;
+
+    public ReadModelReader(NpgsqlDataSource dataSource, IEnumerable<IProjection> projections, TimeProvider time, IConfiguration configuration)
+    {
+        this.dataSource = dataSource;
+        this.projections = [.. projections];
+        asyncProjections = [.. this.projections.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
+        this.time = time;
+        zone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Ledger:AsOf:TimeZone"] ?? "Europe/London");
+        // A replay costs about what its events cost to append; this bounds one question's work.
+        maxEvents = configuration.GetValue("Ledger:AsOf:MaxEvents", 50_000L);
+        // Replays are CPU work on the app and the database; a few at once keep the live app responsive.
+        replays = new SemaphoreSlim(configuration.GetValue("Ledger:AsOf:MaxConcurrent", Math.Max(1, Environment.ProcessorCount / 2)));
+    }
+
+    public void Dispose() => replays.Dispose();
+
+    /// <summary>The read models for <paramref name="asOf"/> (null: live). Bad values are refused with 400; a day before the school's first event with 404.</summary>
+    public async Task<ReadScope> OpenAsync(string tenant, string? asOf, CancellationToken ct)
+    {
+        var question = AsOfQuestion.Parse(asOf);
+        return question is AsOfQuestion.Live ? await OpenLiveAsync(tenant, ct) : await ReplayAsync(tenant, question, asOf!.Trim(), ct);
+    }
+
+    /// <summary>The live read models, judged today (UTC, as the live projections judge).</summary>
+    public Task<ReadScope> OpenLiveAsync(string tenant, CancellationToken ct) =>
+        OpenLiveAsync(dataSource, tenant, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct, asyncProjections);
+
+    /// <summary>The live read models, judged on <paramref name="on"/>, with the school's head read in the same snapshot.</summary>
+    public static async Task<ReadScope> OpenLiveAsync(
+        NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct, string[]? asyncProjections = null)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        NpgsqlTransaction? transaction = null;
+        try
+        {
+            transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands = { new("SET TRANSACTION READ ONLY"), Head(tenant, null), AsyncPosition(tenant, asyncProjections ?? []) },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            var (head, recordedAt) = await reader.ReadAsync(ct)
+                ? (reader.GetInt64(0), reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1))
+                : (0L, null);
+            await reader.NextResultAsync(ct);
+            long? behind = await reader.ReadAsync(ct) && !reader.IsDBNull(0) && reader.GetInt64(0) < head ? reader.GetInt64(0) : null;
+            return new ReadScope(connection, transaction, new LedgerPoint(head, on, recordedAt, Live: true, Requested: null, behind), null, null);
+        }
+        catch
+        {
+            await DisposeAsync(connection, transaction);
+            throw;
+        }
+    }
+
+    async Task<ReadScope> ReplayAsync(string tenant, AsOfQuestion question, string requested, CancellationToken ct)
+    {
+        var activity = LedgerTelemetry.Source.StartActivity("ledger.as_of");
+        activity?.SetTag("ledger.tenant", tenant);
+        activity?.SetTag("ledger.as_of.requested", requested);
+        if (!await replays.WaitAsync(TimeSpan.FromSeconds(20), ct))
+        {
+            activity?.Dispose();
+            throw new CommandRefusedException(StatusCodes.Status503ServiceUnavailable, "Too many \"as of\" questions at once",
+                "Every replay slot is busy; try again in a moment.");
+        }
+        var started = Stopwatch.GetTimestamp();
+        NpgsqlConnection? connection = null;
+        NpgsqlTransaction? transaction = null;
+        try
+        {
+            connection = await dataSource.OpenConnectionAsync(ct);
+            // Isolation is fixed at BEGIN; READ ONLY has to wait until the temporary tables exist.
+            transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            var point = await ResolveAsync(connection, transaction, tenant, question, requested, ct);
+            activity?.SetTag("ledger.as_of.position", point.Position);
+            activity?.SetTag("ledger.as_of.day", point.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+
+            await CreateTemporaryTablesAsync(connection, transaction, ct);
+            ProjectionTarget.RedirectTo(transaction, ProjectionTarget.TemporarySchema, point.Day);
+            var replayed = await ReplayEventsAsync(connection, transaction, tenant, point.Position!.Value, ct);
+            activity?.SetTag("ledger.as_of.events_replayed", replayed);
+            ReplayDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return new ReadScope(connection, transaction, point, activity, () => replays.Release());
+        }
+        catch (Exception e)
+        {
+            // A refused question (400, 404, 422) is the client's answer, not a failure of ours.
+            activity?.SetStatus(e is CommandRefusedException ? ActivityStatusCode.Unset : ActivityStatusCode.Error, e.Message);
+            activity?.Dispose();
+            if (transaction is not null)
+            {
+                ProjectionTarget.RedirectTo(transaction, ProjectionTarget.LiveSchema);
+            }
+            await DisposeAsync(connection, transaction);
+            replays.Release();
+            throw;
+        }
+    }
+
+    /// <summary>The chain position and day a question names, checked against the school's ledger.</summary>
+    async Task<LedgerPoint> ResolveAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, AsOfQuestion question, string requested, CancellationToken ct)
+    {
+        DateTimeOffset? before = null;
+        if (question is AsOfQuestion.OnDay { Day: var asked })
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+            if (asked > today)
+            {
+                throw CommandRefusedException.Invalid($"asOf {requested} is in the future; the ledger stands at today, {today:yyyy-MM-dd}.");
+            }
+            before = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(asked.AddDays(1).ToDateTime(TimeOnly.MinValue), zone));
+        }
+        var wanted = question is AsOfQuestion.AtPosition { Position: var p } ? p : (long?)null;
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Head(tenant, wanted, before) } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        long head = 0;
+        long? position = null;
+        DateTimeOffset? recordedAt = null;
+        if (await reader.ReadAsync(ct))
+        {
+            head = reader.GetInt64(0);
+            position = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+            recordedAt = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        }
+        if (wanted > head)
+        {
+            throw CommandRefusedException.Invalid($"asOf {wanted} is beyond the school's ledger, which stands at position {head}.");
+        }
+        if (position is null || recordedAt is null)
+        {
+            // Before the school's first event there is nothing to show: not found, like an unknown school.
+            throw new CommandRefusedException(StatusCodes.Status404NotFound, "The school had no records then",
+                $"The school's ledger has no events recorded by the end of {requested} ({zone.Id}).");
+        }
+        if (position > maxEvents)
+        {
+            throw new CommandRefusedException(StatusCodes.Status422UnprocessableEntity, "Too much history to replay",
+                $"Answering as of position {position} means replaying {position} events; the limit is {maxEvents}.");
+        }
+        var day = question is AsOfQuestion.OnDay { Day: var d } ? d : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(recordedAt.Value, zone).DateTime);
+        return new LedgerPoint(position, day, recordedAt, Live: false, Requested: requested);
+    }
+
+    /// <summary>
+    /// The school's head, and the event a question names (the one at a position, or the last
+    /// recorded before a moment) with when it was recorded. Columns: head, recorded at, position.
+    /// </summary>
+    static NpgsqlBatchCommand Head(string tenant, long? position, DateTimeOffset? before = null)
+    {
+        var command = new NpgsqlBatchCommand("""
+            SELECT h.position, e.recorded_at, e.chain_position
+              FROM ledger.chain_heads h
+              LEFT JOIN LATERAL (SELECT x.chain_position, x.recorded_at FROM ledger.events x
+                                  WHERE x.tenant = h.tenant
+                                    AND x.chain_position <= COALESCE($2, h.position)
+                                    AND ($3::timestamptz IS NULL OR x.recorded_at < $3)
+                                  ORDER BY x.chain_position DESC LIMIT 1) e ON true
+             WHERE h.tenant = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)position ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return command;
+    }
+
+    /// <summary>How far the slowest async projection has got in the school's chain (0 before its first event; null with none).</summary>
+    static NpgsqlBatchCommand AsyncPosition(string tenant, string[] projections)
+    {
+        var command = new NpgsqlBatchCommand("""
+            SELECT min(COALESCE(p.position, 0)) FROM unnest($2::text[]) AS a(projection)
+              LEFT JOIN ledger.projection_progress p ON p.projection = a.projection AND p.tenant = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = projections });
+        return command;
+    }
+
+    /// <summary>
+    /// Empty copies of every <c>rm</c> table (found in the catalog, so new read models come along),
+    /// dropped with the transaction; then the transaction turns READ ONLY and gets a time limit.
+    /// </summary>
+    static async Task CreateTemporaryTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand($"""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{ProjectionTarget.LiveSchema}' AND c.relkind IN ('r', 'p') ORDER BY 1
+            """, connection, transaction))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var table in tables)
+        {
+            var name = new NpgsqlCommandBuilder().QuoteIdentifier(table);
+            batch.BatchCommands.Add(new($"CREATE TEMP TABLE {name} (LIKE {ProjectionTarget.LiveSchema}.{name} INCLUDING ALL) ON COMMIT DROP"));
+        }
+        batch.BatchCommands.Add(new("SET TRANSACTION READ ONLY"));
+        batch.BatchCommands.Add(new("SET LOCAL statement_timeout = '30s'"));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The school's events up to <paramref name="position"/>, in chain order, through every projection in order.</summary>
+    async Task<long> ReplayEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long position, CancellationToken ct)
+    {
+        long after = 0;
+        while (after < position)
+        {
+            var events = new List<StoredEvent>(Batch);
+            await using (var command = new NpgsqlCommand("""
+                SELECT global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
+                       actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
+                  FROM ledger.events
+                 WHERE tenant = $1 AND chain_position > $2 AND chain_position <= $3
+                 ORDER BY chain_position
+                 LIMIT $4
+                """, connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Batch });
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    events.Add(LedgerStore.ReadEvent(reader));
+                }
+            }
+            if (events.Count == 0)
+            {
+                break;
+            }
+            foreach (var projection in projections)
+            {
+                var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
+                if (mine.Count > 0)
+                {
+                    await projection.ApplyAsync(connection, transaction, mine, ct);
+                }
+            }
+            after = events[^1].ChainPosition;
+        }
+        return after;
+    }
+
+    static async Task DisposeAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction)
+    {
+        if (transaction is not null)
+        {
+            await transaction.DisposeAsync();
+        }
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+}
