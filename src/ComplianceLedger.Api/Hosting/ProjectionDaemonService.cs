@@ -83,6 +83,7 @@ static class ProjectionDaemonRegistration
             {
                 PollInterval = configuration.GetValue("Ledger:Projections:PollInterval", TimeSpan.FromSeconds(5)),
                 LeaderRetry = configuration.GetValue("Ledger:Projections:LeaderRetry", TimeSpan.FromSeconds(1)),
+                Workers = configuration.GetValue("Ledger:Projections:Workers", 4),
             };
             return new ProjectionDaemon(sp.GetRequiredService<LedgerDatabase>().AppConnectionString, sp.GetServices<IProjection>(), options,
                 sp.GetRequiredService<ILogger<ProjectionDaemon>>());

@@ -16,24 +16,33 @@ public sealed record ProjectionDaemonOptions
 
     /// <summary>Tenants caught up together in one transaction.</summary>
     public int TenantsPerTransaction { get; init; } = 64;
+
+    /// <summary>Connections working at once, each on its own share of the schools behind.</summary>
+    public int Workers { get; init; } = 4;
 }
 
 /// <summary>
 /// Runs the async projections. One instance across all app nodes leads, by holding a session
-/// advisory lock on its own unpooled connection; the same connection listens for appends and
-/// does all the work, so a leader that loses its connection loses the lock and stops writing at
-/// the same moment. Each projection keeps a checkpoint per tenant on the gap-free chain position
-/// and moves it in the transaction that writes its rows (docs/projections.md).
+/// advisory lock on its own unpooled connection, which also listens for appends; workers apply
+/// events on pooled connections. Each projection keeps a checkpoint per tenant on the gap-free
+/// chain position, locked while a worker applies events and moved in the same transaction, so an
+/// event is applied once even by a worker that outlives its leader's session (docs/projections.md).
 /// </summary>
 public sealed partial class ProjectionDaemon(
     string connectionString, IEnumerable<IProjection> projections, ProjectionDaemonOptions options, ILogger<ProjectionDaemon> logger)
+    : IAsyncDisposable
 {
+    public ValueTask DisposeAsync() => workers.DisposeAsync();
+
     /// <summary>The advisory lock key all nodes contend for ("LEDGERPD").</summary>
     public const long LeaderLockKey = 0x4C45444745525044;
 
     public const string Channel = "ledger_appended";
 
     readonly IProjection[] async = [.. projections.Where(p => p.Mode == ProjectionMode.Async)];
+
+    readonly NpgsqlDataSource workers = LedgerDataSource.Create(
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(1, options.Workers) }.ConnectionString);
 
     public IReadOnlyList<string> Projections => [.. async.Select(p => p.Name)];
 
@@ -130,24 +139,31 @@ public sealed partial class ProjectionDaemon(
         while (!ct.IsCancellationRequested)
         {
             await CatchUpAsync(connection, tenants, ct);
-            if (!await connection.WaitAsync(options.PollInterval, ct))
+            // Notifications that arrived while working are already collected: work on them at
+            // once. Wait only when there are none; a quiet poll interval means a full pass.
+            tenants = Take(woken);
+            if (tenants.Length == 0)
             {
-                tenants = null;
-                continue;
-            }
-            // Drain whatever else has already arrived before working.
-            while (await connection.WaitAsync(TimeSpan.FromMilliseconds(1), ct))
-            {
-            }
-            lock (woken)
-            {
-                tenants = [.. woken];
-                woken.Clear();
+                tenants = await connection.WaitAsync(options.PollInterval, ct) ? Take(woken) : null;
             }
         }
     }
 
-    /// <summary>Brings every (or the named) tenant's async projections up to its chain head.</summary>
+    static string[] Take(HashSet<string> woken)
+    {
+        lock (woken)
+        {
+            string[] taken = [.. woken];
+            woken.Clear();
+            return taken;
+        }
+    }
+
+    /// <summary>
+    /// Brings every (or the named) tenant's async projections up to its chain head. The schools
+    /// behind are shared out among the workers, each on its own pooled connection; a school is
+    /// only ever in one worker's hands, and its checkpoint rows are locked while it is.
+    /// </summary>
     async Task CatchUpAsync(NpgsqlConnection connection, string[]? tenants, CancellationToken ct)
     {
         var names = async.Select(p => p.Name).ToArray();
@@ -158,19 +174,27 @@ public sealed partial class ProjectionDaemon(
             {
                 return;
             }
-            // Many schools in one transaction; if anything fails, school by school with
-            // savepoints, which finds the poison event and pauses only its projection and school.
-            foreach (var chunk in behind.Chunk(options.TenantsPerTransaction))
+            var shares = Enumerable.Range(0, Math.Min(options.Workers, behind.Count))
+                .Select(w => behind.Where((_, i) => i % options.Workers == w).ToArray());
+            await Task.WhenAll(shares.Select(share => WorkAsync(share, names, ct)));
+            tenants = [.. behind];
+        }
+    }
+
+    async Task WorkAsync(string[] tenants, string[] names, CancellationToken ct)
+    {
+        await using var connection = await workers.OpenConnectionAsync(ct);
+        // Many schools in one transaction; if anything fails, school by school with
+        // savepoints, which finds the poison event and pauses only its projection and school.
+        foreach (var chunk in tenants.Chunk(options.TenantsPerTransaction))
+        {
+            if (!await TryCatchUpTogetherAsync(connection, chunk, names, ct))
             {
-                if (!await TryCatchUpTogetherAsync(connection, chunk, names, ct))
+                foreach (var tenant in chunk)
                 {
-                    foreach (var tenant in chunk)
-                    {
-                        await CatchUpTenantAsync(connection, tenant, names, ct);
-                    }
+                    await CatchUpTenantAsync(connection, tenant, names, ct);
                 }
             }
-            tenants = [.. behind];
         }
     }
 
