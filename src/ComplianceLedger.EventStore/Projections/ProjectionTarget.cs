@@ -21,8 +21,20 @@ public static partial class ProjectionTarget
     static readonly ConditionalWeakTable<NpgsqlTransaction, Redirect> redirects = [];
 
     /// <summary>Sends the transaction's read-model SQL to <paramref name="schema"/>, judging by <paramref name="today"/> if given.</summary>
-    public static void RedirectTo(NpgsqlTransaction transaction, string schema, DateOnly? today = null) =>
-        redirects.AddOrUpdate(transaction, new Redirect(schema, today));
+    /// <remarks>Npgsql hands the same transaction object out again on a pooled connection, so whoever
+    /// redirects must point it back at <see cref="LiveSchema"/> when done, which forgets it.
+    /// </remarks>
+    public static void RedirectTo(NpgsqlTransaction transaction, string schema, DateOnly? today = null)
+    {
+        if (schema == LiveSchema && today is null)
+        {
+            redirects.Remove(transaction);
+        }
+        else
+        {
+            redirects.AddOrUpdate(transaction, new Redirect(schema, today));
+        }
+    }
 
     /// <summary>The schema the transaction's read-model SQL goes to.</summary>
     public static string SchemaOf(NpgsqlTransaction? transaction) =>
