@@ -49,13 +49,13 @@ public sealed class AuditTrailProjection : IProjection
         var name = e.EventType;
         var version = name.LastIndexOf(".v", StringComparison.Ordinal);
         var line = new StringBuilder((version > 0 ? name[..version] : name).Replace('.', ' ').Replace('-', ' '));
-        using var document = JsonDocument.Parse(e.Data);
+        var data = EventJson.Of(e);
         var details = new List<string>();
-        if (document.RootElement.ValueKind == JsonValueKind.Object)
+        if (data.ValueKind == JsonValueKind.Object)
         {
             foreach (var field in Shown)
             {
-                if (document.RootElement.TryGetProperty(field, out var value) && Text(value) is { Length: > 0 } text)
+                if (data.TryGetProperty(field, out var value) && Text(value) is { Length: > 0 } text)
                 {
                     details.Add($"{field} {text}");
                 }

@@ -12,6 +12,19 @@ public static class EventJson
         return document.RootElement.Clone();
     }
 
+    // Several projections read the same event in one batch (facts, then verdicts, then the audit
+    // trail): parse it once. Weak keys: the cache goes with the batch.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ComplianceLedger.EventStore.StoredEvent, StrongBox> parsed = [];
+
+    sealed class StrongBox(JsonElement value)
+    {
+        public JsonElement Value { get; } = value;
+    }
+
+    /// <summary>The event's data, parsed once however many projections read it.</summary>
+    public static JsonElement Of(ComplianceLedger.EventStore.StoredEvent e) =>
+        parsed.GetValue(e, static e => new StrongBox(Parse(e.Data))).Value;
+
     public static string Text(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 
     public static string? OptionalText(this JsonElement e, string name) =>

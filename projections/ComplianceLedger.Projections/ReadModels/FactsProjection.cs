@@ -30,7 +30,7 @@ public sealed class FactsProjection : IProjection
         var acknowledgements = new Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>();
         foreach (var e in events)
         {
-            var d = EventJson.Parse(e.Data);
+            var d = EventJson.Of(e);
             var t = e.Tenant;
             var p = e.ChainPosition;
             switch (e.EventType)
