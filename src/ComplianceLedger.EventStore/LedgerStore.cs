@@ -84,7 +84,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         {
             if (!replayed)
             {
-                await ProjectAsync(connection, transaction, interested, request.Tenant, appended, ct);
+                await ProjectAsync(connection, transaction, interested, Stored(request, prepared, recordedAt, appended), ct);
             }
             await transaction.CommitAsync(ct);
         }
@@ -105,23 +105,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
     static async Task ProjectAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, string tenant,
-        List<AppendedEvent> appended, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, List<StoredEvent> events, CancellationToken ct)
     {
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
-        var events = new List<StoredEvent>(appended.Count);
-        await using (var read = new NpgsqlCommand(
-            $"SELECT {EventColumns} FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2) ORDER BY chain_position",
-            connection, transaction))
-        {
-            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-            read.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                events.Add(ReadEvent(reader));
-            }
-        }
         foreach (var projection in projections)
         {
             var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
@@ -130,6 +116,20 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
                 await projection.ApplyAsync(connection, transaction, mine, ct);
             }
         }
+    }
+
+    /// <summary>
+    /// The events just appended, from what the store sent and what the function returned, so
+    /// inline projections need no read-back while the chain head is locked. The data is the
+    /// canonical JSON that was stored (the same document as the row's jsonb). The hashes are
+    /// computed in the database and left empty here: no projection reads them.
+    /// </summary>
+    static List<StoredEvent> Stored(AppendRequest request, PreparedEvents prepared, DateTimeOffset recordedAt, List<AppendedEvent> appended)
+    {
+        var m = request.Metadata;
+        return [.. appended.Select((a, i) => new StoredEvent(
+            a.GlobalPosition, request.Tenant, a.ChainPosition, request.StreamId, a.StreamVersion, a.EventId, prepared.Types[i], prepared.Data[i],
+            m.Actor, m.CorrelationId, m.CausationId, m.CommandId, recordedAt, [], []))];
     }
 
     /// <summary>The result of an append already made with <paramref name="commandId"/>, or null.</summary>
@@ -208,6 +208,21 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
              WHERE tenant = $1 AND stream_id = $2 AND stream_version >= $3
              ORDER BY stream_version
             """, [tenant, streamId, fromVersion], ct);
+
+    /// <summary>Several streams' events in one round trip, each in version order (empty for a stream that does not exist).</summary>
+    public async Task<IReadOnlyDictionary<string, List<StoredEvent>>> ReadStreamsAsync(string tenant, IReadOnlyList<string> streamIds, CancellationToken ct = default)
+    {
+        var streams = streamIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => new List<StoredEvent>(), StringComparer.Ordinal);
+        await foreach (var e in Query($"""
+            SELECT {EventColumns} FROM ledger.events
+             WHERE tenant = $1 AND stream_id = ANY($2)
+             ORDER BY stream_id, stream_version
+            """, [tenant, streams.Keys.ToArray()], ct))
+        {
+            streams[e.StreamId].Add(e);
+        }
+        return streams;
+    }
 
     /// <summary>A tenant's events in chain order, after <paramref name="afterPosition"/>, at most <paramref name="limit"/>.</summary>
     public IAsyncEnumerable<StoredEvent> ReadTenantAsync(string tenant, long afterPosition = 0, int limit = 1000, CancellationToken ct = default) =>

@@ -80,7 +80,12 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     public Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct) =>
         ReevaluateSchoolAsync(connection, transaction, tenant, ProjectionTarget.Today(transaction, time), ct);
 
-    const int WholeSchoolThreshold = 25;
+    // Judging people costs their own verdicts; judging the school rewrites all of its verdicts.
+    // A busy school's acknowledgements reach the daemon a few dozen people per batch: at 25 a
+    // school of 800 had every one of its 8,000 verdicts rewritten per batch, and the slower
+    // batch then gathered more people for the next. Only batches of hundreds (an import, a
+    // catch-up) are cheaper school-wide.
+    const int WholeSchoolThreshold = 250;
 
     static async Task ReevaluateSchoolAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, DateOnly today, CancellationToken ct)
     {

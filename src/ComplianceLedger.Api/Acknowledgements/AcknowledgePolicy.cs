@@ -30,8 +30,11 @@ public static class AcknowledgePolicy
             throw CommandRefusedException.Invalid("versionLabel and documentSha256 are required.");
         }
         var personId = context.Person;
-        var (policy, _) = await StreamHandler.LoadAsync(store, context.Tenant, Policy.StreamId(policyId), Policy.Stream, ct);
-        var result = await StreamHandler.HandleAsync(store, context, AcknowledgementRecord.StreamId(personId), AcknowledgementRecord.Stream,
+        // The policy and the person's record in one round trip.
+        var (policyStream, recordStream) = (Policy.StreamId(policyId), AcknowledgementRecord.StreamId(personId));
+        var read = await store.ReadStreamsAsync(context.Tenant, [policyStream, recordStream], ct);
+        var (policy, _) = StreamHandler.Fold(Policy.Stream, read[policyStream]);
+        var result = await StreamHandler.HandleAsync(store, context, recordStream, AcknowledgementRecord.Stream, read[recordStream],
             record => Decide(policyId, body.VersionLabel, body.DocumentSha256, personId, context.Now, policy, record), ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{personId}/acknowledgements", result);
     }

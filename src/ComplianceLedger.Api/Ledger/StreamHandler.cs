@@ -34,17 +34,36 @@ public static class StreamHandler
         long version = 0;
         await foreach (var stored in store.ReadStreamAsync(tenant, streamId, ct: ct))
         {
-            if (EventTypes.FromStored(stored) is { } e)
-            {
-                state = definition.Evolve(state, e);
-            }
-            version = stored.StreamVersion;
+            (state, version) = Evolve(definition, state, stored);
         }
         return (state, version);
     }
 
-    public static async Task<CommandResult> HandleAsync<TState>(
+    /// <summary>Folds events already read (e.g. with <see cref="LedgerStore.ReadStreamsAsync"/>).</summary>
+    public static (TState State, long Version) Fold<TState>(StreamDefinition<TState> definition, IEnumerable<StoredEvent> events)
+    {
+        var (state, version) = (definition.Initial, 0L);
+        foreach (var stored in events)
+        {
+            (state, version) = Evolve(definition, state, stored);
+        }
+        return (state, version);
+    }
+
+    static (TState, long) Evolve<TState>(StreamDefinition<TState> definition, TState state, StoredEvent stored) =>
+        (EventTypes.FromStored(stored) is { } e ? definition.Evolve(state, e) : state, stored.StreamVersion);
+
+    public static Task<CommandResult> HandleAsync<TState>(
         LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition,
+        Func<TState, IReadOnlyList<object>> decide, CancellationToken ct) =>
+        HandleAsync(store, context, streamId, definition, null, decide, ct);
+
+    /// <param name="firstRead">
+    /// The stream's events when the caller has just read them (with other streams, in one round
+    /// trip); the first attempt decides on them, a retry after a concurrent write reads again.
+    /// </param>
+    public static async Task<CommandResult> HandleAsync<TState>(
+        LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition, IReadOnlyList<StoredEvent>? firstRead,
         Func<TState, IReadOnlyList<object>> decide, CancellationToken ct)
     {
         if (context.CommandId is { } commandId && await store.FindCommandAsync(context.Tenant, commandId, ct) is { } earlier)
@@ -54,7 +73,9 @@ public static class StreamHandler
         }
         for (var attempt = 1; ; attempt++)
         {
-            var (state, version) = await LoadAsync(store, context.Tenant, streamId, definition, ct);
+            var (state, version) = attempt == 1 && firstRead is not null
+                ? Fold(definition, firstRead)
+                : await LoadAsync(store, context.Tenant, streamId, definition, ct);
             if (context.ExpectedVersion is { } expected && expected != version)
             {
                 throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);

@@ -80,7 +80,13 @@ public static class SchoolAccess
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
         return await command.ExecuteScalarAsync(ct) is string[] names
-            ? names.Select(n => JsonSerializer.Deserialize<Role>($"\"{n}\"", Ledger.EventTypes.Json)).ToHashSet()
+            ? names.Select(RoleNamed).ToHashSet()
             : null;
     }
+
+    // Every request reads roles by name; the names are few, so each is parsed once.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Role> ByName = new(StringComparer.Ordinal);
+
+    static Role RoleNamed(string name) =>
+        ByName.GetOrAdd(name, n => JsonSerializer.Deserialize<Role>($"\"{n}\"", Ledger.EventTypes.Json));
 }

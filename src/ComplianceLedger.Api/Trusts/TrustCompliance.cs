@@ -51,22 +51,18 @@ public static class TrustCompliance
               FROM rm.schools s LEFT JOIN ledger.chain_heads h ON h.tenant = s.tenant
              WHERE s.trust_id = $1 ORDER BY s.tenant
             """, trustId, on));
+        // The verdicts' counts (rm.compliance_counts, kept by triggers on rm.compliance), not the
+        // verdicts: a few hundred rows per school whatever its size. Every figure comes from this
+        // one read; acknowledgement counts keep scope and roles for the coverage by role.
         batch.BatchCommands.Add(Command($"""
-            SELECT c.tenant, c.rule, {statusOn}, count(*)::int
-              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant
-             WHERE s.trust_id = $1 GROUP BY 1, 2, 3
+            SELECT c.tenant, c.rule, {statusOn}, sum(c.n)::int, c.scope, c.roles
+              FROM rm.schools s JOIN rm.compliance_counts c ON c.tenant = s.tenant
+             WHERE s.trust_id = $1 GROUP BY 1, 2, 3, 5, 6
             """, trustId, on));
-        batch.BatchCommands.Add(Command($"""
-            SELECT c.tenant, r.role, count(*)::int, count(*) FILTER (WHERE {statusOn} = 'ok')::int
-              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant AND c.rule = 'acknowledgement'
-              CROSS JOIN LATERAL unnest(c.roles) AS r(role)
-              JOIN rm.policy_versions v ON v.tenant = c.tenant AND v.policy_id = c.scope AND v.is_current AND r.role = ANY(v.audiences)
-             WHERE s.trust_id = $1 GROUP BY 1, 2
-            """, trustId, on));
-        batch.BatchCommands.Add(Command($"""
-            SELECT c.tenant, count(*)::int, count(*) FILTER (WHERE {statusOn} = 'ok')::int
-              FROM rm.schools s JOIN rm.compliance c ON c.tenant = s.tenant AND c.rule = 'acknowledgement'
-             WHERE s.trust_id = $1 GROUP BY 1
+        batch.BatchCommands.Add(Command("""
+            SELECT v.tenant, v.policy_id, v.audiences
+              FROM rm.schools s JOIN rm.policy_versions v ON v.tenant = s.tenant AND v.is_current
+             WHERE s.trust_id = $1
             """, trustId, on));
         await using var reader = await batch.ExecuteReaderAsync(ct);
 
@@ -79,24 +75,48 @@ public static class TrustCompliance
         }
         await reader.NextResultAsync(ct);
         var counts = new Dictionary<(string Urn, string Rule), Dictionary<string, int>>();
-        while (await reader.ReadAsync(ct))
-        {
-            var key = (reader.GetString(0), reader.GetString(1));
-            counts.TryAdd(key, []);
-            counts[key][reader.GetString(2)] = reader.GetInt32(3);
-        }
-        await reader.NextResultAsync(ct);
-        var roles = new Dictionary<string, (int Required, int Done)>();
-        while (await reader.ReadAsync(ct))
-        {
-            var (required, done) = roles.GetValueOrDefault(reader.GetString(1));
-            roles[reader.GetString(1)] = (required + reader.GetInt32(2), done + reader.GetInt32(3));
-        }
-        await reader.NextResultAsync(ct);
+        var acknowledgements = new List<(string Urn, string? Scope, string[] Roles, bool Ok, int Count)>();
         var totals = new Dictionary<string, (int Required, int Done)>();
         while (await reader.ReadAsync(ct))
         {
-            totals[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2));
+            var (urn, rule, status, count) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
+            var byStatus = counts.TryGetValue((urn, rule), out var found) ? found : counts[(urn, rule)] = [];
+            byStatus[status] = byStatus.GetValueOrDefault(status) + count;
+            if (rule == "acknowledgement")
+            {
+                var ok = status == "ok";
+                acknowledgements.Add((urn, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<string[]>(5), ok, count));
+                var (required, done) = totals.GetValueOrDefault(urn);
+                totals[urn] = (required + count, done + (ok ? count : 0));
+            }
+        }
+        await reader.NextResultAsync(ct);
+        var audiences = new Dictionary<(string Urn, string Policy), List<string[]>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var key = (reader.GetString(0), reader.GetString(1));
+            (audiences.TryGetValue(key, out var list) ? list : audiences[key] = []).Add(reader.GetFieldValue<string[]>(2));
+        }
+        // A verdict counts once for each of its roles that the current version addresses
+        // (each role listed, against each current version, as the per-school join does).
+        var roles = new Dictionary<string, (int Required, int Done)>();
+        foreach (var a in acknowledgements)
+        {
+            if (a.Scope is null || !audiences.TryGetValue((a.Urn, a.Scope), out var versions))
+            {
+                continue;
+            }
+            foreach (var audience in versions)
+            {
+                foreach (var role in a.Roles)
+                {
+                    if (audience.Contains(role))
+                    {
+                        var (required, done) = roles.GetValueOrDefault(role);
+                        roles[role] = (required + a.Count, done + (a.Ok ? a.Count : 0));
+                    }
+                }
+            }
         }
 
         var lines = schools.Select(s =>

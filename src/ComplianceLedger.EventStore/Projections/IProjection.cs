@@ -27,7 +27,10 @@ public interface IProjection
 
     bool Projects(string eventType);
 
-    /// <summary>Applies events (in chain order, one tenant) on the given transaction.</summary>
+    /// <summary>
+    /// Applies events (in chain order, one tenant) on the given transaction. Inline, the events
+    /// come from the append itself, without their hashes (empty): projections do not read them.
+    /// </summary>
     Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct);
 
     /// <summary>Deletes the tenant's rows (every tenant's when null) ahead of a rebuild.</summary>

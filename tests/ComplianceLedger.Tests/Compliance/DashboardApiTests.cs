@@ -6,6 +6,7 @@ using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Compliance;
 
@@ -38,6 +39,38 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         var item = Assert.Single(items.EnumerateArray());
         Assert.Equal($"Teacher of {urn}", item.GetProperty("personName").GetString());
         Assert.Contains(position, item.GetProperty("proof").EnumerateArray().Select(p => p.GetInt64()));
+    }
+
+    [Fact]
+    public async Task The_verdict_counts_the_trust_dashboard_reads_match_the_verdicts_after_they_change()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var urn = arranged.School.Urn;
+        var teacher = await arranged.School.As(Role.Teacher);
+        (await teacher.PostAsJsonAsync($"/api/schools/{urn}/policies/social-media/acknowledgements", new { versionLabel = "1", documentSha256 = Sha })).EnsureSuccessStatusCode();
+        await app.ProjectionsCaughtUpAsync();
+
+        // The same keys the triggers keep (140_compliance_counts.sql), straight from rm.compliance.
+        const string Key = """
+            rule, CASE WHEN rule = 'acknowledgement' THEN scope END, CASE WHEN rule = 'acknowledgement' THEN roles ELSE '{}' END, status,
+            CASE WHEN status IN ('ok', 'due') THEN due_on END
+            """;
+        async Task<List<string>> RowsAsync(string sql)
+        {
+            await using var command = app.Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
+            command.Parameters.AddWithValue(urn);
+            var rows = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(reader.GetString(0));
+            }
+            return rows;
+        }
+        var verdicts = await RowsAsync($"SELECT concat_ws('|', {Key}, count(*)) AS r FROM rm.compliance WHERE tenant = $1 GROUP BY {Key} ORDER BY r");
+        var counts = await RowsAsync("SELECT concat_ws('|', rule, scope, roles, status, due_on, n) AS r FROM rm.compliance_counts WHERE tenant = $1 ORDER BY r");
+        Assert.Contains(verdicts, v => v.StartsWith("acknowledgement|social-media|", StringComparison.Ordinal) && v.Contains("|ok|", StringComparison.Ordinal));
+        Assert.Equal(verdicts, counts);
     }
 
     [Fact]
