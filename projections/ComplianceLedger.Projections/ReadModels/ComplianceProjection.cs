@@ -38,6 +38,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
         }
         var (c, tx) = (connection, transaction);
         var today = ProjectionTarget.Today(transaction, time);
+        var toJudge = new List<(string Tenant, Guid PersonId)>();
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
         {
             var tenant = tenantEvents.Key;
@@ -70,10 +71,11 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             {
                 await ReevaluatePolicyAsync(c, tx, tenant, policy, today, ct);
             }
-            if (people.Count > 0)
-            {
-                await ReevaluatePeopleAsync(c, tx, tenant, [.. people], today, ct);
-            }
+            toJudge.AddRange(people.Select(p => (tenant, p)));
+        }
+        if (toJudge.Count > 0)
+        {
+            await ReevaluatePeopleAsync(c, tx, toJudge, today, ct);
         }
     }
 
@@ -125,14 +127,39 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             policyId, rows, ct);
     }
 
-    static async Task ReevaluatePeopleAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid[] personIds, DateOnly today, CancellationToken ct)
+    // The daemon's usual work: a few people in each of many schools, judged together in two round
+    // trips (one to read, one to write) whatever the number of schools. Only verdicts that changed
+    // are written: an acknowledgement changes one of the person's verdicts, not all of them.
+    static async Task ReevaluatePeopleAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, List<(string Tenant, Guid PersonId)> toJudge, DateOnly today, CancellationToken ct)
     {
-        var people = await FactsQueries.PeopleAmongAsync(c, tx, tenant, personIds, ct);
-        var versions = await FactsQueries.CurrentVersionsAsync(c, tx, tenant, null, ct);
-        var acknowledgements = await FactsQueries.AcknowledgementsByAsync(c, tx, tenant, personIds, ct);
-        var rows = versions.SelectMany(v => AcknowledgementRows(v, people, acknowledgements, today)).ToList();
-        await ReplaceAsync(c, tx, tenant, $"DELETE FROM rm.compliance WHERE tenant = $1 AND person_id = ANY($2::uuid[]) AND rule = '{AcknowledgementCoverage.Rule}'",
-            personIds, rows, ct);
+        var facts = await FactsQueries.PeopleToJudgeAsync(c, tx, toJudge, ct);
+        var verdicts = new List<(string Tenant, VerdictRow Row)>();
+        foreach (var tenant in toJudge.Select(p => p.Tenant).Distinct())
+        {
+            var people = facts.People[tenant].ToList();
+            var acknowledgements = facts.Acknowledgements[tenant].ToList();
+            foreach (var version in facts.CurrentVersions[tenant])
+            {
+                verdicts.AddRange(AcknowledgementRows(version, people, acknowledgements, today).Select(r => (tenant, r)));
+            }
+        }
+        var stale = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, $"""
+            DELETE FROM rm.compliance c USING unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
+             WHERE c.tenant = u.tenant AND c.person_id = u.person_id AND c.rule = '{AcknowledgementCoverage.Rule}'
+               AND NOT EXISTS (SELECT FROM unnest($3::text[], $4::text[]) AS k(tenant, subject_id)
+                                WHERE k.tenant = c.tenant AND k.subject_id = c.subject_id)
+            """));
+        stale.Parameters.Add(new NpgsqlParameter { Value = toJudge.Select(p => p.Tenant).ToArray() });
+        stale.Parameters.Add(new NpgsqlParameter { Value = toJudge.Select(p => p.PersonId).ToArray() });
+        stale.Parameters.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Tenant).ToArray() });
+        stale.Parameters.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Row.SubjectId).ToArray() });
+        List<NpgsqlBatchCommand> batch = [stale];
+        if (VerdictRows.Insert(tx, verdicts) is { } upsert)
+        {
+            batch.Add(upsert);
+        }
+        await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
 
     static IEnumerable<VerdictRow> AcknowledgementRows(

@@ -1,3 +1,4 @@
+using ComplianceLedger.EventStore.Projections;
 using Npgsql;
 
 namespace ComplianceLedger.Projections.ReadModels;
@@ -31,22 +32,60 @@ public static class FactsQueries
             SELECT person_id, policy_id, version_label, outcome = 'declined', at, position FROM rm.acknowledgements
              WHERE tenant = $1 AND ($2::text IS NULL OR policy_id = $2) AND ($3::uuid IS NULL OR person_id = $3)
             """,
-            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
+            ReadAcknowledgement,
             ct, tenant, Sql.NullableText(policyId), new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
 
-    /// <summary>The given people (a batch of the daemon's), as <see cref="PeopleAsync"/>.</summary>
-    public static Task<List<PersonFacts>> PeopleAmongAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] personIds, CancellationToken ct) =>
-        Sql.ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND person_id = ANY($2)", ReadPerson, ct, tenant, personIds);
+    /// <summary>
+    /// What judging these people needs, across many schools in one round trip: the people, their
+    /// schools' current policy versions, and their acknowledgements (and refusals) of those versions.
+    /// </summary>
+    public static async Task<PeopleToJudge> PeopleToJudgeAsync(
+        NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<(string Tenant, Guid PersonId)> people, CancellationToken ct)
+    {
+        await ReplayBatch.FlushAsync(c, tx, ct);
+        var tenants = people.Select(p => p.Tenant).ToArray();
+        var ids = people.Select(p => p.PersonId).ToArray();
+        await using var batch = new NpgsqlBatch(c, tx);
+        // Arrays only: a lone string[] would otherwise spread into params object[].
+        NpgsqlBatchCommand Query(string sql, params Array[] args)
+        {
+            var command = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, sql));
+            command.Parameters.AddRange(args.Select(a => new NpgsqlParameter { Value = a }).ToArray());
+            batch.BatchCommands.Add(command);
+            return command;
+        }
+        Query($"SELECT {PersonColumns}, tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id) JOIN rm.people USING (tenant, person_id)",
+            tenants, ids);
+        Query($"SELECT {VersionColumns}, tenant FROM rm.policy_versions WHERE tenant = ANY($1) AND is_current", tenants.Distinct().ToArray());
+        Query("""
+            SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, a.tenant
+              FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
+              JOIN rm.acknowledgements a ON a.tenant = u.tenant AND a.person_id = u.person_id
+              JOIN rm.policy_versions v ON v.tenant = a.tenant AND v.policy_id = a.policy_id AND v.version_label = a.version_label AND v.is_current
+            """, tenants, ids);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var found = new List<(string, PersonFacts)>();
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add((reader.GetString(7), ReadPerson(reader)));
+        }
+        await reader.NextResultAsync(ct);
+        var versions = new List<(string, PolicyVersionFacts)>();
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add((reader.GetString(15), ReadVersion(reader)));
+        }
+        await reader.NextResultAsync(ct);
+        var acknowledgements = new List<(string, AcknowledgementFacts)>();
+        while (await reader.ReadAsync(ct))
+        {
+            acknowledgements.Add((reader.GetString(6), ReadAcknowledgement(reader)));
+        }
+        return new PeopleToJudge(
+            found.ToLookup(p => p.Item1, p => p.Item2), versions.ToLookup(v => v.Item1, v => v.Item2),
+            acknowledgements.ToLookup(a => a.Item1, a => a.Item2));
+    }
 
-    /// <summary>The given people's acknowledgements (and refusals) of every policy version.</summary>
-    public static Task<List<AcknowledgementFacts>> AcknowledgementsByAsync(
-        NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid[] personIds, CancellationToken ct) =>
-        Sql.ListAsync(c, tx, """
-            SELECT person_id, policy_id, version_label, outcome = 'declined', at, position FROM rm.acknowledgements
-             WHERE tenant = $1 AND person_id = ANY($2)
-            """,
-            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
-            ct, tenant, personIds);
     /// <summary>Acknowledgements (and refusals) of the tenant's current policy versions only: what a whole-school judgement needs.</summary>
     public static Task<List<AcknowledgementFacts>> CurrentAcknowledgementsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, CancellationToken ct) =>
         Sql.ListAsync(c, tx, """
@@ -55,8 +94,11 @@ public static class FactsQueries
               JOIN rm.policy_versions v ON v.tenant = a.tenant AND v.policy_id = a.policy_id AND v.version_label = a.version_label AND v.is_current
              WHERE a.tenant = $1
             """,
-            r => new AcknowledgementFacts(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5)),
+            ReadAcknowledgement,
             ct, tenant);
+
+    static AcknowledgementFacts ReadAcknowledgement(NpgsqlDataReader r) =>
+        new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5));
 
     static PersonFacts ReadPerson(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6));
@@ -68,3 +110,7 @@ public static class FactsQueries
 
     static DateOnly? NullableDate(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
 }
+
+/// <summary>Facts for judging a batch of people, by school.</summary>
+public sealed record PeopleToJudge(
+    ILookup<string, PersonFacts> People, ILookup<string, PolicyVersionFacts> CurrentVersions, ILookup<string, AcknowledgementFacts> Acknowledgements);

@@ -13,24 +13,35 @@ public sealed record VerdictRow(
 public static class VerdictRows
 {
     /// <summary>One statement inserting (or replacing) all the rows; null when there are none.</summary>
-    public static NpgsqlBatchCommand? Insert(NpgsqlTransaction transaction, string tenant, IReadOnlyList<VerdictRow> rows)
+    public static NpgsqlBatchCommand? Insert(NpgsqlTransaction transaction, string tenant, IReadOnlyList<VerdictRow> rows) =>
+        Insert(transaction, [.. rows.Select(r => (tenant, r))]);
+
+    /// <summary>
+    /// The same for rows of several schools. A verdict that has not changed is left alone: no new
+    /// row version, no index entries, nothing for the count triggers.
+    /// </summary>
+    public static NpgsqlBatchCommand? Insert(NpgsqlTransaction transaction, IReadOnlyList<(string Tenant, VerdictRow Row)> verdicts)
     {
-        if (rows.Count == 0)
+        if (verdicts.Count == 0)
         {
             return null;
         }
+        var rows = verdicts.Select(v => v.Row).ToArray();
         var insert = new NpgsqlBatchCommand(ProjectionTarget.Sql(transaction, """
-            INSERT INTO rm.compliance (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
-            SELECT $1, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
+            INSERT INTO rm.compliance AS c (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
+            SELECT r.tenant, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
                    string_to_array(r.proof, ',')::bigint[]
-              FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
-                   AS r(rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
+                   AS r(tenant, rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
             ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
                 roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof, person_id = EXCLUDED.person_id,
                 scope = EXCLUDED.scope, subject_kind = EXCLUDED.subject_kind
+             WHERE (c.status, c.due_on, c.roles, c.detail, c.proof, c.person_id, c.scope, c.subject_kind)
+                   IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.due_on, EXCLUDED.roles, EXCLUDED.detail, EXCLUDED.proof,
+                    EXCLUDED.person_id, EXCLUDED.scope, EXCLUDED.subject_kind)
             """));
         var p = insert.Parameters;
-        p.Add(new NpgsqlParameter { Value = tenant });
+        p.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Tenant).ToArray() });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rule).ToArray() });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectId).ToArray() });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => r.SubjectKind).ToArray() });
