@@ -52,9 +52,48 @@ sealed class HttpBenchmark(ApiHost api)
     /// (person, policy) pairs of its own, policy by policy across its people, so no pair is
     /// acknowledged twice. Counts the 201s completed inside [warm-up, warm-up + duration).
     /// </summary>
-    public async Task<AckRun> AcknowledgeAsync(
+    public Task<AckRun> AcknowledgeAsync(
         IReadOnlyList<string> urns, IReadOnlyList<string> cookies, IReadOnlyList<string> policies, ConcurrentQueue<(int Person, int Policy)>[] work,
-        TimeSpan warmup, TimeSpan duration, CpuMeter meter, CancellationToken ct)
+        TimeSpan warmup, TimeSpan duration, CpuMeter meter, CancellationToken ct) =>
+        LoadAsync(work.Length, HttpStatusCode.Created, async (k, client) =>
+        {
+            if (!work[k].TryDequeue(out var pair))
+            {
+                return null;
+            }
+            var policyId = policies[pair.Policy];
+            var body = new { versionLabel = "1", documentSha256 = Sha256(policyId) };
+            return await SendAsync(client, HttpMethod.Post, $"/api/schools/{urns[pair.Person]}/policies/{policyId}/acknowledgements", cookies[pair.Person], body, ct);
+        }, warmup, duration, meter);
+
+    /// <summary>
+    /// The same clients, each walking its own people (person i is client i % clients's), sending
+    /// a GET as that person; counts the 200s inside the window.
+    /// </summary>
+    public Task<AckRun> GetAsync(
+        int clients, Func<int, string> path, IReadOnlyList<string> cookies, TimeSpan warmup, TimeSpan duration, CpuMeter meter, CancellationToken ct)
+    {
+        var next = new int[clients];
+        return LoadAsync(clients, HttpStatusCode.OK, async (k, client) =>
+        {
+            var person = k + (clients * next[k]++);
+            if (person >= cookies.Count)
+            {
+                next[k] = 1;
+                person = k;
+            }
+            var response = await SendAsync(client, HttpMethod.Get, path(person), cookies[person], null, ct);
+            await response.Content.LoadIntoBufferAsync(ct);
+            return response;
+        }, warmup, duration, meter);
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> clients sending one request at a time (null: this client is out of
+    /// work); counts the responses with <paramref name="success"/> completed inside the window.
+    /// </summary>
+    async Task<AckRun> LoadAsync(
+        int clients, HttpStatusCode success, Func<int, HttpClient, Task<HttpResponseMessage?>> send, TimeSpan warmup, TimeSpan duration, CpuMeter meter)
     {
         var refused = new ConcurrentDictionary<int, long>();
         var latencies = new ConcurrentBag<double>();
@@ -68,30 +107,27 @@ sealed class HttpBenchmark(ApiHost api)
         var startGate = new TaskCompletionSource();
         _ = Task.Run(async () =>
         {
-            await Task.Delay(windowStart, ct);
+            await Task.Delay(windowStart);
             cpuAtStart = meter.Read();
             appCpuAtStart = api.Cpu;
             startGate.TrySetResult();
-        }, ct);
+        });
 
-        var workers = work.Select(queue => Task.Run(async () =>
+        var workers = Enumerable.Range(0, clients).Select(k => Task.Run(async () =>
         {
             using var client = Client();
-            var bodies = new Dictionary<int, object>();
             while (clock.Elapsed < windowEnd)
             {
-                if (!queue.TryDequeue(out var pair))
+                var began = clock.Elapsed;
+                using var response = await send(k, client);
+                if (response is null)
                 {
                     exhausted = true;
                     return;
                 }
-                var policyId = policies[pair.Policy];
-                var body = new { versionLabel = "1", documentSha256 = Sha256(policyId) };
-                var began = clock.Elapsed;
-                using var response = await SendAsync(client, HttpMethod.Post, $"/api/schools/{urns[pair.Person]}/policies/{policyId}/acknowledgements", cookies[pair.Person], body, ct);
                 var ended = clock.Elapsed;
                 var inWindow = ended >= windowStart && ended < windowEnd;
-                if (response.StatusCode == HttpStatusCode.Created)
+                if (response.StatusCode == success)
                 {
                     if (inWindow)
                     {
@@ -104,7 +140,7 @@ sealed class HttpBenchmark(ApiHost api)
                     refused.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 }
             }
-        }, ct)).ToList();
+        })).ToList();
         await Task.WhenAll(workers);
         await startGate.Task;
         var cpuAtEnd = meter.Read();

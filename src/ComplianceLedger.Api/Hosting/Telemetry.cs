@@ -14,6 +14,9 @@ public static class Telemetry
     /// <summary>
     /// Traces and metrics through the OpenTelemetry SDK (OpenTelemetry.Extensions.Hosting is not
     /// available here), exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// Spans are recorded only then: with nowhere to send them, recording a span for every request
+    /// and every SQL command only costs CPU (a tenth of a cheap request's, measured in
+    /// docs/benchmarks.md). Metrics are always collected, for the health check and the gauges.
     /// </summary>
     public static WebApplicationBuilder AddLedgerTelemetry(this WebApplicationBuilder builder)
     {
@@ -21,7 +24,10 @@ public static class Telemetry
         var sdk = OpenTelemetrySdk.Create(otel =>
         {
             otel.ConfigureResource(resource => resource.AddService(ServiceName));
-            otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "Npgsql", LedgerTelemetry.SourceName));
+            if (exportOtlp)
+            {
+                otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "Npgsql", LedgerTelemetry.SourceName));
+            }
             otel.WithMetrics(metrics => metrics.AddMeter(
                 "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", LedgerTelemetry.SourceName));
             if (exportOtlp)
