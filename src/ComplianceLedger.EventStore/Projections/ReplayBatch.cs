@@ -8,20 +8,31 @@ namespace ComplianceLedger.EventStore.Projections;
 /// <see cref="NpgsqlBatch"/> (a round trip per few hundred statements instead of one each);
 /// anything that reads the read model must <see cref="FlushAsync"/> first so it sees them.
 /// Projections may also leave whole-tenant judging to <see cref="IProjection.TenantReplayedAsync"/>.
+/// The daemon queues its writes the same way (<see cref="Defer"/>) without being a replay: a
+/// batch's rows and its checkpoint moves then go in one round trip.
 /// </summary>
 public static class ReplayBatch
 {
     const int FlushAt = 500;
 
-    static readonly ConditionalWeakTable<NpgsqlTransaction, List<NpgsqlBatchCommand>> queues = [];
+    sealed class Queue(bool replaying) : List<NpgsqlBatchCommand>
+    {
+        public bool Replaying { get; } = replaying;
+    }
 
-    public static void Begin(NpgsqlTransaction transaction) => queues.AddOrUpdate(transaction, []);
+    static readonly ConditionalWeakTable<NpgsqlTransaction, Queue> queues = [];
+
+    public static void Begin(NpgsqlTransaction transaction) => queues.AddOrUpdate(transaction, new Queue(replaying: true));
+
+    /// <summary>Queues the transaction's projection writes until a read or <see cref="FlushAsync"/>; not a replay.</summary>
+    public static void Defer(NpgsqlTransaction transaction) => queues.AddOrUpdate(transaction, new Queue(replaying: false));
 
     /// <summary>Back to running each write at once; flush first.</summary>
     public static void End(NpgsqlTransaction transaction) => queues.Remove(transaction);
 
     /// <summary>True when the transaction replays the ledger for a rebuild.</summary>
-    public static bool IsReplaying(NpgsqlTransaction? transaction) => transaction is not null && queues.TryGetValue(transaction, out _);
+    public static bool IsReplaying(NpgsqlTransaction? transaction) =>
+        transaction is not null && queues.TryGetValue(transaction, out var queue) && queue.Replaying;
 
     /// <summary>Queues the statements on a replaying transaction, runs them at once on any other.</summary>
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)

@@ -229,45 +229,50 @@ public sealed partial class ProjectionDaemon(
         using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.async");
         activity?.SetTag("ledger.tenants", tenants.Length);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var places = await ProjectionProgress.LockAsync(connection, transaction, tenants, names, ct);
-        var from = new Dictionary<string, long>();
-        foreach (var place in places.Values.Where(p => !p.Paused))
-        {
-            from[place.Tenant] = Math.Min(from.GetValueOrDefault(place.Tenant, long.MaxValue), place.Position);
-        }
-        var events = await ReadAfterAsync(connection, transaction, from, options.BatchSize, ct);
-        var advances = new List<(IProjection Projection, string Tenant, List<StoredEvent> Events)>();
+        // Projection writes wait in a queue (reads send them first), so they go with the
+        // checkpoint moves in one round trip. Npgsql hands this transaction object out again on
+        // the pooled connection: stop queuing on it whatever happens.
+        ReplayBatch.Defer(transaction);
         try
         {
-            foreach (var projection in async)
+            var places = await ProjectionProgress.LockAsync(connection, transaction, tenants, names, ct);
+            var from = new Dictionary<string, long>();
+            foreach (var place in places.Values.Where(p => !p.Paused))
             {
-                var mine = events.Where(e => places.TryGetValue((projection.Name, e.Tenant), out var place) && !place.Paused
-                    && e.ChainPosition > place.Position).ToList();
-                await ApplyRelevantAsync(connection, transaction, projection, mine, ct);
-                advances.AddRange(mine.GroupBy(e => e.Tenant).Select(g => (projection, g.Key, g.ToList())));
+                from[place.Tenant] = Math.Min(from.GetValueOrDefault(place.Tenant, long.MaxValue), place.Position);
             }
-        }
-        catch (Exception) when (!ct.IsCancellationRequested && connection.State == System.Data.ConnectionState.Open)
-        {
-            await transaction.RollbackAsync(ct);
-            return false;
-        }
-        if (advances.Count > 0)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var (projection, tenant, mine) in advances)
+            var events = await ReadAfterAsync(connection, transaction, from, options.BatchSize, ct);
+            var advances = new List<(IProjection Projection, string Tenant, List<StoredEvent> Events)>();
+            try
             {
-                batch.BatchCommands.Add(ProjectionProgress.Advance(projection.Name, tenant, mine[^1], mine.Count));
+                foreach (var projection in async)
+                {
+                    var mine = events.Where(e => places.TryGetValue((projection.Name, e.Tenant), out var place) && !place.Paused
+                        && e.ChainPosition > place.Position).ToList();
+                    await ApplyRelevantAsync(connection, transaction, projection, mine, ct);
+                    advances.AddRange(mine.GroupBy(e => e.Tenant).Select(g => (projection, g.Key, g.ToList())));
+                }
+                await ReplayBatch.ExecuteAsync(connection, transaction,
+                    advances.Select(a => ProjectionProgress.Advance(a.Projection.Name, a.Tenant, a.Events[^1], a.Events.Count)), ct);
+                await ReplayBatch.FlushAsync(connection, transaction, ct);
             }
-            await batch.ExecuteNonQueryAsync(ct);
+            catch (Exception) when (!ct.IsCancellationRequested && connection.State == System.Data.ConnectionState.Open)
+            {
+                await transaction.RollbackAsync(ct);
+                return false;
+            }
+            await transaction.CommitAsync(ct);
+            foreach (var (projection, _, mine) in advances)
+            {
+                RecordApplied(projection.Name, mine);
+            }
+            activity?.SetTag("ledger.events", events.Count);
+            return true;
         }
-        await transaction.CommitAsync(ct);
-        foreach (var (projection, _, mine) in advances)
+        finally
         {
-            RecordApplied(projection.Name, mine);
+            ReplayBatch.End(transaction);
         }
-        activity?.SetTag("ledger.events", events.Count);
-        return true;
     }
 
     /// <summary>One transaction: the tenant's next events, applied by each projection still behind on them.</summary>
