@@ -128,39 +128,53 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
     }
 
     // The daemon's usual work: a few people in each of many schools, judged together in two round
-    // trips (one to read, one to write) whatever the number of schools. Only verdicts that changed
-    // are written: an acknowledgement changes one of the person's verdicts, not all of them.
+    // trips (one to read, one to write) whatever the number of schools. The read brings each
+    // person's verdicts as stored, so only the ones that changed are written and only the ones no
+    // longer due are deleted: an acknowledgement changes one of the person's verdicts, not all.
     static async Task ReevaluatePeopleAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, List<(string Tenant, Guid PersonId)> toJudge, DateOnly today, CancellationToken ct)
     {
         var facts = await FactsQueries.PeopleToJudgeAsync(c, tx, toJudge, ct);
-        var verdicts = new List<(string Tenant, VerdictRow Row)>();
+        var changed = new List<(string Tenant, VerdictRow Row)>();
+        var judged = new HashSet<(string Tenant, string SubjectId)>();
         foreach (var tenant in toJudge.Select(p => p.Tenant).Distinct())
         {
             var people = facts.People[tenant].ToList();
             var acknowledgements = facts.Acknowledgements[tenant].ToList();
             foreach (var version in facts.CurrentVersions[tenant])
             {
-                verdicts.AddRange(AcknowledgementRows(version, people, acknowledgements, today).Select(r => (tenant, r)));
+                foreach (var row in AcknowledgementRows(version, people, acknowledgements, today))
+                {
+                    judged.Add((tenant, row.SubjectId));
+                    if (!facts.Verdicts.TryGetValue((tenant, row.SubjectId), out var stored) || !SameRow(stored, row))
+                    {
+                        changed.Add((tenant, row));
+                    }
+                }
             }
         }
-        var stale = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, $"""
-            DELETE FROM rm.compliance c USING unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
-             WHERE c.tenant = u.tenant AND c.person_id = u.person_id AND c.rule = '{AcknowledgementCoverage.Rule}'
-               AND NOT EXISTS (SELECT FROM unnest($3::text[], $4::text[]) AS k(tenant, subject_id)
-                                WHERE k.tenant = c.tenant AND k.subject_id = c.subject_id)
-            """));
-        stale.Parameters.Add(new NpgsqlParameter { Value = toJudge.Select(p => p.Tenant).ToArray() });
-        stale.Parameters.Add(new NpgsqlParameter { Value = toJudge.Select(p => p.PersonId).ToArray() });
-        stale.Parameters.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Tenant).ToArray() });
-        stale.Parameters.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Row.SubjectId).ToArray() });
-        List<NpgsqlBatchCommand> batch = [stale];
-        if (VerdictRows.Insert(tx, verdicts) is { } upsert)
+        var stale = facts.Verdicts.Keys.Where(k => !judged.Contains(k)).ToArray();
+        List<NpgsqlBatchCommand> batch = [];
+        if (stale.Length > 0)
+        {
+            var delete = new NpgsqlBatchCommand(ProjectionTarget.Sql(tx, $"""
+                DELETE FROM rm.compliance c USING unnest($1::text[], $2::text[]) AS k(tenant, subject_id)
+                 WHERE c.tenant = k.tenant AND c.rule = '{AcknowledgementCoverage.Rule}' AND c.subject_id = k.subject_id
+                """));
+            delete.Parameters.Add(new NpgsqlParameter { Value = stale.Select(k => k.Tenant).ToArray() });
+            delete.Parameters.Add(new NpgsqlParameter { Value = stale.Select(k => k.SubjectId).ToArray() });
+            batch.Add(delete);
+        }
+        if (VerdictRows.Insert(tx, changed) is { } upsert)
         {
             batch.Add(upsert);
         }
         await ReplayBatch.ExecuteAsync(c, tx, batch, ct);
     }
+
+    static bool SameRow(VerdictRow stored, VerdictRow row) =>
+        stored.SubjectKind == row.SubjectKind && stored.PersonId == row.PersonId && stored.Scope == row.Scope
+        && stored.Roles.SequenceEqual(row.Roles) && stored.Verdict.SameAs(row.Verdict);
 
     static IEnumerable<VerdictRow> AcknowledgementRows(
         PolicyVersionFacts version, IEnumerable<PersonFacts> people, IEnumerable<AcknowledgementFacts> acknowledgements, DateOnly today)

@@ -54,14 +54,26 @@ public static class FactsQueries
             batch.BatchCommands.Add(command);
             return command;
         }
-        Query($"SELECT {PersonColumns}, tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id) JOIN rm.people USING (tenant, person_id)",
-            tenants, ids);
+        // Each person an index lookup, whatever the plan's guess at the arrays' length: a generic
+        // plan guesses 10 rows and joins by hashing whole tables. OFFSET 0 keeps each LATERAL
+        // subquery from being flattened into such a join.
+        Query($"""
+            SELECT p.{PersonColumns.Replace(", ", ", p.", StringComparison.Ordinal)}, u.tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
+             CROSS JOIN LATERAL (SELECT * FROM rm.people p WHERE p.tenant = u.tenant AND p.person_id = u.person_id OFFSET 0) p
+            """, tenants, ids);
         Query($"SELECT {VersionColumns}, tenant FROM rm.policy_versions WHERE tenant = ANY($1) AND is_current", tenants.Distinct().ToArray());
         Query("""
-            SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, a.tenant
+            SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, u.tenant
               FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
-              JOIN rm.acknowledgements a ON a.tenant = u.tenant AND a.person_id = u.person_id
-              JOIN rm.policy_versions v ON v.tenant = a.tenant AND v.policy_id = a.policy_id AND v.version_label = a.version_label AND v.is_current
+             CROSS JOIN LATERAL (SELECT a.* FROM rm.acknowledgements a
+                                   JOIN rm.policy_versions v USING (tenant, policy_id, version_label)
+                                  WHERE a.tenant = u.tenant AND a.person_id = u.person_id AND v.is_current OFFSET 0) a
+            """, tenants, ids);
+        Query($"""
+            SELECT c.subject_id, c.subject_kind, c.person_id, c.scope, c.status, c.due_on, c.roles, c.detail, c.proof, u.tenant
+              FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
+             CROSS JOIN LATERAL (SELECT * FROM rm.compliance c
+                                  WHERE c.tenant = u.tenant AND c.person_id = u.person_id AND c.rule = '{Rules.AcknowledgementCoverage.Rule}' OFFSET 0) c
             """, tenants, ids);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var found = new List<(string, PersonFacts)>();
@@ -81,9 +93,18 @@ public static class FactsQueries
         {
             acknowledgements.Add((reader.GetString(6), ReadAcknowledgement(reader)));
         }
+        await reader.NextResultAsync(ct);
+        var verdicts = new Dictionary<(string Tenant, string SubjectId), VerdictRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            var r = reader;
+            verdicts[(r.GetString(9), r.GetString(0))] = new VerdictRow(Rules.AcknowledgementCoverage.Rule, r.GetString(0), r.GetString(1),
+                r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<string[]>(6),
+                new Rules.Verdict(Rules.Verdict.ParseStatus(r.GetString(4)), NullableDate(r, 5), r.GetString(7), r.GetFieldValue<long[]>(8)));
+        }
         return new PeopleToJudge(
             found.ToLookup(p => p.Item1, p => p.Item2), versions.ToLookup(v => v.Item1, v => v.Item2),
-            acknowledgements.ToLookup(a => a.Item1, a => a.Item2));
+            acknowledgements.ToLookup(a => a.Item1, a => a.Item2), verdicts);
     }
 
     /// <summary>Acknowledgements (and refusals) of the tenant's current policy versions only: what a whole-school judgement needs.</summary>
@@ -111,6 +132,7 @@ public static class FactsQueries
     static DateOnly? NullableDate(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
 }
 
-/// <summary>Facts for judging a batch of people, by school.</summary>
+/// <summary>Facts for judging a batch of people, by school, and the acknowledgement verdicts they have now.</summary>
 public sealed record PeopleToJudge(
-    ILookup<string, PersonFacts> People, ILookup<string, PolicyVersionFacts> CurrentVersions, ILookup<string, AcknowledgementFacts> Acknowledgements);
+    ILookup<string, PersonFacts> People, ILookup<string, PolicyVersionFacts> CurrentVersions, ILookup<string, AcknowledgementFacts> Acknowledgements,
+    IReadOnlyDictionary<(string Tenant, string SubjectId), VerdictRow> Verdicts);

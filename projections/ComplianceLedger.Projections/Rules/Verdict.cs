@@ -18,6 +18,20 @@ public sealed record Verdict(ComplianceStatus Status, DateOnly? DueOn, string De
         _ => status.ToString().ToLowerInvariant(),
     };
 
+    public static ComplianceStatus ParseStatus(string name) => name switch
+    {
+        "ok" => ComplianceStatus.Ok,
+        "due" => ComplianceStatus.Due,
+        "overdue" => ComplianceStatus.Overdue,
+        "attention" => ComplianceStatus.Attention,
+        "on-leave" => ComplianceStatus.OnLeave,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a verdict status."),
+    };
+
+    /// <summary>Whether two verdicts would be stored as the same row values.</summary>
+    public bool SameAs(Verdict other) =>
+        Status == other.Status && DueOn == other.DueOn && Detail == other.Detail && Proof.SequenceEqual(other.Proof);
+
     /// <summary>Due until <paramref name="dueOn"/>, overdue after it.</summary>
     public static Verdict Pending(DateOnly dueOn, DateOnly today, string detail, IReadOnlyList<long> proof) =>
         new(today > dueOn ? ComplianceStatus.Overdue : ComplianceStatus.Due, dueOn, detail, proof);

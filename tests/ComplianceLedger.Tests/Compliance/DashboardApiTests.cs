@@ -14,6 +14,8 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
 {
     const string Sha = PeopleAndPolicyContractTests.Sha;
 
+    static readonly string[] TeacherAndVolunteer = ["teacher", "volunteer"];
+
     [Fact]
     public async Task An_acknowledgement_shows_on_the_dashboard_at_once_with_the_positions_that_prove_it()
     {
@@ -67,9 +69,26 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
             }
             return rows;
         }
-        var verdicts = await RowsAsync($"SELECT concat_ws('|', {Key}, count(*)) AS r FROM rm.compliance WHERE tenant = $1 GROUP BY {Key} ORDER BY r");
-        var counts = await RowsAsync("SELECT concat_ws('|', rule, scope, roles, status, due_on, n) AS r FROM rm.compliance_counts WHERE tenant = $1 ORDER BY r");
-        Assert.Contains(verdicts, v => v.StartsWith("acknowledgement|social-media|", StringComparison.Ordinal) && v.Contains("|ok|", StringComparison.Ordinal));
+        async Task<(List<string> Verdicts, List<string> Counts)> BothAsync() => (
+            await RowsAsync($"SELECT concat_ws('|', {Key}, count(*)) AS r FROM rm.compliance WHERE tenant = $1 GROUP BY {Key} ORDER BY r"),
+            await RowsAsync("SELECT concat_ws('|', rule, scope, roles, status, due_on, n) AS r FROM rm.compliance_counts WHERE tenant = $1 ORDER BY r"));
+        var (verdicts, counts) = await BothAsync();
+        Assert.Contains(verdicts, v => v.StartsWith("acknowledgement|social-media|{teacher}|ok|", StringComparison.Ordinal));
+        Assert.Equal(verdicts, counts);
+
+        // A verdict moving to another key (new roles), then deleted (the person leaves).
+        var office = await arranged.School.As(Role.Office);
+        (await office.PutAsJsonAsync($"/api/schools/{urn}/people/{arranged["teacher"]}/roles", new { roles = TeacherAndVolunteer, effectiveOn = "2026-10-01" })).EnsureSuccessStatusCode();
+        await app.ProjectionsCaughtUpAsync();
+        (verdicts, counts) = await BothAsync();
+        Assert.Contains(verdicts, v => v.StartsWith("acknowledgement|social-media|{teacher,volunteer}|", StringComparison.Ordinal));
+        Assert.DoesNotContain(verdicts, v => v.StartsWith("acknowledgement|social-media|{teacher}|", StringComparison.Ordinal));
+        Assert.Equal(verdicts, counts);
+
+        (await office.PostAsJsonAsync($"/api/schools/{urn}/people/{arranged["teacher"]}/leaving", new { leftOn = "2026-11-01" })).EnsureSuccessStatusCode();
+        await app.ProjectionsCaughtUpAsync();
+        (verdicts, counts) = await BothAsync();
+        Assert.DoesNotContain(verdicts, v => v.Contains("{teacher,volunteer}", StringComparison.Ordinal));
         Assert.Equal(verdicts, counts);
     }
 
