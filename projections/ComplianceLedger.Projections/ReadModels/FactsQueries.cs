@@ -37,7 +37,8 @@ public static class FactsQueries
 
     /// <summary>
     /// What judging these people needs, across many schools in one round trip: the people, their
-    /// schools' current policy versions, and their acknowledgements (and refusals) of those versions.
+    /// schools' current policy versions, their acknowledgements (and refusals) of any version (a
+    /// person has a handful; the judging matches them to the current ones), and their verdicts.
     /// </summary>
     public static async Task<PeopleToJudge> PeopleToJudgeAsync(
         NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<(string Tenant, Guid PersonId)> people, CancellationToken ct)
@@ -61,13 +62,14 @@ public static class FactsQueries
             SELECT p.{PersonColumns.Replace(", ", ", p.", StringComparison.Ordinal)}, u.tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
              CROSS JOIN LATERAL (SELECT * FROM rm.people p WHERE p.tenant = u.tenant AND p.person_id = u.person_id OFFSET 0) p
             """, tenants, ids);
-        Query($"SELECT {VersionColumns}, tenant FROM rm.policy_versions WHERE tenant = ANY($1) AND is_current", tenants.Distinct().ToArray());
+        Query($"""
+            SELECT {VersionColumns}, t.tenant FROM unnest($1::text[]) AS t(tenant)
+             CROSS JOIN LATERAL (SELECT * FROM rm.policy_versions v WHERE v.tenant = t.tenant AND v.is_current OFFSET 0) v
+            """, tenants.Distinct().ToArray());
         Query("""
             SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, u.tenant
               FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
-             CROSS JOIN LATERAL (SELECT a.* FROM rm.acknowledgements a
-                                   JOIN rm.policy_versions v USING (tenant, policy_id, version_label)
-                                  WHERE a.tenant = u.tenant AND a.person_id = u.person_id AND v.is_current OFFSET 0) a
+             CROSS JOIN LATERAL (SELECT * FROM rm.acknowledgements a WHERE a.tenant = u.tenant AND a.person_id = u.person_id OFFSET 0) a
             """, tenants, ids);
         Query($"""
             SELECT c.subject_id, c.subject_kind, c.person_id, c.scope, c.status, c.due_on, c.roles, c.detail, c.proof, u.tenant
