@@ -37,8 +37,8 @@ public static class FactsQueries
 
     /// <summary>
     /// What judging these people needs, across many schools in one round trip: the people, their
-    /// schools' current policy versions, their acknowledgements (and refusals) of any version (a
-    /// person has a handful; the judging matches them to the current ones), and their verdicts.
+    /// schools' current policy versions, their acknowledgements (and refusals) of those versions,
+    /// and their acknowledgement verdicts as stored.
     /// </summary>
     public static async Task<PeopleToJudge> PeopleToJudgeAsync(
         NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<(string Tenant, Guid PersonId)> people, CancellationToken ct)
@@ -57,7 +57,8 @@ public static class FactsQueries
         }
         // Each person an index lookup, whatever the plan's guess at the arrays' length: a generic
         // plan guesses 10 rows and joins by hashing whole tables. OFFSET 0 keeps each LATERAL
-        // subquery from being flattened into such a join.
+        // subquery from being flattened into such a join. Acknowledgements are looked up by
+        // current version: a long-serving person has acknowledged dozens of past versions.
         Query($"""
             SELECT p.{PersonColumns.Replace(", ", ", p.", StringComparison.Ordinal)}, u.tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
              CROSS JOIN LATERAL (SELECT * FROM rm.people p WHERE p.tenant = u.tenant AND p.person_id = u.person_id OFFSET 0) p
@@ -69,7 +70,9 @@ public static class FactsQueries
         Query("""
             SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, u.tenant
               FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
-             CROSS JOIN LATERAL (SELECT * FROM rm.acknowledgements a WHERE a.tenant = u.tenant AND a.person_id = u.person_id OFFSET 0) a
+             CROSS JOIN LATERAL (SELECT v.policy_id, v.version_label FROM rm.policy_versions v WHERE v.tenant = u.tenant AND v.is_current OFFSET 0) v
+             CROSS JOIN LATERAL (SELECT * FROM rm.acknowledgements a
+                                  WHERE (a.tenant, a.person_id, a.policy_id, a.version_label) = (u.tenant, u.person_id, v.policy_id, v.version_label) OFFSET 0) a
             """, tenants, ids);
         Query($"""
             SELECT c.subject_id, c.subject_kind, c.person_id, c.scope, c.status, c.due_on, c.roles, c.detail, c.proof, u.tenant
