@@ -17,7 +17,11 @@ namespace ComplianceLedger.Bench;
 /// </summary>
 sealed class AsyncLagBenchmark(LedgerStore store, NpgsqlDataSource admin, string[] projections)
 {
-    public sealed record Run(double PerSecond, int Appended, int Measured, double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Polls);
+    public sealed record Run(double PerSecond, int Appended, int Measured, double P50Ms, double P95Ms, double P99Ms, double MaxMs, int Polls)
+    {
+        /// <summary>CPU per appended event, in microseconds: PostgreSQL, the appending process, the API process (its daemon).</summary>
+        public (double Server, double Writers, double Daemon) CpuPerEventUs { get; init; }
+    }
 
     public sealed record Acknowledger(string Urn, Guid PersonId, string PolicyId, string VersionLabel, string Sha);
 
@@ -55,8 +59,10 @@ sealed class AsyncLagBenchmark(LedgerStore store, NpgsqlDataSource admin, string
         return waited.Elapsed;
     }
 
-    public async Task<Run> RunAsync(IReadOnlyList<Acknowledger> pairs, int perSecond, int writers, TimeSpan duration, CancellationToken ct)
+    public async Task<Run> RunAsync(
+        IReadOnlyList<Acknowledger> pairs, int perSecond, int writers, TimeSpan duration, CpuMeter meter, Func<TimeSpan> daemonCpu, CancellationToken ct)
     {
+        var (cpuAtStart, daemonAtStart) = (meter.Read(), daemonCpu());
         var pending = new ConcurrentQueue<(string Urn, long Position, long CommittedAt)>();
         var lags = new ConcurrentBag<double>();
         var next = -1;
@@ -102,9 +108,15 @@ sealed class AsyncLagBenchmark(LedgerStore store, NpgsqlDataSource admin, string
         }
         await stop.CancelAsync();
         var polls = await poller;
+        var (cpuAtEnd, daemonAtEnd) = (meter.Read(), daemonCpu());
+        double PerEvent(TimeSpan spent) => appended == 0 ? 0 : Math.Round(spent.TotalMicroseconds / appended);
         var sorted = lags.Order().ToArray();
         double At(double q) => sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)], 1);
-        return new Run(appended / elapsed.TotalSeconds, appended, sorted.Length, At(0.50), At(0.95), At(0.99), sorted.Length == 0 ? 0 : Math.Round(sorted[^1], 1), polls);
+        return new Run(appended / elapsed.TotalSeconds, appended, sorted.Length, At(0.50), At(0.95), At(0.99), sorted.Length == 0 ? 0 : Math.Round(sorted[^1], 1), polls)
+        {
+            // The drain is included: the daemon's share of the appended events ends there.
+            CpuPerEventUs = (PerEvent(cpuAtEnd.Server - cpuAtStart.Server), PerEvent(cpuAtEnd.Client - cpuAtStart.Client), PerEvent(daemonAtEnd - daemonAtStart)),
+        };
     }
 
     /// <summary>Every few milliseconds: each school's slowest async checkpoint; appends at or below it are projected.</summary>

@@ -19,13 +19,14 @@ sealed record Options(
     int DashboardRequests,
     string? ResultsDirectory,
     string? ConnectionOptions,
-    IReadOnlySet<string> Only)
+    IReadOnlySet<string> Only,
+    bool Statements)
 {
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
                       [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag] [--results DIR]
-                      [--connection-options "Key=Value;…"]
+                      [--connection-options "Key=Value;…"] [--statements]
 
           --quick          ~4 s per phase, one round, 50k-event import, smaller API data: under a minute
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
@@ -38,6 +39,7 @@ sealed record Options(
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
+          --statements     load pg_stat_statements and log the costliest statements of the async-lag run (profiling; costs a little)
         """;
 
     public bool Runs(string phase) => Only.Count == 0 ? phase != "http-schools" || !Quick : Only.Contains(phase);
@@ -56,6 +58,7 @@ sealed record Options(
         string? results = null;
         string? connectionOptions = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
+        var statements = false;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -100,6 +103,9 @@ sealed record Options(
                 case "--results":
                     results = Next();
                     break;
+                case "--statements":
+                    statements = true;
+                    break;
                 case "-h" or "--help":
                     throw new ArgumentException(Usage);
                 default:
@@ -107,6 +113,6 @@ sealed record Options(
             }
         }
         return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
-            importEvents, reference, trustEvents, rebuildEvents, dashboardRequests, results, connectionOptions, only);
+            importEvents, reference, trustEvents, rebuildEvents, dashboardRequests, results, connectionOptions, only, statements);
     }
 }

@@ -48,6 +48,10 @@ var report = new Report(resultsFile);
 
 var root = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}"[..25]);
 Report.Log($"starting a throwaway durable PostgreSQL cluster in {root}");
+if (options.Statements)
+{
+    Statements.Load();
+}
 await using var cluster = await LocalCluster.StartAsync(root, throwaway: true, durable: true, ct);
 
 var environment = await DescribeAsync(cluster, ct);
@@ -476,14 +480,24 @@ async Task RunAsyncLagAsync()
     var pairs = await bench.PairsAsync(ct);
     var caughtUp = await bench.CaughtUpAsync(ct);
     Report.Log($"async-lag: {schools} schools, {events} events seeded in {seed.Elapsed.TotalSeconds:0.0} s, daemon caught up {caughtUp.TotalSeconds:0.0} s later; {pairs.Count} acknowledgements to make");
-    var warm = await bench.RunAsync(pairs.Take(rate).ToList(), rate, options.Writers, TimeSpan.FromSeconds(1), ct);
+    var warm = await bench.RunAsync(pairs.Take(rate).ToList(), rate, options.Writers, TimeSpan.FromSeconds(1), meter, () => api.Cpu, ct);
     var duration = options.Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(30);
-    var run = await bench.RunAsync(pairs.Skip(rate).ToList(), rate, options.Writers, duration, ct);
-    Report.Log($"async-lag: offered {rate}/s, appended {run.PerSecond:0}/s ({run.Appended}); lag p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, p99 {run.P99Ms} ms, max {run.MaxMs} ms over {run.Measured} events ({run.Polls} polls; warm-up p99 {warm.P99Ms} ms)");
+    if (options.Statements)
+    {
+        await Statements.ResetAsync(admin, ct);
+    }
+    var run = await bench.RunAsync(pairs.Skip(rate).ToList(), rate, options.Writers, duration, meter, () => api.Cpu, ct);
+    if (options.Statements)
+    {
+        await Statements.LogAsync(admin, "async-lag", ct);
+    }
+    var cpu = run.CpuPerEventUs;
+    Report.Log($"async-lag: offered {rate}/s, appended {run.PerSecond:0}/s ({run.Appended}); lag p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, p99 {run.P99Ms} ms, max {run.MaxMs} ms over {run.Measured} events ({run.Polls} polls; warm-up p99 {warm.P99Ms} ms); CPU per event: PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us");
     report.Add(new Figure("async_lag_p99_ms", run.P99Ms, "ms", Target: 200, Met: run.P99Ms <= 200,
         Notes: $"acknowledgements appended through the app's LedgerStore (inline projections in each append) at a steady {rate}/s offered ({run.PerSecond:0}/s achieved, {options.Writers} writers, durable commit) over {schools} synthetic schools " +
         $"for {duration.TotalSeconds:0} s after 1 s warm-up, while the API child process's daemon runs the async projections ({string.Join(", ", projections)}); " +
-        $"lag = from AppendAsync returning to a 2 ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured"));
+        $"lag = from AppendAsync returning to a 2 ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured; " +
+        $"CPU per event (appends, inline projections and the daemon's work, to the end of the drain): PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us"));
 }
 
 async Task RunRebuildAsync()

@@ -50,6 +50,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>Starts (creating first if need be) the cluster under <paramref name="root"/>.</summary>
     /// <param name="durable">fsync on; off is fine for throwaway test clusters.</param>
+    /// <summary>Extra server options for a cluster started here, e.g. to load pg_stat_statements when profiling.</summary>
+    public const string ServerOptionsVariable = "LEDGER_PG_SERVER_OPTIONS";
+
     public static async Task<LocalCluster> StartAsync(string root, bool throwaway, bool durable, CancellationToken ct = default)
     {
         var bin = FindBinaries();
@@ -65,7 +68,7 @@ public sealed class LocalCluster : IAsyncDisposable
         if (!await cluster.IsRunningAsync(ct))
         {
             var options = $"-c listen_addresses='' -k {cluster.SocketDirectory} -p {Port} -c fsync={(durable ? "on" : "off")} " +
-                          "-c max_connections=200 -c shared_buffers=128MB";
+                          $"-c max_connections=200 -c shared_buffers=128MB {Environment.GetEnvironmentVariable(ServerOptionsVariable)}";
             await cluster.RunAsync("pg_ctl", ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-o", options, "-w", "-t", "60", "start"], ct);
         }
         return cluster;
