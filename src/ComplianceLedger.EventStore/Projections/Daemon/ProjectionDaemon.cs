@@ -215,16 +215,26 @@ public sealed partial class ProjectionDaemon(
 
     static async Task<List<string>> TenantsBehindAsync(NpgsqlConnection connection, string[] names, string[]? tenants, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT DISTINCT h.tenant
-              FROM ledger.chain_heads h
-             CROSS JOIN unnest($1::text[]) AS pr(projection)
-              LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
-             WHERE ($2::text[] IS NULL OR h.tenant = ANY($2))
-               AND h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL
-            """, connection);
+        // The schools a notification named are looked up one by one; only the poll reads every
+        // chain head (a national deployment has tens of thousands, and a busy daemon cycles
+        // every few tens of milliseconds).
+        const string Behind = """
+            h.position > 0 AND NOT EXISTS (SELECT FROM ledger.projection_progress p
+                                            WHERE p.projection = pr.projection AND p.tenant = h.tenant
+                                              AND (p.paused_at IS NOT NULL OR p.position >= h.position))
+            """;
+        await using var command = new NpgsqlCommand(tenants is null
+            ? $"SELECT DISTINCT h.tenant FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection) WHERE {Behind}"
+            : $"""
+              SELECT DISTINCT h.tenant FROM unnest($2::text[]) AS t(tenant)
+               CROSS JOIN LATERAL (SELECT * FROM ledger.chain_heads h WHERE h.tenant = t.tenant OFFSET 0) h
+               CROSS JOIN unnest($1::text[]) AS pr(projection) WHERE {Behind}
+              """, connection);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)tenants ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        if (tenants is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tenants });
+        }
         var behind = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
