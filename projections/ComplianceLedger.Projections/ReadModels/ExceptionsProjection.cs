@@ -220,7 +220,7 @@ public sealed class ExceptionsProjection(TimeProvider time) : IProjection
             return null;
         }
         return new ExceptionFacts(r.GetGuid(0), r.GetString(1), r.GetGuid(2), r.GetString(3), r.GetString(4),
-            DateOnly.FromDateTime(r.GetFieldValue<DateTimeOffset>(5).UtcDateTime), r.GetInt64(6), Long(r, 7), Long(r, 8), Long(r, 9),
+            SchoolDay.Of(r.GetFieldValue<DateTimeOffset>(5)), r.GetInt64(6), Long(r, 7), Long(r, 8), Long(r, 9),
             Date(r, 10), Date(r, 11), Long(r, 12), Long(r, 13), Long(r, 14), r.GetFieldValue<string[]>(15), Date(r, 16));
     }
 

@@ -162,7 +162,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
                 await Sql.ExecuteAsync(c, tx, """
                     UPDATE rm.account_custodians SET removed_at = $4, removed_position = $5 WHERE tenant = $1 AND account_id = $2 AND custodian_id = $3
                     """, ct, t, account, removed, removedAt, p);
-                await StopHolderAsync(c, tx, t, account, removed, "as_custodian", DateOnly.FromDateTime(removedAt.UtcDateTime), ct);
+                await StopHolderAsync(c, tx, t, account, removed, "as_custodian", SchoolDay.Of(removedAt), ct);
                 await CustodyVersionAsync(c, tx, t, account, v, p, ct);
                 break;
             case "credentials.rotated.v1":

@@ -1,3 +1,4 @@
+using ComplianceLedger.EventStore;
 using ComplianceLedger.Projections.ReadModels;
 
 namespace ComplianceLedger.Projections.Rules;
@@ -23,7 +24,7 @@ public static class AcknowledgementCoverage
         var what = $"{version.Title} {version.VersionLabel}";
         if (latest is { Declined: false })
         {
-            return new Verdict(ComplianceStatus.Ok, null, $"acknowledged {what} on {DateOnly.FromDateTime(latest.At.UtcDateTime):yyyy-MM-dd}",
+            return new Verdict(ComplianceStatus.Ok, null, $"acknowledged {what} on {SchoolDay.Of(latest.At):yyyy-MM-dd}",
                 [version.Positions[0], latest.Position]);
         }
         if (latest is { Declined: true })

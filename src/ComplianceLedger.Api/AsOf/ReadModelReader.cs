@@ -26,7 +26,8 @@ public sealed class ReadModelReader : IDisposable
     readonly IProjection[] projections;
     readonly string[] asyncProjections;
     readonly TimeProvider time;
-    readonly TimeZoneInfo zone;
+    // One school day for live and "as of" answers alike.
+    readonly TimeZoneInfo zone = SchoolDay.Zone;
     readonly long maxEvents;
     readonly SemaphoreSlim replays;
 
@@ -36,7 +37,6 @@ public sealed class ReadModelReader : IDisposable
         this.projections = [.. projections];
         asyncProjections = [.. this.projections.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
         this.time = time;
-        zone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Ledger:AsOf:TimeZone"] ?? "Europe/London");
         // A replay costs about what its events cost to append; this bounds one question's work.
         maxEvents = configuration.GetValue("Ledger:AsOf:MaxEvents", 50_000L);
         // Replays are CPU work on the app and the database; a few at once keep the live app responsive.
@@ -54,7 +54,7 @@ public sealed class ReadModelReader : IDisposable
 
     /// <summary>The live read models, judged today (UTC, as the live projections judge).</summary>
     public Task<ReadScope> OpenLiveAsync(string tenant, CancellationToken ct) =>
-        OpenLiveAsync(dataSource, tenant, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), ct, asyncProjections);
+        OpenLiveAsync(dataSource, tenant, SchoolDay.Today(time), ct, asyncProjections);
 
     /// <summary>The live read models, judged on <paramref name="on"/>, with the school's head read in the same snapshot.</summary>
     public static async Task<ReadScope> OpenLiveAsync(
@@ -136,7 +136,7 @@ public sealed class ReadModelReader : IDisposable
         DateTimeOffset? before = null;
         if (question is AsOfQuestion.OnDay { Day: var asked })
         {
-            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+            var today = SchoolDay.Today(time);
             if (asked > today)
             {
                 throw CommandRefusedException.Invalid($"asOf {requested} is in the future; the ledger stands at today, {today:yyyy-MM-dd}.");
@@ -170,7 +170,7 @@ public sealed class ReadModelReader : IDisposable
             throw new CommandRefusedException(StatusCodes.Status422UnprocessableEntity, "Too much history to replay",
                 $"Answering as of position {position} means replaying {position} events; the limit is {maxEvents}.");
         }
-        var day = question is AsOfQuestion.OnDay { Day: var d } ? d : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(recordedAt.Value, zone).DateTime);
+        var day = question is AsOfQuestion.OnDay { Day: var d } ? d : SchoolDay.Of(recordedAt.Value);
         return new LedgerPoint(position, day, recordedAt, Live: false, Requested: requested);
     }
 

@@ -41,7 +41,7 @@ public static class DemoAccounts
         var vault = services.GetRequiredService<PersonalDataVault>();
         var setup = services.GetRequiredService<SchoolSetup>();
         var (head, slt, dsl, office, teacher) = (people["headteacher"], people["slt"], people["dsl"], people["office"], people["teacher"]);
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = SchoolDay.Today(time);
         var (school, _) = await StreamHandler.LoadAsync(store, urn, School.StreamId, School.Stream, ct);
         var domain = school.EmailDomains.Count > 0 ? school.EmailDomains[0] : "school.sch.uk";
         var tag = school.HandleTag ?? "";

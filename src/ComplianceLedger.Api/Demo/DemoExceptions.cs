@@ -53,7 +53,7 @@ public static class DemoExceptions
         var (support, volunteer, governor, office) =
             (Person(Role.SupportStaff, Role.Teacher), Person(Role.Volunteer, Role.Teacher), Person(Role.Governor, Role.Teacher), Person(Role.Office, Role.Headteacher));
 
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = SchoolDay.Today(time);
         DateOnly Ago(int days) => today.AddDays(-days);
         var s = new Script(store, services.GetRequiredService<PersonalDataVault>(), urn, head, max, time);
         var items = new Dictionary<string, Guid>();
@@ -121,7 +121,7 @@ public static class DemoExceptions
         CommandContext As(Guid person, DateOnly day, string step)
         {
             var now = time.GetUtcNow();
-            var at = day < DateOnly.FromDateTime(now.UtcDateTime) ? new DateTimeOffset(day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero) : now;
+            var at = day < SchoolDay.Of(now) ? new DateTimeOffset(day.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero) : now;
             return new(urn, $"person:{person:D}", person, at, null, $"demo-exceptions:{step}", null);
         }
 

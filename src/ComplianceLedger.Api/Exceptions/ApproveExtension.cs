@@ -25,7 +25,7 @@ public static class ApproveExtension
         {
             throw CommandRefusedException.Invalid($"until must be after {state.Until:yyyy-MM-dd} and no later than {asked:yyyy-MM-dd}, the date asked for.");
         }
-        ExceptionCase.CheckUntil(c.Until, DateOnly.FromDateTime(c.Now.UtcDateTime), maxExceptionDays, "until");
+        ExceptionCase.CheckUntil(c.Until, SchoolDay.Of(c.Now), maxExceptionDays, "until");
         return [new ExtensionApproved(c.ItemId, state.Holder, c.Until, c.SealedConditions, c.By.Actor, decidedAs, c.Now)];
     }
 

@@ -30,7 +30,7 @@ public static class ApproveRequest
             throw CommandRefusedException.Invalid(
                 "Social media as a remote-learning platform needs a risk assessment before approval: give riskAssessmentReference.");
         }
-        ExceptionCase.CheckUntil(c.Until, DateOnly.FromDateTime(c.Now.UtcDateTime), maxExceptionDays, "until");
+        ExceptionCase.CheckUntil(c.Until, SchoolDay.Of(c.Now), maxExceptionDays, "until");
         return [new ExceptionApproved(c.ItemId, state.Holder, c.SealedConditions, c.Until, c.RiskAssessmentReference, c.By.Actor, decidedAs, c.Now)];
     }
 

@@ -24,7 +24,7 @@ public static class DeclareRelationship
             throw CommandRefusedException.Conflict("This relationship is already declared.");
         }
         // Declared on entry: a pupil may be known to be joining next year, but not further ahead.
-        if (c.EnteredOn > DateOnly.FromDateTime(c.Now.UtcDateTime).AddYears(1))
+        if (c.EnteredOn > SchoolDay.Of(c.Now).AddYears(1))
         {
             throw CommandRefusedException.Invalid("enteredOn cannot be more than a year ahead.");
         }

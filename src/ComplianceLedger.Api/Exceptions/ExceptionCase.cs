@@ -202,10 +202,10 @@ public sealed record ExceptionCase(
         return await HeadteachersAsync(command, tenant, scope.On, ct);
     }
 
-    /// <summary>Without a day, the database's today.</summary>
-    const string HeadteachersSql = """
+    /// <summary>Without a day, the school's today.</summary>
+    const string HeadteachersSql = $"""
         SELECT person_id FROM rm.people
-         WHERE tenant = $1 AND 'headteacher' = ANY(roles) AND (left_on IS NULL OR left_on > COALESCE($2, current_date))
+         WHERE tenant = $1 AND 'headteacher' = ANY(roles) AND (left_on IS NULL OR left_on > COALESCE($2, {SchoolDay.TodaySql}))
         """;
 
     static async Task<IReadOnlySet<Guid>> HeadteachersAsync(NpgsqlCommand command, string tenant, DateOnly? on, CancellationToken ct)

@@ -18,7 +18,7 @@ public static class RecordExpiry
     {
         state.MustExist();
         state.MustBe(CaseStatus.Approved, "record its expiry");
-        var today = DateOnly.FromDateTime(c.Now.UtcDateTime);
+        var today = SchoolDay.Of(c.Now);
         var until = state.Until!.Value;
         if (until >= today)
         {

@@ -23,7 +23,7 @@ public static class RequestExtension
             throw CommandRefusedException.Conflict("A declared relationship is not extended: the headteacher reviews it and moves the review date.");
         }
         state.MustBe(CaseStatus.Approved, "extend it");
-        var today = DateOnly.FromDateTime(c.Now.UtcDateTime);
+        var today = SchoolDay.Of(c.Now);
         var until = state.Until!.Value;
         if (until < today)
         {

@@ -25,7 +25,7 @@ public static class ReviewDeclaration
             throw CommandRefusedException.Conflict("An exception request is not reviewed: its holder requests an extension before it lapses.");
         }
         state.MustBe(CaseStatus.Approved, "review it");
-        ExceptionCase.CheckUntil(c.NextReviewOn, DateOnly.FromDateTime(c.Now.UtcDateTime), maxExceptionDays, "nextReviewOn");
+        ExceptionCase.CheckUntil(c.NextReviewOn, SchoolDay.Of(c.Now), maxExceptionDays, "nextReviewOn");
         return [new ExceptionReviewed(c.ItemId, state.Holder, c.NextReviewOn, c.SealedConditions, c.By.Actor, reviewedAs, c.Now)];
     }
 

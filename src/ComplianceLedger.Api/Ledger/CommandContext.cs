@@ -14,7 +14,7 @@ namespace ComplianceLedger.Api.Ledger;
 public sealed record CommandContext(
     string Tenant, string Actor, Guid? PersonId, DateTimeOffset Now, long? ExpectedVersion, string? CommandId, string? CorrelationId)
 {
-    public DateOnly Today => DateOnly.FromDateTime(Now.UtcDateTime);
+    public DateOnly Today => SchoolDay.Of(Now);
 
     /// <summary>The signed-in person on whose behalf the command runs.</summary>
     public Guid Person => PersonId ?? throw new InvalidOperationException("This command needs a signed-in person.");

@@ -1,5 +1,6 @@
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.EventStore;
 
 namespace ComplianceLedger.Api.OfficialAccounts;
 
@@ -108,7 +109,7 @@ public sealed record Account(
     {
         AccountRegistered e => state with { Registered = true, OwnerId = e.OwnerId, Url = e.Url },
         AccountRiskAssessed => state with { RiskAssessed = true },
-        AccountApproved e => state with { ApprovedOn = DateOnly.FromDateTime(e.ApprovedAt.UtcDateTime) },
+        AccountApproved e => state with { ApprovedOn = SchoolDay.Of(e.ApprovedAt) },
         AccountUrlNotified e => state with { UrlNotifiedOn = e.NotifiedOn },
         AccountPupilAccessGranted => state with { PupilAccess = true },
         AccountOwnerChanged e => state with { OwnerId = e.OwnerId },

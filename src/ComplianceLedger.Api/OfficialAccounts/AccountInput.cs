@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.EventStore;
 
 namespace ComplianceLedger.Api.OfficialAccounts;
 
@@ -41,7 +42,7 @@ public static partial class AccountInput
     /// <summary>A date that has happened (today or before): the ledger records what was done, not plans.</summary>
     public static void NotInFuture(DateOnly on, DateTimeOffset now, string name)
     {
-        if (on > DateOnly.FromDateTime(now.UtcDateTime))
+        if (on > SchoolDay.Of(now))
         {
             throw CommandRefusedException.Invalid($"{name} cannot be in the future.");
         }

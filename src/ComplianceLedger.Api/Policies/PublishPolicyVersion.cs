@@ -45,7 +45,7 @@ public static partial class PublishPolicyVersion
         {
             throw CommandRefusedException.Invalid("ratifiedByChair must be the school's chair of governors.");
         }
-        if (c.RatifiedOn > DateOnly.FromDateTime(c.Now.UtcDateTime))
+        if (c.RatifiedOn > SchoolDay.Of(c.Now))
         {
             throw CommandRefusedException.Invalid("ratifiedOn cannot be in the future.");
         }

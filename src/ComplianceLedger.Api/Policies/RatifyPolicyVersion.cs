@@ -24,7 +24,7 @@ public static class RatifyPolicyVersion
         {
             throw CommandRefusedException.Invalid("chairPersonId must be the school's chair of governors.");
         }
-        if (c.RatifiedOn > DateOnly.FromDateTime(c.Now.UtcDateTime))
+        if (c.RatifiedOn > SchoolDay.Of(c.Now))
         {
             throw CommandRefusedException.Invalid("ratifiedOn cannot be in the future.");
         }

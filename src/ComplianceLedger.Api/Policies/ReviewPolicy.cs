@@ -12,7 +12,7 @@ public static class ReviewPolicy
     public static IReadOnlyList<object> Decide(string policyId, DateOnly reviewedOn, string by, DateTimeOffset now, Policy state)
     {
         var current = state.Current ?? throw CommandRefusedException.NotFound($"{policyId} has no current version.");
-        if (reviewedOn > DateOnly.FromDateTime(now.UtcDateTime))
+        if (reviewedOn > SchoolDay.Of(now))
         {
             throw CommandRefusedException.Invalid("reviewedOn cannot be in the future.");
         }

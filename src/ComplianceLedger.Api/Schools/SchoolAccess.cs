@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -76,7 +77,7 @@ public static class SchoolAccess
     public static async Task<IReadOnlySet<Role>?> CurrentRolesAsync(NpgsqlDataSource dataSource, string urn, Guid personId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT roles FROM rm.people WHERE tenant = $1 AND person_id = $2 AND (left_on IS NULL OR left_on > current_date)");
+            "SELECT roles FROM rm.people WHERE tenant = $1 AND person_id = $2 AND (left_on IS NULL OR left_on > " + SchoolDay.TodaySql + ")");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
         return await command.ExecuteScalarAsync(ct) is string[] names

@@ -4,6 +4,7 @@ using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -38,7 +39,7 @@ public static class TrustCompliance
                 + "Ask each school's dashboard with asOf instead (each line gives the school's URN and chain position).",
                 title: "asOf is not supported for a trust", statusCode: StatusCodes.Status400BadRequest);
         }
-        var on = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var on = SchoolDay.Today(time);
         return TypedResults.Ok(await SummariseAsync(dataSource, trustId, on, ct));
     }
 

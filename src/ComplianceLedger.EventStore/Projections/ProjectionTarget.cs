@@ -48,7 +48,7 @@ public static partial class ProjectionTarget
     public static DateOnly Today(NpgsqlTransaction? transaction, TimeProvider time) =>
         transaction is not null && redirects.TryGetValue(transaction, out var redirect) && redirect.Today is { } day
             ? day
-            : DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            : SchoolDay.Today(time);
 
     [GeneratedRegex(@"\brm\.")]
     private static partial Regex LiveTableName();
