@@ -496,7 +496,7 @@ async Task RunAsyncLagAsync()
     report.Add(new Figure("async_lag_p99_ms", run.P99Ms, "ms", Target: 200, Met: run.P99Ms <= 200,
         Notes: $"acknowledgements appended through the app's LedgerStore (inline projections in each append) at a steady {rate}/s offered ({run.PerSecond:0}/s achieved, {options.Writers} writers, durable commit) over {schools} synthetic schools " +
         $"for {duration.TotalSeconds:0} s after 1 s warm-up, while the API child process's daemon runs the async projections ({string.Join(", ", projections)}); " +
-        $"lag = from AppendAsync returning to a 2 ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured; " +
+        $"lag = from AppendAsync returning to a {AsyncLagBenchmark.PollEvery.TotalMilliseconds:0} ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured; " +
         $"CPU per event (appends, inline projections and the daemon's work, to the end of the drain): PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us"));
 }
 
