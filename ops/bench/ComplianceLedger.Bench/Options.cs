@@ -39,7 +39,7 @@ sealed record Options(
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
           --connection-options "Key=Value;…"  extra Npgsql settings for the store's data source (to compare configurations)
           --results DIR    also append the JSON lines to DIR/<timestamp>.jsonl
-          --statements     load pg_stat_statements and log the costliest statements of the async-lag run (profiling; costs a little)
+          --statements     load pg_stat_statements and log the costliest statements of the HTTP and async-lag runs (profiling; costs a little)
         """;
 
     public bool Runs(string phase) => Only.Count == 0 ? phase != "http-schools" || !Quick : Only.Contains(phase);

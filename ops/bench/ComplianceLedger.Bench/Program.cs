@@ -303,6 +303,7 @@ async Task RunHttpAsync()
     var http = new HttpBenchmark(api);
     using var client = http.Client();
     var started = new DateOnly(2025, 9, 1);
+    await using var statements = NpgsqlDataSource.Create(cluster.AdminConnectionString(database));
 
     if (options.Runs("http"))
     {
@@ -374,6 +375,10 @@ async Task RunHttpAsync()
         await http.AcknowledgeAsync(personUrns, cookies, policies, work, TimeSpan.Zero, options.StoreWarmup, meter, ct);
         var runs = new List<HttpBenchmark.AckRun>();
         var refused = new Dictionary<int, long>();
+        if (options.Statements)
+        {
+            await Statements.ResetAsync(statements, ct);
+        }
         for (var round = 1; round <= rounds; round++)
         {
             await CheckpointAsync(database);
@@ -385,6 +390,10 @@ async Task RunHttpAsync()
             }
             Report.Log($"round {round}: HTTP acknowledgements, {schools} school(s) {run.PerSecond:0}/s (p50 {run.P50Ms} ms, p99 {run.P99Ms} ms; non-201: {HttpBenchmark.Counts(run.Refused)}; " +
                 $"cpu/ack: app {run.AppCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, server {run.ServerCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, client {run.ClientCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us){(run.Exhausted ? "; RAN OUT OF PAIRS" : "")}");
+        }
+        if (options.Statements)
+        {
+            await Statements.LogAsync(statements, metric, ct);
         }
         double PerAck(Func<HttpBenchmark.AckRun, TimeSpan> cpu) => runs.Average(r => cpu(r).TotalMicroseconds / Math.Max(1, r.Created));
         report.Add(Figure.Compared(metric, runs.Average(r => r.PerSecond), "acks/s", baseline, target,
@@ -402,12 +411,20 @@ async Task RunHttpAsync()
             // membership, two small indexed reads, JSON). An acknowledgement does all of that
             // and a durable append besides, so it cannot go faster than this.
             var reads = new List<HttpBenchmark.AckRun>();
+            if (options.Statements)
+            {
+                await Statements.ResetAsync(statements, ct);
+            }
             for (var round = 1; round <= rounds; round++)
             {
                 var run = await http.GetAsync(options.Writers, i => $"/api/schools/{personUrns[i]}/me/exceptions", cookies, options.Warmup, options.Duration, meter, ct);
                 reads.Add(run);
                 Report.Log($"round {round}: HTTP signed-in reads {run.PerSecond:0}/s (p50 {run.P50Ms} ms, p99 {run.P99Ms} ms; non-200: {HttpBenchmark.Counts(run.Refused)}; " +
                     $"cpu/read: app {run.AppCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, server {run.ServerCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us, client {run.ClientCpu.TotalMicroseconds / Math.Max(1, run.Created):0} us)");
+            }
+            if (options.Statements)
+            {
+                await Statements.LogAsync(statements, "http_signed_in_reads_per_s", ct);
             }
             double PerRead(Func<HttpBenchmark.AckRun, TimeSpan> cpu) => reads.Average(r => cpu(r).TotalMicroseconds / Math.Max(1, r.Created));
             report.Add(Figure.Compared("http_signed_in_reads_per_s", reads.Average(r => r.PerSecond), "requests/s", baseline, null,

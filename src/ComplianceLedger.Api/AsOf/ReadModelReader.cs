@@ -52,7 +52,7 @@ public sealed class ReadModelReader : IDisposable
         return question is AsOfQuestion.Live ? await OpenLiveAsync(tenant, ct) : await ReplayAsync(tenant, question, asOf!.Trim(), ct);
     }
 
-    /// <summary>The live read models, judged today (UTC, as the live projections judge).</summary>
+    /// <summary>The live read models, judged on the school's today, as the live projections judge.</summary>
     public Task<ReadScope> OpenLiveAsync(string tenant, CancellationToken ct) =>
         OpenLiveAsync(dataSource, tenant, SchoolDay.Today(time), ct, asyncProjections);
 
