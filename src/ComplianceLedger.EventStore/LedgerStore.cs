@@ -80,12 +80,24 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
             throw new CommandIdReusedException(request.Metadata.CommandId!);
         }
 
-        if (transaction is not null)
+        if (transaction is not null && !replayed)
         {
-            if (!replayed)
+            // The school's chain head stays locked from the append to the commit, and every other
+            // writer of the school waits that long: the projections' writes are held back and go
+            // with the COMMIT, one round trip instead of two.
+            ReplayBatch.Defer(transaction);
+            try
             {
                 await ProjectAsync(connection, transaction, interested, Stored(request, prepared, recordedAt, appended), ct);
+                await ReplayBatch.CommitAsync(connection, transaction, ct);
             }
+            finally
+            {
+                ReplayBatch.End(transaction);
+            }
+        }
+        else if (transaction is not null)
+        {
             await transaction.CommitAsync(ct);
         }
         if (replayed)

@@ -57,6 +57,27 @@ public static class ReplayBatch
         }
     }
 
+    /// <summary>
+    /// Sends the queued statements and the COMMIT in one round trip. Npgsql marks the transaction
+    /// completed when the server reports it ended, so disposing it afterwards does nothing.
+    /// </summary>
+    public static async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        if (!queues.TryGetValue(transaction, out var queue) || queue.Count == 0)
+        {
+            await transaction.CommitAsync(ct);
+            return;
+        }
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in queue)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        queue.Clear();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Sends the queued statements, if any.</summary>
     public static async Task FlushAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
