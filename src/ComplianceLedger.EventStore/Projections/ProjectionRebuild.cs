@@ -282,6 +282,7 @@ public static class ProjectionRebuild
         await using var reading = await dataSource.OpenConnectionAsync(ct);
         long replayed = 0;
         var lastTenant = "";
+        var scope = new TenantReplay.Scope();
         var next = ReadPageAsync(reading, range, range.From ?? "", 0, ct);
         while (true)
         {
@@ -294,6 +295,7 @@ public static class ProjectionRebuild
             using var release = new Releaser(transaction);
             ProjectionTarget.RedirectTo(transaction, schema);
             ReplayBatch.Begin(transaction);
+            TenantReplay.Attach(transaction, scope);
             if (events.Count == 0)
             {
                 if (lastTenant.Length > 0)
@@ -349,6 +351,7 @@ public static class ProjectionRebuild
     static void Release(NpgsqlTransaction transaction)
     {
         ReplayBatch.End(transaction);
+        TenantReplay.Detach(transaction);
         ProjectionTarget.RedirectTo(transaction, ProjectionTarget.LiveSchema);
     }
 
