@@ -19,11 +19,27 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The live table's primary key and unique constraints, on its shadow, under the same names.
+CREATE FUNCTION rm.rebuild_shadow_keys(t text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT con.conname, pg_get_constraintdef(con.oid) AS def
+               FROM pg_constraint con
+              WHERE con.conrelid = format('rm.%I', t)::regclass AND con.contype IN ('p', 'u')
+                AND NOT EXISTS (SELECT FROM pg_constraint s WHERE s.conrelid = format('rm_shadow.%I', t)::regclass AND s.conname = con.conname)
+              ORDER BY con.conname LOOP
+        EXECUTE format('ALTER TABLE rm_shadow.%I ADD CONSTRAINT %I %s', t, r.conname, r.def);
+    END LOOP;
+END $$;
+
 -- Empty copies of the live tables: columns, defaults, checks, the live grants, and only the
--- primary key and unique constraints (the replay's upserts need them). The other indexes come
--- after the load (rebuild_shadow_finish). Autovacuum stays off while loading: it would only
--- scan tables still being filled, and its lock would hold up the index builds.
-CREATE FUNCTION rm.rebuild_shadow_create(tables text[]) RETURNS void
+-- primary key and unique constraints (the replay's upserts need them), except on tables only
+-- ever inserted into (insert_only), whose keys are built after the load like the other indexes
+-- (rebuild_shadow_finish). Autovacuum stays off while loading: it would only scan tables still
+-- being filled, and its lock would hold up the index builds.
+CREATE FUNCTION rm.rebuild_shadow_create(tables text[], insert_only text[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t text;
@@ -35,12 +51,9 @@ BEGIN
         EXECUTE format('CREATE TABLE rm_shadow.%I (LIKE rm.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                        'INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMPRESSION) '
                        'WITH (autovacuum_enabled = false, toast.autovacuum_enabled = false)', t, t);
-        FOR r IN SELECT con.conname, pg_get_constraintdef(con.oid) AS def
-                   FROM pg_constraint con
-                  WHERE con.conrelid = format('rm.%I', t)::regclass AND con.contype IN ('p', 'u')
-                  ORDER BY con.conname LOOP
-            EXECUTE format('ALTER TABLE rm_shadow.%I ADD CONSTRAINT %I %s', t, r.conname, r.def);
-        END LOOP;
+        IF NOT t = ANY (insert_only) THEN
+            PERFORM rm.rebuild_shadow_keys(t);
+        END IF;
         FOR r IN SELECT a.privilege_type, a.grantee::regrole::text AS grantee
                    FROM pg_class c, aclexplode(c.relacl) a
                   WHERE c.oid = format('rm.%I', t)::regclass AND a.grantee <> c.relowner AND a.grantee <> 0 LOOP
@@ -59,6 +72,7 @@ DECLARE
 BEGIN
     PERFORM rm.rebuild_shadow_check(tables);
     FOREACH t IN ARRAY tables LOOP
+        PERFORM rm.rebuild_shadow_keys(t);
         FOR r IN SELECT pg_get_indexdef(x.indexrelid) AS def
                    FROM pg_index x
                   WHERE x.indrelid = format('rm.%I', t)::regclass
@@ -117,7 +131,7 @@ BEGIN
     END LOOP;
 END $$;
 
-REVOKE ALL ON FUNCTION rm.rebuild_shadow_check(text[]), rm.rebuild_shadow_create(text[]), rm.rebuild_shadow_finish(text[]),
-    rm.rebuild_shadow_swap(text[]), rm.rebuild_shadow_drop(text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION rm.rebuild_shadow_create(text[]), rm.rebuild_shadow_finish(text[]), rm.rebuild_shadow_swap(text[]),
+REVOKE ALL ON FUNCTION rm.rebuild_shadow_check(text[]), rm.rebuild_shadow_keys(text), rm.rebuild_shadow_create(text[], text[]),
+    rm.rebuild_shadow_finish(text[]), rm.rebuild_shadow_swap(text[]), rm.rebuild_shadow_drop(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rm.rebuild_shadow_create(text[], text[]), rm.rebuild_shadow_finish(text[]), rm.rebuild_shadow_swap(text[]),
     rm.rebuild_shadow_drop(text[]) TO ledger_app;

@@ -117,7 +117,14 @@ public static class ProjectionRebuild
         try
         {
             var clock = Stopwatch.StartNew();
-            await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_create($1)", names, ct);
+            await using (var create = new NpgsqlCommand("SELECT rm.rebuild_shadow_create($1, $2)", connection))
+            {
+                // A table is loaded unkeyed only if no projection upserts into it.
+                var insertOnly = projections.SelectMany(p => p.Tables).GroupBy(t => t.Name).Where(g => g.All(t => t.InsertOnly)).Select(g => g.Key).ToArray();
+                create.Parameters.Add(new NpgsqlParameter { Value = names });
+                create.Parameters.Add(new NpgsqlParameter { Value = insertOnly });
+                await create.ExecuteNonQueryAsync(ct);
+            }
             shadowed = true;
             var ranges = await RangesAsync(connection, ct);
             var replays = ranges.Select(async range =>
@@ -327,7 +334,7 @@ public static class ProjectionRebuild
     {
         var events = new List<StoredEvent>(Page);
         await using var command = new NpgsqlCommand($"""
-            SELECT {Columns} FROM ledger.events
+            SELECT {ReplayColumns} FROM ledger.events
              WHERE (tenant, chain_position) > ($1, $2) AND ($3::text IS NULL OR tenant <= $3)
              ORDER BY tenant, chain_position
              LIMIT $4
@@ -339,10 +346,18 @@ public static class ProjectionRebuild
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            events.Add(LedgerStore.ReadEvent(reader));
+            events.Add(ReadReplayEvent(reader));
         }
         return events;
     }
+
+    // Projections never read the hashes (inline, they are not even known yet): a replay leaves them out.
+    static readonly string ReplayColumns = string.Join(", ", ColumnNames[..^2]);
+
+    static StoredEvent ReadReplayEvent(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetGuid(5), r.GetString(6),
+        r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), [], []);
 
     /// <summary>
     /// Npgsql hands out the same transaction object again on a pooled connection: leave it
