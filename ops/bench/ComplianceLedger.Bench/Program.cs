@@ -528,10 +528,14 @@ async Task RunRebuildAsync()
         var read = await ReadAsync();
         reads.Add(events / read.TotalSeconds);
         await CheckpointAsync(database);
+        var cpu = CpuMeter.Available ? meter.Read() : default;
         var clock = Stopwatch.StartNew();
         var result = await ComplianceLedger.EventStore.Projections.ProjectionRebuild.RunAsync(dataSource, projections, ct: ct);
         rebuilds.Add(result.Events / clock.Elapsed.TotalSeconds);
-        phases.Add($"replay {result.Replay.TotalSeconds:0.0} s + swap {result.Swap.TotalSeconds:0.0} s");
+        // CPU per event is the steadier measure on a shared machine.
+        var used = CpuMeter.Available ? meter.Read() : default;
+        phases.Add($"replay {result.Replay.TotalSeconds:0.0} s + swap {result.Swap.TotalSeconds:0.0} s; CPU client {(used.Client - cpu.Client).TotalSeconds:0.0} s, " +
+            $"server {(used.Server - cpu.Server).TotalSeconds:0.0} s");
         (_, rows) = await CountsAsync(database, null);
         Report.Log($"round {round}: ordered read {reads[^1]:0} events/s ({read.TotalSeconds:0.0} s); rebuild {rebuilds[^1]:0} events/s ({clock.Elapsed.TotalSeconds:0.0} s: {phases[^1]}), {rows} rm.compliance rows");
     }
