@@ -300,6 +300,12 @@ public static class ProjectionRebuild
             }
             await using var transaction = await connection.BeginTransactionAsync(ct);
             using var release = new Releaser(transaction);
+            // A page's commit need not wait for the disk: a crash loses the whole replay anyway,
+            // and the swap's own commit is durable, and so is everything before it.
+            await using (var asynchronous = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+            {
+                await asynchronous.ExecuteNonQueryAsync(ct);
+            }
             ProjectionTarget.RedirectTo(transaction, schema);
             ReplayBatch.Begin(transaction);
             TenantReplay.Attach(transaction, scope);
