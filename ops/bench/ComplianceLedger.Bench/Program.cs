@@ -542,8 +542,9 @@ async Task RunRebuildAsync()
     var value = rebuilds.Average();
     var baseline = reads.Average();
     report.Add(new Figure("rebuild_events_per_s", Math.Round(value, 1), "events/s", Math.Round(baseline, 1), Math.Round(value / baseline, 3), 50_000, value >= 50_000,
-        $"ProjectionRebuild.RunAsync of every read model (facts, compliance, exceptions, official accounts), all tenants, as ledger_app: replay into session temp tables " +
-        $"in pages of 5,000 events, then one swap transaction (lock, catch-up, delete + INSERT … SELECT into the live tables, checkpoints); " +
+        $"ProjectionRebuild.RunAsync of every read model (facts, compliance, exceptions, official accounts, audit trail), all tenants, as ledger_app: " +
+        $"replay on two connections (tenant ranges) into rm_shadow tables in pages of 5,000 events, indexes built after the load, then one swap transaction " +
+        $"(lock, catch-up, tables swapped in by rename, counts recounted, checkpoints); " +
         $"SyntheticTrust of {schools} schools, {events} events (mostly acknowledgements), read models empty before round 1 and full after; {rows} rm.compliance rows; " +
         $"rounds {Rounds(rebuilds)} ({string.Join("; ", phases)}); baseline: the same ORDER BY and columns of ledger.events in one query read to the client, rounds {Rounds(reads)}"));
 }

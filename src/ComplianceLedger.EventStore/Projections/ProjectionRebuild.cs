@@ -127,14 +127,35 @@ public static class ProjectionRebuild
             }
             shadowed = true;
             var ranges = await RangesAsync(connection, ct);
+            // One range failing stops the others: the rebuild is lost either way.
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var replays = ranges.Select(async range =>
             {
-                await using var writer = await dataSource.OpenConnectionAsync(ct);
-                var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
-                var count = await ReplayAsync(dataSource, writer, projections, ProjectionTarget.ShadowSchema, range, marks, reporter, ct);
-                return (count, marks);
+                try
+                {
+                    await using var writer = await dataSource.OpenConnectionAsync(failed.Token);
+                    var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
+                    var count = await ReplayAsync(dataSource, writer, projections, ProjectionTarget.ShadowSchema, range, marks, reporter, failed.Token);
+                    return (count, marks);
+                }
+                catch
+                {
+                    await failed.CancelAsync();
+                    throw;
+                }
             }).ToList();
-            var done = await Task.WhenAll(replays);
+            var replaying = Task.WhenAll(replays);
+            (long count, Dictionary<string, Mark> marks)[] done;
+            try
+            {
+                done = await replaying;
+            }
+            catch (OperationCanceledException) when (replaying.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) is { } cause)
+            {
+                // The range that failed, not the one stopped because of it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                throw;
+            }
             var replayed = done.Sum(d => d.count);
             var all = done.SelectMany(d => d.marks).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
             await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", names, ct);
