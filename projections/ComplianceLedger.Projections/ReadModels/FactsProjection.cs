@@ -27,7 +27,9 @@ public sealed class FactsProjection : IProjection
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         var (c, tx) = (connection, transaction);
-        var acknowledgements = new Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>();
+        // A rebuild's first pass holds them until the tenant is done and copies them in once.
+        var held = TenantReplay.Of(tx)?.Held<HeldAcknowledgements>();
+        var acknowledgements = held ?? new Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>();
         foreach (var e in events)
         {
             var d = EventJson.Of(e);
@@ -113,7 +115,7 @@ public sealed class FactsProjection : IProjection
                     break;
             }
         }
-        if (acknowledgements.Count > 0)
+        if (held is null && acknowledgements.Count > 0)
         {
             await Sql.ExecuteAsync(c, tx, """
                 INSERT INTO rm.acknowledgements (tenant, person_id, policy_id, version_label, outcome, at, method, position)
@@ -131,5 +133,43 @@ public sealed class FactsProjection : IProjection
         }
     }
 
+    /// <summary>The tenant's replay is done: its held acknowledgements are final, and its table holds none of them yet.</summary>
+    public async Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct)
+    {
+        if (TenantReplay.Of(transaction)?.Held<HeldAcknowledgements>() is not { Count: > 0 } held)
+        {
+            return;
+        }
+        await ReplayBatch.FlushAsync(connection, transaction, ct);
+        await using (var copy = await connection.BeginBinaryImportAsync(ProjectionTarget.Sql(transaction, """
+            COPY rm.acknowledgements (tenant, person_id, policy_id, version_label, outcome, at, method, position) FROM STDIN (FORMAT BINARY)
+            """), ct))
+        {
+            foreach (var ((t, person, policy, version), a) in held)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(t, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(person, NpgsqlTypes.NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(policy, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(version, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(a.Outcome, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(a.At.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                if (a.Method is null)
+                {
+                    await copy.WriteNullAsync(ct);
+                }
+                else
+                {
+                    await copy.WriteAsync(a.Method, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                }
+                await copy.WriteAsync(a.Position, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        held.Clear();
+    }
+
     sealed record Acknowledgement(string Outcome, DateTimeOffset At, string? Method, long Position);
+
+    sealed class HeldAcknowledgements : Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>;
 }

@@ -58,5 +58,11 @@ public interface IProjection
 /// </param>
 public sealed record ProjectionTable(string Name, string? Owns = null)
 {
+    /// <summary>
+    /// Rows are only ever inserted (no upsert, update or delete by key), so a rebuild may load the
+    /// table before building its primary key, in one sort instead of an index insert per row.
+    /// </summary>
+    public bool InsertOnly { get; init; }
+
     public string In(string schema) => $"{schema}.{Name}";
 }

@@ -39,19 +39,24 @@ public sealed class UnknownTenantException(string tenant) : ArgumentException($"
 
 /// <summary>
 /// Rebuilds read models from the ledger without taking them away from readers. Every projection
-/// (the chosen ones read the others' tables) replays into session-temporary copies of the
-/// <c>rm</c> tables, a page of events per transaction, while the live tables serve as before.
-/// Then one transaction locks the chosen projections' progress rows and (against writers only)
-/// their live tables, applies the events committed meanwhile, replaces the live rows with the
-/// rebuilt ones and moves async projections' checkpoints to the end of what it replayed.
+/// (the chosen ones read the others' tables) replays into copies of the <c>rm</c> tables while the
+/// live tables serve as before. A full rebuild (every read model, every tenant) replays into
+/// tables of <c>rm_shadow</c> on two connections at once, each a range of tenants, builds their
+/// indexes and swaps the tables in whole; a rebuild of one tenant or of some projections replays
+/// into session-temporary copies and replaces the chosen rows. Either way the swap is one
+/// transaction that locks the progress rows and the live tables, applies the events committed
+/// meanwhile and moves async projections' checkpoints to the end of what it replayed.
 /// </summary>
 public static class ProjectionRebuild
 {
     const int Page = 5000;
 
-    // Held while waiting for a live table; on expiry the swap lets go and tries again, so an
-    // append holding one of our tables and wanting another never deadlocks with it.
-    const string LockTimeout = "200ms";
+    // Connections replaying disjoint tenant ranges at once: the client's projection code and the
+    // server's writes of one overlap with the other's (2 cores here).
+    const int Workers = 2;
+
+    // A full rebuild's shadow tables are shared by name: one at a time ("LEDGERRB").
+    const long ShadowLock = 0x4C45444745525242;
 
     /// <param name="projections">Every projection, in application order (dependencies first).</param>
     /// <param name="chosen">Names of the projections to swap in; all when null or empty.</param>
@@ -68,16 +73,27 @@ public static class ProjectionRebuild
             throw new UnknownTenantException(tenant);
         }
         var tables = projections.SelectMany(p => p.Tables).Select(t => t.Name).Distinct().ToList();
+        var reporter = new Reporter(progress, total);
+        // Whole tables can only be swapped when every row of them is rebuilt.
+        return tenant is null && swapped.Count == projections.Count
+            ? await ShadowRebuildAsync(dataSource, connection, projections, tables, reporter, ct)
+            : await TemporaryRebuildAsync(dataSource, connection, projections, swapped, tenant, tables, reporter, ct);
+    }
+
+    static async Task<RebuildResult> TemporaryRebuildAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<IProjection> projections, IReadOnlyList<IProjection> swapped,
+        string? tenant, List<string> tables, Reporter reporter, CancellationToken ct)
+    {
         try
         {
             await PrepareAsync(connection, tables, ct);
-            var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
-            var replayed = await ReplayAsync(dataSource, connection, projections, tenant, marks, total, progress, ct);
+            var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
+            var replayed = await ReplayAsync(dataSource, connection, projections, ProjectionTarget.TemporarySchema, new TenantRange(tenant, tenant), marks, reporter, ct);
             var replay = clock.Elapsed;
-            progress?.Invoke(new RebuildProgress(RebuildPhase.Swapping, replayed, total));
-            var caughtUp = await SwapAsync(connection, projections, swapped, tenant, marks, ct);
-            progress?.Invoke(new RebuildProgress(RebuildPhase.Done, replayed + caughtUp, total));
+            reporter.Report(RebuildPhase.Swapping, replayed);
+            var caughtUp = await SwapAsync(connection, projections, swapped, tenant, marks, null, ct);
+            reporter.Report(RebuildPhase.Done, replayed + caughtUp);
             return new RebuildResult(replayed + caughtUp, caughtUp, marks.Count, [.. swapped.Select(p => p.Name)], replay, clock.Elapsed - replay);
         }
         finally
@@ -90,6 +106,142 @@ public static class ProjectionRebuild
             }
         }
     }
+
+    static async Task<RebuildResult> ShadowRebuildAsync(
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<IProjection> projections, List<string> tables, Reporter reporter,
+        CancellationToken ct)
+    {
+        var names = tables.ToArray();
+        await ExecuteAsync(connection, "SELECT pg_advisory_lock($1)", ShadowLock, ct);
+        var shadowed = false;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await using (var create = new NpgsqlCommand("SELECT rm.rebuild_shadow_create($1, $2)", connection))
+            {
+                // A table is loaded unkeyed only if no projection upserts into it.
+                var insertOnly = projections.SelectMany(p => p.Tables).GroupBy(t => t.Name).Where(g => g.All(t => t.InsertOnly)).Select(g => g.Key).ToArray();
+                create.Parameters.Add(new NpgsqlParameter { Value = names });
+                create.Parameters.Add(new NpgsqlParameter { Value = insertOnly });
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            shadowed = true;
+            var ranges = await RangesAsync(connection, ct);
+            // One range failing stops the others: the rebuild is lost either way.
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var replays = ranges.Select(async range =>
+            {
+                try
+                {
+                    await using var writer = await dataSource.OpenConnectionAsync(failed.Token);
+                    var marks = new Dictionary<string, Mark>(StringComparer.Ordinal);
+                    var count = await ReplayAsync(dataSource, writer, projections, ProjectionTarget.ShadowSchema, range, marks, reporter, failed.Token);
+                    return (count, marks);
+                }
+                catch
+                {
+                    await failed.CancelAsync();
+                    throw;
+                }
+            }).ToList();
+            var replaying = Task.WhenAll(replays);
+            (long count, Dictionary<string, Mark> marks)[] done;
+            try
+            {
+                done = await replaying;
+            }
+            catch (OperationCanceledException) when (replaying.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) is { } cause)
+            {
+                // The range that failed, not the one stopped because of it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                throw;
+            }
+            var replayed = done.Sum(d => d.count);
+            var all = done.SelectMany(d => d.marks).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+            await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", names, ct);
+            var replay = clock.Elapsed;
+            reporter.Report(RebuildPhase.Swapping, replayed);
+            var caughtUp = await SwapAsync(connection, projections, projections, null, all, names, ct);
+            shadowed = false;
+            reporter.Report(RebuildPhase.Done, replayed + caughtUp);
+            return new RebuildResult(replayed + caughtUp, caughtUp, all.Count, [.. projections.Select(p => p.Name)], replay, clock.Elapsed - replay);
+        }
+        finally
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                if (shadowed)
+                {
+                    await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_drop($1)", names, CancellationToken.None);
+                }
+                await ExecuteAsync(connection, "SELECT pg_advisory_unlock($1)", ShadowLock, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Contiguous tenant ranges holding about the same number of events each; the first and last are open-ended.</summary>
+    static async Task<List<TenantRange>> RangesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var heads = new List<(string Tenant, long Events)>();
+        await using (var command = new NpgsqlCommand("SELECT tenant, position FROM ledger.chain_heads ORDER BY tenant", connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                heads.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+        var total = heads.Sum(h => h.Events);
+        var ranges = new List<TenantRange>();
+        string? from = null;
+        long sum = 0;
+        for (var i = 0; i < heads.Count - 1 && ranges.Count < Workers - 1; i++)
+        {
+            sum += heads[i].Events;
+            if (sum * Workers >= total * (ranges.Count + 1))
+            {
+                // Ranges are bounds in the database's own order of tenants, never compared here.
+                ranges.Add(new TenantRange(from, heads[i].Tenant));
+                from = heads[i + 1].Tenant;
+            }
+        }
+        ranges.Add(new TenantRange(from, null));
+        return ranges;
+    }
+
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, object arg, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Replay progress from several connections, reported in order on one at a time.</summary>
+    sealed class Reporter(Action<RebuildProgress>? progress, long total)
+    {
+        readonly Lock gate = new();
+        long replayed;
+
+        public void Replayed(long events)
+        {
+            lock (gate)
+            {
+                replayed += events;
+                progress?.Invoke(new RebuildProgress(RebuildPhase.Replaying, replayed, total));
+            }
+        }
+
+        public void Report(RebuildPhase phase, long events)
+        {
+            lock (gate)
+            {
+                progress?.Invoke(new RebuildProgress(phase, events, total));
+            }
+        }
+    }
+
+    /// <summary>Tenants from <see cref="From"/> to <see cref="To"/> inclusive; null is open-ended.</summary>
+    sealed record TenantRange(string? From, string? To);
 
     /// <summary>The projections to swap, by name; all of them when none are named.</summary>
     public static IReadOnlyList<IProjection> Choose(IReadOnlyList<IProjection> projections, IReadOnlyCollection<string>? names)
@@ -150,26 +302,34 @@ public static class ProjectionRebuild
     public static string OrderedRead { get; } = $"SELECT {Columns} FROM ledger.events ORDER BY tenant, chain_position";
 
     static async Task<long> ReplayAsync(
-        NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<IProjection> projections, string? tenant,
-        Dictionary<string, Mark> marks, long total, Action<RebuildProgress>? progress, CancellationToken ct)
+        NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<IProjection> projections, string schema, TenantRange range,
+        Dictionary<string, Mark> marks, Reporter reporter, CancellationToken ct)
     {
         // Pages are read on a second connection, the next while this one applies the last, so
         // the server reads while the client parses and the other way round.
         await using var reading = await dataSource.OpenConnectionAsync(ct);
         long replayed = 0;
         var lastTenant = "";
-        var next = ReadPageAsync(reading, tenant, "", 0, ct);
+        var scope = new TenantReplay.Scope();
+        var next = ReadPageAsync(reading, range, range.From ?? "", 0, ct);
         while (true)
         {
             var events = await next;
             if (events.Count > 0)
             {
-                next = ReadPageAsync(reading, tenant, events[^1].Tenant, events[^1].ChainPosition, ct);
+                next = ReadPageAsync(reading, range, events[^1].Tenant, events[^1].ChainPosition, ct);
             }
             await using var transaction = await connection.BeginTransactionAsync(ct);
             using var release = new Releaser(transaction);
-            ProjectionTarget.RedirectTo(transaction, ProjectionTarget.TemporarySchema);
+            // A page's commit need not wait for the disk: a crash loses the whole replay anyway,
+            // and the swap's own commit is durable, and so is everything before it.
+            await using (var asynchronous = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+            {
+                await asynchronous.ExecuteNonQueryAsync(ct);
+            }
+            ProjectionTarget.RedirectTo(transaction, schema);
             ReplayBatch.Begin(transaction);
+            TenantReplay.Attach(transaction, scope);
             if (events.Count == 0)
             {
                 if (lastTenant.Length > 0)
@@ -192,31 +352,39 @@ public static class ProjectionRebuild
             await ReplayBatch.FlushAsync(connection, transaction, ct);
             await transaction.CommitAsync(ct);
             replayed += events.Count;
-            progress?.Invoke(new RebuildProgress(RebuildPhase.Replaying, replayed, total));
+            reporter.Replayed(events.Count);
         }
     }
 
     /// <summary>Keyset pagination in (tenant, chain position) order: each tenant's events in chain order.</summary>
-    static async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, string? tenant, string afterTenant, long afterPosition, CancellationToken ct)
+    static async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, TenantRange range, string afterTenant, long afterPosition, CancellationToken ct)
     {
         var events = new List<StoredEvent>(Page);
         await using var command = new NpgsqlCommand($"""
-            SELECT {Columns} FROM ledger.events
-             WHERE ($1::text IS NULL OR tenant = $1) AND (tenant, chain_position) > ($2, $3)
+            SELECT {ReplayColumns} FROM ledger.events
+             WHERE (tenant, chain_position) > ($1, $2) AND ($3::text IS NULL OR tenant <= $3)
              ORDER BY tenant, chain_position
              LIMIT $4
             """, connection);
-        command.Parameters.Add(Text(tenant));
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterTenant });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(Text(range.To));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Page });
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            events.Add(LedgerStore.ReadEvent(reader));
+            events.Add(ReadReplayEvent(reader));
         }
         return events;
     }
+
+    // Projections never read the hashes (inline, they are not even known yet): a replay leaves them out.
+    static readonly string ReplayColumns = string.Join(", ", ColumnNames[..^2]);
+
+    static StoredEvent ReadReplayEvent(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetGuid(5), r.GetString(6),
+        r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), [], []);
 
     /// <summary>
     /// Npgsql hands out the same transaction object again on a pooled connection: leave it
@@ -225,6 +393,7 @@ public static class ProjectionRebuild
     static void Release(NpgsqlTransaction transaction)
     {
         ReplayBatch.End(transaction);
+        TenantReplay.Detach(transaction);
         ProjectionTarget.RedirectTo(transaction, ProjectionTarget.LiveSchema);
     }
 
@@ -271,10 +440,11 @@ public static class ProjectionRebuild
         }
     }
 
+    /// <param name="shadow">The tables to swap in whole from <c>rm_shadow</c>; null to replace rows from the session's temporary tables.</param>
     /// <returns>The events caught up.</returns>
     static async Task<long> SwapAsync(
         NpgsqlConnection connection, IReadOnlyList<IProjection> projections, IReadOnlyList<IProjection> swapped, string? tenant,
-        Dictionary<string, Mark> marks, CancellationToken ct)
+        Dictionary<string, Mark> marks, string[]? shadow, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         using var release = new Releaser(transaction);
@@ -290,25 +460,32 @@ public static class ProjectionRebuild
             progressRows.Parameters.Add(Text(tenant));
             await progressRows.ExecuteNonQueryAsync(ct);
         }
-        await LockLiveTablesAsync(connection, transaction, swapped, ct);
+        // Replacing a table needs it to itself: readers wait from here to the commit (the
+        // catch-up and the swap, usually well under a second). Replacing rows only holds writers back.
+        await LockLiveTablesAsync(connection, transaction,
+            shadow ?? [.. swapped.SelectMany(p => p.Tables).Select(t => t.Name).Distinct()],
+            shadow is null ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE", ct);
 
         // Events committed since the replay read each tenant; appends now wait for the swap.
-        ProjectionTarget.RedirectTo(transaction, ProjectionTarget.TemporarySchema);
+        ProjectionTarget.RedirectTo(transaction, shadow is null ? ProjectionTarget.TemporarySchema : ProjectionTarget.ShadowSchema);
         ReplayBatch.Begin(transaction);
         var caughtUp = await CatchUpAsync(connection, transaction, projections, tenant, marks, ct);
         await ReplayBatch.FlushAsync(connection, transaction, ct);
         Release(transaction);
         var sql = new List<string>();
-        foreach (var projection in swapped)
+        if (shadow is null)
         {
-            await projection.ResetAsync(connection, transaction, tenant, ct);
-            foreach (var table in projection.Tables)
+            foreach (var projection in swapped)
             {
-                var where = string.Join(" AND ", new[] { tenant is null ? null : "tenant = $1", table.Owns }.Where(c => c is not null));
-                sql.Add($"INSERT INTO {table.In(ProjectionTarget.LiveSchema)} SELECT * FROM {table.In(ProjectionTarget.TemporarySchema)}{(where.Length > 0 ? " WHERE " + where : "")}");
+                await projection.ResetAsync(connection, transaction, tenant, ct);
+                foreach (var table in projection.Tables)
+                {
+                    var where = string.Join(" AND ", new[] { tenant is null ? null : "tenant = $1", table.Owns }.Where(c => c is not null));
+                    sql.Add($"INSERT INTO {table.In(ProjectionTarget.LiveSchema)} SELECT * FROM {table.In(ProjectionTarget.TemporarySchema)}{(where.Length > 0 ? " WHERE " + where : "")}");
+                }
             }
         }
-        await using (var batch = new NpgsqlBatch(connection, transaction))
+        await using (var batch = new NpgsqlBatch(connection, transaction) { Timeout = 0 })
         {
             foreach (var statement in sql)
             {
@@ -319,42 +496,51 @@ public static class ProjectionRebuild
                 }
                 batch.BatchCommands.Add(command);
             }
+            if (shadow is not null)
+            {
+                var swap = new NpgsqlBatchCommand("SELECT rm.rebuild_shadow_swap($1)");
+                swap.Parameters.Add(new NpgsqlParameter { Value = shadow });
+                batch.BatchCommands.Add(swap);
+            }
             if (asynchronous.Length > 0 && marks.Count > 0)
             {
                 batch.BatchCommands.Add(Checkpoints(asynchronous, marks));
             }
-            await batch.ExecuteNonQueryAsync(ct);
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+            }
         }
         await transaction.CommitAsync(ct);
         return caughtUp;
     }
 
-    static async Task LockLiveTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<IProjection> swapped, CancellationToken ct)
+    /// <summary>
+    /// Takes the live tables, letting go and trying again on a lock timeout, so an append holding
+    /// one of them and wanting another never deadlocks with the swap. The wait grows past
+    /// PostgreSQL's deadlock_timeout (1 s), after which an autovacuum in the way is cancelled for us.
+    /// </summary>
+    static async Task LockLiveTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> names, string mode, CancellationToken ct)
     {
-        var tables = string.Join(", ", swapped.SelectMany(p => p.Tables).Select(t => t.In(ProjectionTarget.LiveSchema)).Distinct());
-        await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = '{LockTimeout}'", connection, transaction))
-        {
-            await timeout.ExecuteNonQueryAsync(ct);
-        }
+        var tables = string.Join(", ", names.Select(t => $"{ProjectionTarget.LiveSchema}.{t}"));
         for (var attempt = 1; ; attempt++)
         {
+            var timeout = Math.Min(200 << Math.Min(attempt - 1, 5), 3000);
             await transaction.SaveAsync("lock_tables", ct);
             try
             {
-                // Readers go on reading the old rows; appends that write these tables wait.
-                await using var command = new NpgsqlCommand($"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE", connection, transaction);
+                await using var command = new NpgsqlCommand(
+                    $"SET LOCAL lock_timeout = {timeout}; LOCK TABLE {tables} IN {mode} MODE; SET LOCAL lock_timeout = 0", connection, transaction);
                 await command.ExecuteNonQueryAsync(ct);
                 await transaction.ReleaseAsync("lock_tables", ct);
-                break;
+                return;
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < 100)
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected && attempt < 60)
             {
                 await transaction.RollbackAsync("lock_tables", ct);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50)), ct);
             }
         }
-        await using var reset = new NpgsqlCommand("SET LOCAL lock_timeout = 0", connection, transaction);
-        await reset.ExecuteNonQueryAsync(ct);
     }
 
     static async Task<long> CatchUpAsync(

@@ -16,6 +16,9 @@ public static partial class ProjectionTarget
 
     public const string TemporarySchema = "pg_temp";
 
+    /// <summary>A full rebuild's copies of the <c>rm</c> tables, swapped in whole when it is done.</summary>
+    public const string ShadowSchema = "rm_shadow";
+
     sealed record Redirect(string Schema, DateOnly? Today);
 
     static readonly ConditionalWeakTable<NpgsqlTransaction, Redirect> redirects = [];

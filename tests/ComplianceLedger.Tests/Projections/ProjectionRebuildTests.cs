@@ -28,6 +28,33 @@ public sealed class ProjectionRebuildTests(RebuildLedger ledger) : IClassFixture
     }
 
     [Fact]
+    public async Task A_full_rebuild_swaps_in_tables_with_the_live_tables_columns_indexes_grants_triggers_and_counts()
+    {
+        var before = await CatalogAsync();
+        Assert.Contains(before, t => t.StartsWith("compliance|", StringComparison.Ordinal) && t.Contains("compliance_counts_insert", StringComparison.Ordinal));
+        var table = await TableOidAsync();
+
+        await ProjectionRebuild.RunAsync(ledger.AppDataSource, ledger.Projections);
+
+        Assert.NotEqual(table, await TableOidAsync());
+        Assert.Equal(before, await CatalogAsync());
+        await using var command = ledger.AdminDataSource.CreateCommand("""
+            SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rm_shadow'),
+                   (SELECT count(*) FROM (SELECT tenant, rule, scope, roles, status, due_on, n FROM rm.compliance_counts
+                                          EXCEPT
+                                          SELECT tenant, rule, CASE WHEN rule = 'acknowledgement' THEN scope END,
+                                                 CASE WHEN rule = 'acknowledgement' THEN roles ELSE '{}' END, status,
+                                                 CASE WHEN status IN ('ok', 'due') THEN due_on END, count(*)::int
+                                            FROM rm.compliance GROUP BY 1, 2, 3, 4, 5, 6) AS d),
+                   (SELECT sum(n) FROM rm.compliance_counts) = (SELECT count(*) FROM rm.compliance)
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        // Nothing left in the shadow schema; the counts are the verdicts' own.
+        Assert.Equal((0L, 0L, true), (reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2)));
+    }
+
+    [Fact]
     public async Task Rebuilding_one_tenant_restores_its_rows_and_leaves_other_tenants_rows_as_they_were()
     {
         var (mine, other) = (ledger.Tenants[0], ledger.Tenants[1]);
@@ -188,6 +215,38 @@ public sealed class ProjectionRebuildTests(RebuildLedger ledger) : IClassFixture
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync();
+    }
+
+    async Task<uint> TableOidAsync()
+    {
+        await using var command = ledger.AdminDataSource.CreateCommand("SELECT 'rm.compliance'::regclass::oid");
+        return (uint)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Per rm table: owner, persistence, options, grants, columns, constraints, indexes and triggers.</summary>
+    async Task<List<string>> CatalogAsync()
+    {
+        await using var command = ledger.AdminDataSource.CreateCommand("""
+            SELECT concat_ws('|', c.relname, c.relowner::regrole::text, c.relpersistence, COALESCE(c.reloptions::text, ''),
+                   (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(c.relacl) a),
+                   (SELECT string_agg(format('%s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                                             pg_get_expr(d.adbin, d.adrelid)), ',' ORDER BY a.attnum)
+                      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                   (SELECT string_agg(con.conname || ' ' || pg_get_constraintdef(con.oid), ',' ORDER BY con.conname) FROM pg_constraint con WHERE con.conrelid = c.oid),
+                   (SELECT string_agg(pg_get_indexdef(x.indexrelid), ',' ORDER BY 1) FROM pg_index x WHERE x.indrelid = c.oid),
+                   (SELECT string_agg(pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text, ',' ORDER BY t.tgname) FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal))
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'rm' AND c.relkind = 'r'
+             ORDER BY c.relname
+            """);
+        var tables = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            tables.Add(reader.GetString(0));
+        }
+        return tables;
     }
 
     Task<(long Position, long Processed)> ProgressAsync(string projection, string tenant) => RebuildLedger.ProgressAsync(ledger.AppDataSource, projection, tenant);
