@@ -450,14 +450,28 @@ public static class ProjectionRebuild
         using var release = new Releaser(transaction);
         var asynchronous = swapped.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name).ToArray();
 
-        // The daemon's lock order: progress rows, then read-model tables.
+        // The daemon's lock order: progress rows, then read-model tables. The rows are made first
+        // where missing: a row the daemon inserted meanwhile would otherwise be ours only at the
+        // checkpoint move, after the tables, while the daemon waits for a table: a deadlock.
         if (asynchronous.Length > 0)
         {
-            await using var progressRows = new NpgsqlCommand("""
-                SELECT 1 FROM ledger.projection_progress WHERE projection = ANY($1) AND ($2::text IS NULL OR tenant = $2) FOR UPDATE
-                """, connection, transaction);
-            progressRows.Parameters.Add(new NpgsqlParameter { Value = asynchronous });
-            progressRows.Parameters.Add(Text(tenant));
+            await using var progressRows = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new("""
+                        INSERT INTO ledger.projection_progress (projection, tenant)
+                        SELECT p, h.tenant FROM unnest($1::text[]) AS p CROSS JOIN ledger.chain_heads h
+                         WHERE $2::text IS NULL OR h.tenant = $2
+                         ORDER BY 1, 2
+                        ON CONFLICT DO NOTHING
+                        """) { Parameters = { new() { Value = asynchronous }, Text(tenant) } },
+                    new("""
+                        SELECT 1 FROM ledger.projection_progress WHERE projection = ANY($1) AND ($2::text IS NULL OR tenant = $2)
+                         ORDER BY projection, tenant FOR UPDATE
+                        """) { Parameters = { new() { Value = asynchronous }, Text(tenant) } },
+                },
+            };
             await progressRows.ExecuteNonQueryAsync(ct);
         }
         // Replacing a table needs it to itself: readers wait from here to the commit (the

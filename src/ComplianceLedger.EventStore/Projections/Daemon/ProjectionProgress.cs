@@ -24,7 +24,7 @@ public static class ProjectionProgress
         {
             await using (var insert = new NpgsqlCommand("""
                 INSERT INTO ledger.projection_progress (projection, tenant)
-                SELECT p, t FROM unnest($1::text[]) AS p CROSS JOIN unnest($2::text[]) AS t
+                SELECT p, t FROM unnest($1::text[]) AS p CROSS JOIN unnest($2::text[]) AS t ORDER BY 1, 2
                 ON CONFLICT DO NOTHING
                 """, c, tx))
             {
