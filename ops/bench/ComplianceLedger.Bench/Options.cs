@@ -28,7 +28,7 @@ sealed record Options(
                       [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag] [--results DIR]
                       [--connection-options "Key=Value;…"] [--statements]
 
-          --quick          ~4 s per phase, one round, 50k-event import, smaller API data: under a minute
+          --quick          ~4 s per phase, one round, 50k-event import, smaller API, async-lag and rebuild data: about 95 s
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
