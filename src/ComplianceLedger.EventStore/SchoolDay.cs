@@ -7,12 +7,14 @@ namespace ComplianceLedger.EventStore;
 /// </summary>
 public static class SchoolDay
 {
-    public static TimeZoneInfo Zone { get; } = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
+    const string ZoneId = "Europe/London";
+
+    public static TimeZoneInfo Zone { get; } = TimeZoneInfo.FindSystemTimeZoneById(ZoneId);
 
     public static DateOnly Of(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
 
     public static DateOnly Today(TimeProvider time) => Of(time.GetUtcNow());
 
     /// <summary>The same day in SQL, for statements that compare a date with today.</summary>
-    public const string TodaySql = "(now() AT TIME ZONE 'Europe/London')::date";
+    public const string TodaySql = $"(now() AT TIME ZONE '{ZoneId}')::date";
 }

@@ -60,12 +60,12 @@ public static class FactsQueries
         // subquery from being flattened into such a join. Acknowledgements are looked up by
         // current version: a long-serving person has acknowledged dozens of past versions.
         Query($"""
-            SELECT p.{PersonColumns.Replace(", ", ", p.", StringComparison.Ordinal)}, u.tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
-             CROSS JOIN LATERAL (SELECT * FROM rm.people p WHERE p.tenant = u.tenant AND p.person_id = u.person_id OFFSET 0) p
+            SELECT p.*, u.tenant FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
+             CROSS JOIN LATERAL (SELECT {PersonColumns} FROM rm.people p WHERE p.tenant = u.tenant AND p.person_id = u.person_id OFFSET 0) p
             """, tenants, ids);
         Query($"""
-            SELECT {VersionColumns}, t.tenant FROM unnest($1::text[]) AS t(tenant)
-             CROSS JOIN LATERAL (SELECT * FROM rm.policy_versions v WHERE v.tenant = t.tenant AND v.is_current OFFSET 0) v
+            SELECT v.*, t.tenant FROM unnest($1::text[]) AS t(tenant)
+             CROSS JOIN LATERAL (SELECT {VersionColumns} FROM rm.policy_versions v WHERE v.tenant = t.tenant AND v.is_current OFFSET 0) v
             """, tenants.Distinct().ToArray());
         Query("""
             SELECT a.person_id, a.policy_id, a.version_label, a.outcome = 'declined', a.at, a.position, u.tenant

@@ -48,11 +48,11 @@ public sealed class LocalCluster : IAsyncDisposable
         Pooling = true,
     }.ConnectionString;
 
-    /// <summary>Starts (creating first if need be) the cluster under <paramref name="root"/>.</summary>
-    /// <param name="durable">fsync on; off is fine for throwaway test clusters.</param>
     /// <summary>Extra server options for a cluster started here, e.g. to load pg_stat_statements when profiling.</summary>
     public const string ServerOptionsVariable = "LEDGER_PG_SERVER_OPTIONS";
 
+    /// <summary>Starts (creating first if need be) the cluster under <paramref name="root"/>.</summary>
+    /// <param name="durable">fsync on; off is fine for throwaway test clusters.</param>
     public static async Task<LocalCluster> StartAsync(string root, bool throwaway, bool durable, CancellationToken ct = default)
     {
         var bin = FindBinaries();

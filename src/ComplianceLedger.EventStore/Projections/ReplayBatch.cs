@@ -68,14 +68,7 @@ public static class ReplayBatch
             await transaction.CommitAsync(ct);
             return;
         }
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var command in queue)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        queue.Clear();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        await batch.ExecuteNonQueryAsync(ct);
+        await SendAsync(connection, transaction, queue, new NpgsqlBatchCommand("COMMIT"), ct);
     }
 
     /// <summary>Sends the queued statements, if any.</summary>
@@ -85,12 +78,21 @@ public static class ReplayBatch
         {
             return;
         }
+        await SendAsync(connection, transaction, queue, null, ct);
+    }
+
+    static async Task SendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Queue queue, NpgsqlBatchCommand? last, CancellationToken ct)
+    {
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var command in queue)
         {
             batch.BatchCommands.Add(command);
         }
         queue.Clear();
+        if (last is not null)
+        {
+            batch.BatchCommands.Add(last);
+        }
         await batch.ExecuteNonQueryAsync(ct);
     }
 }
