@@ -37,7 +37,13 @@ public sealed class ProjectionRebuildTests(RebuildLedger ledger) : IClassFixture
         await ProjectionRebuild.RunAsync(ledger.AppDataSource, ledger.Projections);
 
         Assert.NotEqual(table, await TableOidAsync());
-        Assert.Equal(before, await CatalogAsync());
+        var after = await CatalogAsync();
+        Assert.Equal(before.Count, after.Count);
+        // Table by table, so a failure shows the whole differing entry.
+        foreach (var (was, now) in before.Zip(after))
+        {
+            Assert.Equal(was, now);
+        }
         await using var command = ledger.AdminDataSource.CreateCommand("""
             SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rm_shadow'),
                    (SELECT count(*) FROM (SELECT tenant, rule, scope, roles, status, due_on, n FROM rm.compliance_counts
@@ -234,7 +240,7 @@ public sealed class ProjectionRebuildTests(RebuildLedger ledger) : IClassFixture
                       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
                    (SELECT string_agg(con.conname || ' ' || pg_get_constraintdef(con.oid), ',' ORDER BY con.conname) FROM pg_constraint con WHERE con.conrelid = c.oid),
-                   (SELECT string_agg(pg_get_indexdef(x.indexrelid), ',' ORDER BY 1) FROM pg_index x WHERE x.indrelid = c.oid),
+                   (SELECT string_agg(pg_get_indexdef(x.indexrelid), ',' ORDER BY pg_get_indexdef(x.indexrelid)) FROM pg_index x WHERE x.indrelid = c.oid),
                    (SELECT string_agg(pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text, ',' ORDER BY t.tgname) FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal))
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'rm' AND c.relkind = 'r'
