@@ -23,6 +23,7 @@ builder.AddLedgerOpenApi();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseQueryTextCheck();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();

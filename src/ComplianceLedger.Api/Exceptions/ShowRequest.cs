@@ -32,7 +32,7 @@ public static class ShowRequest
         if (scope.AsOf.Live)
         {
             // If-Match takes the current version only; an "as of" read shows a past one.
-            response.Headers.ETag = AppendEvents.Quote(item.Version);
+            response.Headers.ETag = StreamVersionTag.Quote(item.Version);
         }
         return TypedResults.Ok(new Entry<ExceptionView>(scope.AsOf, item));
     }

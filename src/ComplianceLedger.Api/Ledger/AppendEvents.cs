@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Net.Http.Headers;
 
 namespace ComplianceLedger.Api.Ledger;
 
@@ -57,7 +55,7 @@ public static class AppendEvents
             new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null,
                 commandId.Length == 0 ? null : commandId)), ct);
 
-        response.Headers.ETag = Quote(result.StreamVersion);
+        response.Headers.ETag = StreamVersionTag.Quote(result.StreamVersion);
         if (result.Replayed)
         {
             response.Headers["Idempotent-Replayed"] = "true";
@@ -78,14 +76,8 @@ public static class AppendEvents
         {
             return ExpectedVersion.Any;
         }
-        return EntityTagHeaderValue.TryParse(ifMatch, out var tag) && !tag.IsWeak
-            && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            && version > 0
-            ? ExpectedVersion.Exactly(version)
-            : null;
+        return StreamVersionTag.TryParse(ifMatch, out var version) && version > 0 ? ExpectedVersion.Exactly(version) : null;
     }
-
-    public static string Quote(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     static ProblemHttpResult Problem(string title, string detail) =>
         TypedResults.Problem(detail, title: title, statusCode: StatusCodes.Status400BadRequest);

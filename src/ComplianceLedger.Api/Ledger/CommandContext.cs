@@ -1,8 +1,6 @@
-using System.Globalization;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Chain;
-using Microsoft.Net.Http.Headers;
 
 namespace ComplianceLedger.Api.Ledger;
 
@@ -43,11 +41,8 @@ public sealed record CommandContext(
         {
             return null;
         }
-        if (EntityTagHeaderValue.TryParse(ifMatch, out var tag) && !tag.IsWeak
-            && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-        {
-            return version;
-        }
-        throw new LedgerFormatException("If-Match must be a quoted version such as \"3\", as given in the ETag.");
+        return StreamVersionTag.TryParse(ifMatch, out var version)
+            ? version
+            : throw new LedgerFormatException("If-Match must be one quoted version such as \"3\", as given in the ETag.");
     }
 }

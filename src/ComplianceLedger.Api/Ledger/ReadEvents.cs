@@ -27,7 +27,7 @@ public static class ReadEvents
         {
             return TypedResults.Problem($"School {urn} has no stream {streamId}.", title: "No such stream", statusCode: StatusCodes.Status404NotFound);
         }
-        response.Headers.ETag = AppendEvents.Quote(events[^1].StreamVersion);
+        response.Headers.ETag = StreamVersionTag.Quote(events[^1].StreamVersion);
         return TypedResults.Ok(new StreamView(streamId, events[^1].StreamVersion, events));
     }
 

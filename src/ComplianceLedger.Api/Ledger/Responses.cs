@@ -19,7 +19,7 @@ public static class Responses
 
     static void Tag(HttpResponse response, CommandResult result)
     {
-        response.Headers.ETag = AppendEvents.Quote(result.Version);
+        response.Headers.ETag = StreamVersionTag.Quote(result.Version);
         if (result.Replayed)
         {
             response.Headers["Idempotent-Replayed"] = "true";

@@ -78,7 +78,7 @@ public static class AccountRegister
         if (scope.AsOf.Live)
         {
             // The ETag is the account stream's version, for If-Match on the account's commands (never a past version).
-            response.Headers.ETag = AppendEvents.Quote(found[0].AccountVersion);
+            response.Headers.ETag = StreamVersionTag.Quote(found[0].AccountVersion);
         }
         return TypedResults.Ok(new Entry<AccountView>(scope.AsOf, found[0]));
     }
