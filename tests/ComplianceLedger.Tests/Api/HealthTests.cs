@@ -56,4 +56,29 @@ public sealed class HealthTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains("/api/trusts/{trustId}/compliance", paths);
         Assert.DoesNotContain(paths, p => p.StartsWith("/dev/", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Every_operation_declares_its_route_parameters_and_every_school_command_its_precondition_headers()
+    {
+        var document = await app.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var missing = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            var inRoute = System.Text.RegularExpressions.Regex.Matches(path.Name, "{([^}]+)}").Select(m => m.Groups[1].Value).ToList();
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var declared = operation.Value.TryGetProperty("parameters", out var parameters)
+                    ? parameters.EnumerateArray().Select(p => $"{p.GetProperty("in").GetString()} {p.GetProperty("name").GetString()}").ToList()
+                    : [];
+                var expected = inRoute.Select(name => $"path {name}").ToList();
+                if (operation.Name is "post" or "put" && path.Name.StartsWith("/api/schools/", StringComparison.Ordinal))
+                {
+                    expected.AddRange(["header If-Match", "header Idempotency-Key"]);
+                }
+                missing.AddRange(expected.Except(declared).Select(p => $"{operation.Name} {path.Name}: {p}"));
+            }
+        }
+
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+    }
 }
