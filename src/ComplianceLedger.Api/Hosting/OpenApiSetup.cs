@@ -21,7 +21,8 @@ public static partial class OpenApiSetup
             options.AddOperationTransformer((operation, context, _) =>
             {
                 DescribeRouteParameters(operation, context.Description.RelativePath ?? "");
-                if (context.Description.HttpMethod is "POST" or "PUT" && (context.Description.RelativePath ?? "").StartsWith("api/schools/", StringComparison.Ordinal))
+                // Commands on a school's records; a checkpoint (no body) records no one's change.
+                if (operation.RequestBody is not null && (context.Description.RelativePath ?? "").StartsWith("api/schools/", StringComparison.Ordinal))
                 {
                     DescribeCommandHeaders(operation);
                 }
