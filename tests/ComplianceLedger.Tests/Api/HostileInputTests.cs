@@ -119,6 +119,33 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(before, await CountEventsAsync());
     }
 
+    [Fact]
+    public async Task Every_operation_but_the_signing_key_and_projection_status_refuses_an_anonymous_caller_with_problem_details_and_writes_nothing()
+    {
+        var school = await app.SchoolAsync("300778", Role.Headteacher);
+        var anonymous = app.Client();
+        var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var before = await CountEventsAsync();
+        var answers = new List<string>();
+
+        // The signing key (to verify exports offline) and the projections' operational state are public by design.
+        foreach (var (path, method, _) in Operations(document).Where(o => o.Path is not ("/api/ledger/signing-key" or "/api/projections")))
+        {
+            var url = System.Text.RegularExpressions.Regex.Replace(path, "{([^}]+)}", m => m.Groups[1].Value == "urn" ? school.Urn : Guid.NewGuid().ToString());
+            using var request = new HttpRequestMessage(method, url);
+            if (method != HttpMethod.Get)
+            {
+                request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            }
+            using var response = await anonymous.SendAsync(request);
+            answers.Add($"{method} {path}: {(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType}");
+        }
+
+        Assert.True(answers.Count > 40, $"only {answers.Count} operations");
+        Assert.All(answers, a => Assert.EndsWith(": 401 application/problem+json", a, StringComparison.Ordinal));
+        Assert.Equal(before, await CountEventsAsync());
+    }
+
     /// <summary>The operations a signed-in person can call; signing out and the development sign-in are left out.</summary>
     static IEnumerable<(string Path, HttpMethod Method, JsonNode Operation)> Operations(JsonNode document)
     {
