@@ -137,6 +137,72 @@ public static class UseCaseChecks
         }
     }
 
+    /// <summary>
+    /// The valid body with one value at a time pushed to an extreme: the largest and smallest
+    /// numbers, the first and last representable dates, empty, blank and very long text, empty
+    /// and repeated lists. Each may be accepted or refused, but never with a server error, and a
+    /// refusal is problem details that writes nothing.
+    /// </summary>
+    public static async Task ExtremeValuesAreAnswered(LedgerApp app, UseCase useCase)
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, useCase.Arrange);
+        var client = await arranged.School.As(useCase.Allowed);
+        var valid = System.Text.Json.Nodes.JsonNode.Parse(useCase.Body(arranged))!;
+        var variants = Extremes(valid).ToList();
+        Assert.NotEmpty(variants);
+        foreach (var (where, body) in variants)
+        {
+            var before = await app.CountEventsAsync(arranged.School.Urn);
+            var response = await useCase.SendAsync(client, useCase.Path(arranged), body);
+            var status = (int)response.StatusCode;
+            var why = $"{useCase.Name}, {where}: {status} {await response.Content.ReadAsStringAsync()}";
+            Assert.True(status < 500, why);
+            if (status >= 400)
+            {
+                Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", why);
+                Assert.Equal(before, await app.CountEventsAsync(arranged.School.Urn));
+            }
+        }
+    }
+
+    static IEnumerable<(string Where, string Body)> Extremes(System.Text.Json.Nodes.JsonNode body)
+    {
+        foreach (var (path, value) in Leaves(body, "$"))
+        {
+            System.Text.Json.Nodes.JsonNode?[] replacements = value switch
+            {
+                System.Text.Json.Nodes.JsonArray => [new System.Text.Json.Nodes.JsonArray(), new System.Text.Json.Nodes.JsonArray([.. Enumerable.Repeat(value.AsArray().FirstOrDefault(), 2000).Select(v => v?.DeepClone())])],
+                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<long>(out _) || v.TryGetValue<double>(out _) => [int.MaxValue, long.MaxValue, -1, 0, 1e300],
+                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var text) && DateOnly.TryParseExact(text, "yyyy-MM-dd", out _) => ["0001-01-01", "9999-12-31", "2026-02-29"],
+                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var text) && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _) => ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-14:00"],
+                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out _) => ["", " ", new string('w', 20_000), "\u202Eright-to-left \uD83D\uDE00 ☃"],
+                _ => [],
+            };
+            foreach (var replacement in replacements)
+            {
+                var copy = body.DeepClone();
+                Replace(copy, path, replacement);
+                yield return ($"{path} = {Shorten(replacement?.ToJsonString() ?? "null")}", copy.ToJsonString());
+            }
+        }
+    }
+
+    static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    /// <summary>Every value that is not an object, by its path of member names and indexes.</summary>
+    static IEnumerable<(string Path, System.Text.Json.Nodes.JsonNode Value)> Leaves(System.Text.Json.Nodes.JsonNode node, string path) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => o.Where(p => p.Value is not null).SelectMany(p => Leaves(p.Value!, $"{path}.{p.Key}")),
+        _ => [(path, node)],
+    };
+
+    static void Replace(System.Text.Json.Nodes.JsonNode root, string path, System.Text.Json.Nodes.JsonNode? value)
+    {
+        var names = path.Split('.')[1..];
+        var parent = names[..^1].Aggregate(root, (n, name) => n[name]!);
+        parent[names[^1]] = value;
+    }
+
     /// <summary>Reads JSON from a GET as the given client.</summary>
     public static Task<JsonElement> GetJson(HttpClient client, string path) => client.GetFromJsonAsync<JsonElement>(path);
 }

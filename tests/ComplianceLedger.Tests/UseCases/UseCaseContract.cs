@@ -9,7 +9,7 @@ public interface IUseCaseCatalog
 }
 
 /// <summary>
-/// The five contract checks for every use case of a family: a family's test class derives from
+/// The six contract checks for every use case of a family: a family's test class derives from
 /// this with itself as <typeparamref name="TFamily"/> and lists its cases.
 /// </summary>
 // xunit's MemberData needs static data on the class declaring the theory, hence statics on a generic type.
@@ -38,5 +38,8 @@ public abstract class UseCaseContract<TFamily>(LedgerApp app) where TFamily : IU
 
     [Theory, MemberData(nameof(AllNames))]
     public Task Bad_input_is_refused_and_writes_nothing(string useCase) => UseCaseChecks.BadInputIsRefused(App, Case(useCase));
+
+    [Theory, MemberData(nameof(AllNames))]
+    public Task Extreme_values_in_a_valid_body_are_answered_never_with_a_server_error(string useCase) => UseCaseChecks.ExtremeValuesAreAnswered(App, Case(useCase));
 }
 #pragma warning restore CA1000
