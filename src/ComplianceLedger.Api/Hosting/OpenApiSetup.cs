@@ -18,6 +18,24 @@ public static partial class OpenApiSetup
                     + "commands answer with the stream version as ETag, take it back as If-Match, and honour Idempotency-Key.";
                 return Task.CompletedTask;
             });
+            // The plausible-date converters hide the types from the schema generator: say them again.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                var nullable = Nullable.GetUnderlyingType(type) is not null;
+                var format = (Nullable.GetUnderlyingType(type) ?? type) switch
+                {
+                    var t when t == typeof(DateOnly) => "date",
+                    var t when t == typeof(DateTimeOffset) => "date-time",
+                    _ => null,
+                };
+                if (format is not null)
+                {
+                    schema.Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
+                    schema.Format = format;
+                }
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 DescribeRouteParameters(operation, context.Description.RelativePath ?? "");

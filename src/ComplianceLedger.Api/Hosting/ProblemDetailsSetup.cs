@@ -24,6 +24,8 @@ public static class ProblemDetailsSetup
         {
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.Converters.Add(new PlausibleDates.DateConverter());
+            o.SerializerOptions.Converters.Add(new PlausibleDates.InstantConverter());
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(
                 JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
         });

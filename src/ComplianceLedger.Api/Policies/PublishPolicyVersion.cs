@@ -60,13 +60,14 @@ public static partial class PublishPolicyVersion
         HttpResponse response, CancellationToken ct)
     {
         CheckPolicyId(policyId);
-        if (string.IsNullOrWhiteSpace(body.Title) || string.IsNullOrWhiteSpace(body.VersionLabel) || body.VersionLabel.Length > 40
+        if (string.IsNullOrWhiteSpace(body.Title) || body.Title.Length > 200 || string.IsNullOrWhiteSpace(body.VersionLabel) || body.VersionLabel.Length > 40
             || body.DocumentSha256 is null || body.EffectiveFrom is null || body.ReviewCycleYears is null
-            || string.IsNullOrWhiteSpace(body.ResponsibleCommittee) || body.Audiences is null || body.DaysToAcknowledge is null
+            || string.IsNullOrWhiteSpace(body.ResponsibleCommittee) || body.ResponsibleCommittee.Length > 100 || body.Audiences is null || body.DaysToAcknowledge is null
             || body.MaxExceptionDays is null)
         {
             throw CommandRefusedException.Invalid(
-                "title, versionLabel, documentSha256, effectiveFrom, reviewCycleYears, responsibleCommittee, audiences, daysToAcknowledge and maxExceptionDays are required.");
+                "title (up to 200 characters), versionLabel (up to 40), documentSha256, effectiveFrom, reviewCycleYears, responsibleCommittee (up to 100), "
+                + "audiences, daysToAcknowledge and maxExceptionDays are required.");
         }
         var chairHolds = body.RatifiedByChair is { } chair && await IsChairAsync(dataSource, context.Tenant, chair, ct);
         var command = new Command(policyId, body.Title.Trim(), body.VersionLabel.Trim(), body.DocumentSha256, body.EffectiveFrom.Value,

@@ -145,15 +145,24 @@ public static class UseCaseChecks
     /// </summary>
     public static async Task ExtremeValuesAreAnswered(LedgerApp app, UseCase useCase)
     {
-        var arranged = await UseCase.FreshSchoolAsync(app, useCase.Arrange);
-        var client = await arranged.School.As(useCase.Allowed);
-        var valid = System.Text.Json.Nodes.JsonNode.Parse(useCase.Body(arranged))!;
-        var variants = Extremes(valid).ToList();
-        Assert.NotEmpty(variants);
-        foreach (var (where, body) in variants)
+        Arranged? arranged = null;
+        HttpClient? client = null;
+        var count = int.MaxValue;
+        for (var i = 0; i < count; i++)
         {
+            // A variant that was accepted changed the school (a version published, a request decided):
+            // the next one starts again from a fresh arrangement, so it meets the same state.
+            if (arranged is null)
+            {
+                arranged = await UseCase.FreshSchoolAsync(app, useCase.Arrange);
+                client = await arranged.School.As(useCase.Allowed);
+            }
+            var variants = Extremes(System.Text.Json.Nodes.JsonNode.Parse(useCase.Body(arranged))!).ToList();
+            count = variants.Count;
+            Assert.NotEmpty(variants);
+            var (where, body) = variants[i];
             var before = await app.CountEventsAsync(arranged.School.Urn);
-            var response = await useCase.SendAsync(client, useCase.Path(arranged), body);
+            var response = await useCase.SendAsync(client!, useCase.Path(arranged), body);
             var status = (int)response.StatusCode;
             var why = $"{useCase.Name}, {where}: {status} {await response.Content.ReadAsStringAsync()}";
             Assert.True(status < 500, why);
@@ -161,6 +170,10 @@ public static class UseCaseChecks
             {
                 Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", why);
                 Assert.Equal(before, await app.CountEventsAsync(arranged.School.Urn));
+            }
+            else
+            {
+                arranged = null;
             }
         }
     }
