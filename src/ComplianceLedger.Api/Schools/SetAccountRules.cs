@@ -20,7 +20,7 @@ public static partial class SetAccountRules
             throw CommandRefusedException.NotFound("The school is not registered.");
         }
         CheckRules(c.EmailDomains, c.HandleTag);
-        return [new SchoolAccountRulesSet([.. c.EmailDomains.Select(d => d.ToLowerInvariant())], c.HandleTag, c.By, c.Now)];
+        return [new SchoolAccountRulesSet([.. c.EmailDomains.Select(d => d.ToLowerInvariant()).Distinct()], c.HandleTag, c.By, c.Now)];
     }
 
     public static void CheckRules(IReadOnlyList<string> domains, string? handleTag)
