@@ -25,6 +25,7 @@ public sealed class ReadModelReader : IDisposable
     readonly NpgsqlDataSource dataSource;
     readonly IProjection[] projections;
     readonly string[] asyncProjections;
+    readonly string[] liveTables;
     readonly TimeProvider time;
     // One school day for live and "as of" answers alike.
     readonly TimeZoneInfo zone = SchoolDay.Zone;
@@ -36,6 +37,7 @@ public sealed class ReadModelReader : IDisposable
         this.dataSource = dataSource;
         this.projections = [.. projections];
         asyncProjections = [.. this.projections.Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
+        liveTables = [.. this.projections.SelectMany(p => p.Tables).Select(t => t.Name).Distinct().Order(StringComparer.Ordinal)];
         this.time = time;
         // A replay costs about what its events cost to append; this bounds one question's work.
         maxEvents = configuration.GetValue("Ledger:AsOf:MaxEvents", 50_000L);
@@ -54,21 +56,31 @@ public sealed class ReadModelReader : IDisposable
 
     /// <summary>The live read models, judged on the school's today, as the live projections judge.</summary>
     public Task<ReadScope> OpenLiveAsync(string tenant, CancellationToken ct) =>
-        OpenLiveAsync(dataSource, tenant, SchoolDay.Today(time), ct, asyncProjections);
+        OpenLiveAsync(dataSource, tenant, SchoolDay.Today(time), ct, asyncProjections, liveTables);
 
-    /// <summary>The live read models, judged on <paramref name="on"/>, with the school's head read in the same snapshot.</summary>
+    /// <summary>
+    /// The live read models, judged on <paramref name="on"/>, with the school's head read in the same snapshot.
+    /// <paramref name="tables"/> (of <c>rm</c>) are locked for reading before the snapshot is taken.
+    /// </summary>
     public static async Task<ReadScope> OpenLiveAsync(
-        NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct, string[]? asyncProjections = null)
+        NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct, string[]? asyncProjections = null, string[]? tables = null)
     {
         var connection = await dataSource.OpenConnectionAsync(ct);
         NpgsqlTransaction? transaction = null;
         try
         {
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-            await using var batch = new NpgsqlBatch(connection, transaction)
+            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { new("SET TRANSACTION READ ONLY") } };
+            if (tables is { Length: > 0 })
             {
-                BatchCommands = { new("SET TRANSACTION READ ONLY"), Head(tenant, null), AsyncPosition(tenant, asyncProjections ?? []) },
-            };
+                // A rebuild swaps whole tables in by rename. The snapshot is fixed by the first query;
+                // were it taken before the swap committed, the swapped-in table's rows (written after
+                // it) would be invisible and the dashboard empty. LOCK takes no snapshot: it waits
+                // for a swap in progress, then the snapshot is taken after it.
+                batch.BatchCommands.Add(new($"LOCK TABLE {string.Join(", ", tables.Select(t => "rm." + t))} IN ACCESS SHARE MODE"));
+            }
+            batch.BatchCommands.Add(Head(tenant, null));
+            batch.BatchCommands.Add(AsyncPosition(tenant, asyncProjections ?? []));
             await using var reader = await batch.ExecuteReaderAsync(ct);
             var (head, recordedAt) = await reader.ReadAsync(ct)
                 ? (reader.GetInt64(0), reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1))
