@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Npgsql;
 
 namespace ComplianceLedger.EventStore.Projections;
@@ -311,13 +312,14 @@ public static class ProjectionRebuild
         long replayed = 0;
         var lastTenant = "";
         var scope = new TenantReplay.Scope();
-        var next = ReadPageAsync(reading, range, range.From ?? "", 0, ct);
+        var shared = new SharedStrings();
+        var next = ReadPageAsync(reading, range, range.From ?? "", 0, shared, ct);
         while (true)
         {
             var events = await next;
             if (events.Count > 0)
             {
-                next = ReadPageAsync(reading, range, events[^1].Tenant, events[^1].ChainPosition, ct);
+                next = ReadPageAsync(reading, range, events[^1].Tenant, events[^1].ChainPosition, shared, ct);
             }
             await using var transaction = await connection.BeginTransactionAsync(ct);
             using var release = new Releaser(transaction);
@@ -357,7 +359,8 @@ public static class ProjectionRebuild
     }
 
     /// <summary>Keyset pagination in (tenant, chain position) order: each tenant's events in chain order.</summary>
-    static async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, TenantRange range, string afterTenant, long afterPosition, CancellationToken ct)
+    static async Task<List<StoredEvent>> ReadPageAsync(
+        NpgsqlConnection connection, TenantRange range, string afterTenant, long afterPosition, SharedStrings shared, CancellationToken ct)
     {
         var events = new List<StoredEvent>(Page);
         await using var command = new NpgsqlCommand($"""
@@ -373,7 +376,7 @@ public static class ProjectionRebuild
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            events.Add(ReadReplayEvent(reader));
+            events.Add(ReadReplayEvent(reader, shared));
         }
         return events;
     }
@@ -381,10 +384,37 @@ public static class ProjectionRebuild
     // Projections never read the hashes (inline, they are not even known yet): a replay leaves them out.
     static readonly string ReplayColumns = string.Join(", ", ColumnNames[..^2]);
 
-    static StoredEvent ReadReplayEvent(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetGuid(5), r.GetString(6),
-        r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-        r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), [], []);
+    // The data is read as UTF-8 and parsed from that (no UTF-16 copy to parse again); the tenant,
+    // type, actor and stream of an event are shared with the events before it, so a page held
+    // across collections keeps one copy of each rather than one per event.
+    static StoredEvent ReadReplayEvent(NpgsqlDataReader r, SharedStrings shared) => new(
+        r.GetInt64(0), shared.Of(r.GetString(1)), r.GetInt64(2), shared.Of(r.GetString(3)), r.GetInt64(4), r.GetGuid(5),
+        shared.Of(r.GetString(6)), JsonElement.Parse(r.GetFieldValue<byte[]>(7)), shared.Of(r.GetString(8)),
+        r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
+        r.GetFieldValue<DateTimeOffset>(12), [], []);
+
+    /// <summary>One instance of each recent string value, for one reader of the replay.</summary>
+    sealed class SharedStrings
+    {
+        // A tenant's streams and types repeat; bounded so a huge ledger does not keep every stream name.
+        const int Most = 8192;
+
+        readonly HashSet<string> values = new(StringComparer.Ordinal);
+
+        public string Of(string value)
+        {
+            if (values.TryGetValue(value, out var shared))
+            {
+                return shared;
+            }
+            if (values.Count >= Most)
+            {
+                values.Clear();
+            }
+            values.Add(value);
+            return value;
+        }
+    }
 
     /// <summary>
     /// Npgsql hands out the same transaction object again on a pooled connection: leave it
