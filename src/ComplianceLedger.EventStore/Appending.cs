@@ -59,9 +59,11 @@ public sealed record StoredEvent(
     byte[] PreviousHash,
     byte[] Hash)
 {
-    // Either given, or made on first use from the parsed data: a rebuild's replay reads the data
-    // as UTF-8 and parses that, and its projections never ask for the string.
+    // Either given, or made on first use from the UTF-8 the data was read as: a rebuild's replay
+    // reads it that way and parses those bytes, and its projections never ask for the string.
     string? data = Data;
+
+    readonly ReadOnlyMemory<byte> utf8;
 
     // The data parsed once, however many projections read it; it lives as long as the event.
     ParsedJson? parsed;
@@ -71,24 +73,25 @@ public sealed record StoredEvent(
         public JsonElement Value { get; } = value;
     }
 
-    /// <summary>An event whose data was read as UTF-8 and parsed already; <see cref="Data"/> is its text, made only if asked for.</summary>
+    /// <summary>An event whose data was read as UTF-8: parsed from those bytes when first read, and <see cref="Data"/> made from them only if asked for.</summary>
     public StoredEvent(
         long globalPosition, string tenant, long chainPosition, string streamId, long streamVersion, Guid eventId, string eventType,
-        JsonElement data, string actor, string? correlationId, string? causationId, string? commandId, DateTimeOffset recordedAt,
+        ReadOnlyMemory<byte> utf8Data, string actor, string? correlationId, string? causationId, string? commandId, DateTimeOffset recordedAt,
         byte[] previousHash, byte[] hash)
         : this(globalPosition, tenant, chainPosition, streamId, streamVersion, eventId, eventType, Data: null!, actor, correlationId,
             causationId, commandId, recordedAt, previousHash, hash)
     {
-        parsed = new ParsedJson(data);
+        utf8 = utf8Data;
     }
 
     /// <summary>The event data as JSON text.</summary>
     public string Data
     {
-        get => Volatile.Read(ref data) ?? (data = parsed!.Value.GetRawText());
+        get => Volatile.Read(ref data) ?? (data = System.Text.Encoding.UTF8.GetString(utf8.Span));
         init
         {
             data = value;
+            utf8 = default;
             parsed = null;
         }
     }
@@ -100,8 +103,18 @@ public sealed record StoredEvent(
         {
             return hit.Value;
         }
-        using var document = JsonDocument.Parse(Data);
-        var value = document.RootElement.Clone();
+        JsonElement value;
+        if (data is null)
+        {
+            // Parsed in place: the document keeps the event's own bytes rather than a copy. It is
+            // never disposed (it lives as long as the event), so its pooled index goes to the collector.
+            value = JsonDocument.Parse(utf8).RootElement;
+        }
+        else
+        {
+            using var document = JsonDocument.Parse(data);
+            value = document.RootElement.Clone();
+        }
         Volatile.Write(ref parsed, new ParsedJson(value));
         return value;
     }

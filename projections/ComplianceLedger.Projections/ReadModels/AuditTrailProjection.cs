@@ -67,8 +67,23 @@ public sealed class AuditTrailProjection : IProjection
         "effectiveFrom", "nextReviewDue", "leftOn", "from", "on", "outcome", "reviewOn", "until", "custodianId",
     ];
 
-    // Looked up as UTF-8, the JSON's own encoding, so no lookup converts the name first.
+    // Matched as UTF-8, the JSON's own encoding, so no name is converted to compare it.
     static readonly byte[][] ShownUtf8 = [.. Shown.Select(Encoding.UTF8.GetBytes)];
+
+    /// <summary>The field's place in <see cref="Shown"/>, or -1.</summary>
+    static int ShownIndex(JsonProperty property)
+    {
+        var name = JsonMarshal.GetRawUtf8PropertyName(property);
+        var escaped = name.IndexOf((byte)'\\') >= 0;
+        for (var i = 0; i < ShownUtf8.Length; i++)
+        {
+            if (escaped ? property.NameEquals(ShownUtf8[i]) : name.SequenceEqual(ShownUtf8[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     // Text values are cut to this many characters.
     const int Longest = 80;
@@ -87,6 +102,7 @@ public sealed class AuditTrailProjection : IProjection
     /// <summary>Builds lines into one buffer, reused line after line (a rebuild writes one per event).</summary>
     sealed class LineBuilder
     {
+        readonly JsonElement[] values = new JsonElement[Shown.Length];
         char[] buffer = new char[256];
         int length;
 
@@ -99,9 +115,20 @@ public sealed class AuditTrailProjection : IProjection
             var opened = false;
             if (data.ValueKind == JsonValueKind.Object)
             {
-                for (var i = 0; i < Shown.Length; i++)
+                // One pass over the event's fields instead of a lookup per shown name; a repeated
+                // name keeps its last value, as a lookup would.
+                var present = 0;
+                foreach (var property in data.EnumerateObject())
                 {
-                    if (!data.TryGetProperty(ShownUtf8[i], out var value))
+                    if (ShownIndex(property) is var i and >= 0)
+                    {
+                        values[i] = property.Value;
+                        present |= 1 << i;
+                    }
+                }
+                for (var i = 0; present != 0; i++, present >>= 1)
+                {
+                    if ((present & 1) == 0)
                     {
                         continue;
                     }
@@ -111,7 +138,7 @@ public sealed class AuditTrailProjection : IProjection
                     Append(" ");
                     var text = length;
                     // A field shows only with a non-empty value.
-                    if (AppendText(value) && length > text)
+                    if (AppendText(values[i]) && length > text)
                     {
                         opened = true;
                     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Npgsql;
 
 namespace ComplianceLedger.EventStore.Projections;
@@ -384,12 +383,13 @@ public static class ProjectionRebuild
     // Projections never read the hashes (inline, they are not even known yet): a replay leaves them out.
     static readonly string ReplayColumns = string.Join(", ", ColumnNames[..^2]);
 
-    // The data is read as UTF-8 and parsed from that (no UTF-16 copy to parse again); the tenant,
+    // The data is read as UTF-8 and parsed from that when a projection first reads it (no UTF-16
+    // copy to parse again, and the parse lives only from the page's apply on); the tenant,
     // type, actor and stream of an event are shared with the events before it, so a page held
     // across collections keeps one copy of each rather than one per event.
     static StoredEvent ReadReplayEvent(NpgsqlDataReader r, SharedStrings shared) => new(
         r.GetInt64(0), shared.Of(r.GetString(1)), r.GetInt64(2), shared.Of(r.GetString(3)), r.GetInt64(4), r.GetGuid(5),
-        shared.Of(r.GetString(6)), JsonElement.Parse(r.GetFieldValue<byte[]>(7)), shared.Of(r.GetString(8)),
+        shared.Of(r.GetString(6)), r.GetFieldValue<byte[]>(7), shared.Of(r.GetString(8)),
         r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
         r.GetFieldValue<DateTimeOffset>(12), [], []);
 
