@@ -158,7 +158,7 @@ public static class ProjectionRebuild
             }
             var replayed = done.Sum(d => d.count);
             var all = done.SelectMany(d => d.marks).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
-            await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", names, ct);
+            await FinishAsync(dataSource, connection, names, ct);
             var replay = clock.Elapsed;
             reporter.Report(RebuildPhase.Swapping, replayed);
             var caughtUp = await SwapAsync(connection, projections, projections, null, all, names, ct);
@@ -177,6 +177,45 @@ public static class ProjectionRebuild
                 await ExecuteAsync(connection, "SELECT pg_advisory_unlock($1)", ShadowLock, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>
+    /// Builds the shadow tables' indexes and statistics on two connections at once, the tables
+    /// shared out by size (the largest alone, as a rule): each build runs in one backend, so one
+    /// connection would leave the other core idle.
+    /// </summary>
+    static async Task FinishAsync(NpgsqlDataSource dataSource, NpgsqlConnection connection, string[] names, CancellationToken ct)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            $"SELECT t, pg_total_relation_size(format('{ProjectionTarget.ShadowSchema}.%I', t)::regclass) FROM unnest($1::text[]) AS t", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = names });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                sizes[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+        var (first, second) = (new List<string>(), new List<string>());
+        long firstSize = 0, secondSize = 0;
+        foreach (var name in names.OrderByDescending(n => sizes.GetValueOrDefault(n)).ThenBy(n => n, StringComparer.Ordinal))
+        {
+            if (firstSize <= secondSize)
+            {
+                first.Add(name);
+                firstSize += sizes.GetValueOrDefault(name);
+            }
+            else
+            {
+                second.Add(name);
+                secondSize += sizes.GetValueOrDefault(name);
+            }
+        }
+        await using var other = await dataSource.OpenConnectionAsync(ct);
+        await Task.WhenAll(
+            ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", first.ToArray(), ct),
+            second.Count > 0 ? ExecuteAsync(other, "SELECT rm.rebuild_shadow_finish($1)", second.ToArray(), ct) : Task.CompletedTask);
     }
 
     /// <summary>Contiguous tenant ranges holding about the same number of events each; the first and last are open-ended.</summary>
