@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ComplianceLedger.EventStore;
 
 /// <summary>An event to append: its stable, versioned type name (e.g. <c>policy.acknowledged.v1</c>) and its JSON data.</summary>
@@ -55,7 +57,81 @@ public sealed record StoredEvent(
     string? CommandId,
     DateTimeOffset RecordedAt,
     byte[] PreviousHash,
-    byte[] Hash);
+    byte[] Hash)
+{
+    // Either given, or made on first use from the UTF-8 the data was read as: a rebuild's replay
+    // reads it that way and parses those bytes, and its projections never ask for the string.
+    string? data = Data;
+
+    readonly ReadOnlyMemory<byte> utf8;
+
+    // The data parsed once, however many projections read it; it lives as long as the event.
+    ParsedJson? parsed;
+
+    sealed class ParsedJson(JsonElement value)
+    {
+        public JsonElement Value { get; } = value;
+    }
+
+    /// <summary>An event whose data was read as UTF-8: parsed from those bytes when first read, and <see cref="Data"/> made from them only if asked for.</summary>
+    public StoredEvent(
+        long globalPosition, string tenant, long chainPosition, string streamId, long streamVersion, Guid eventId, string eventType,
+        ReadOnlyMemory<byte> utf8Data, string actor, string? correlationId, string? causationId, string? commandId, DateTimeOffset recordedAt,
+        byte[] previousHash, byte[] hash)
+        : this(globalPosition, tenant, chainPosition, streamId, streamVersion, eventId, eventType, Data: null!, actor, correlationId,
+            causationId, commandId, recordedAt, previousHash, hash)
+    {
+        utf8 = utf8Data;
+    }
+
+    /// <summary>The event data as JSON text.</summary>
+    public string Data
+    {
+        get => Volatile.Read(ref data) ?? (data = System.Text.Encoding.UTF8.GetString(utf8.Span));
+        init
+        {
+            data = value;
+            utf8 = default;
+            parsed = null;
+        }
+    }
+
+    /// <summary>The data parsed, once per event however often asked (projections read each event several times).</summary>
+    public JsonElement ParsedData()
+    {
+        if (Volatile.Read(ref parsed) is { } hit)
+        {
+            return hit.Value;
+        }
+        JsonElement value;
+        if (data is null)
+        {
+            // Parsed in place: the document keeps the event's own bytes rather than a copy. It is
+            // never disposed (it lives as long as the event), so its pooled index goes to the collector.
+            value = JsonDocument.Parse(utf8).RootElement;
+        }
+        else
+        {
+            using var document = JsonDocument.Parse(data);
+            value = document.RootElement.Clone();
+        }
+        Volatile.Write(ref parsed, new ParsedJson(value));
+        return value;
+    }
+
+    // The parsed data is a cache, not part of the event's value: equal events may differ in it.
+    public bool Equals(StoredEvent? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (GlobalPosition == other.GlobalPosition && Tenant == other.Tenant && ChainPosition == other.ChainPosition
+                && StreamId == other.StreamId && StreamVersion == other.StreamVersion && EventId == other.EventId
+                && EventType == other.EventType && Data == other.Data && Actor == other.Actor && CorrelationId == other.CorrelationId
+                && CausationId == other.CausationId && CommandId == other.CommandId && RecordedAt.Equals(other.RecordedAt)
+                && EqualityComparer<byte[]>.Default.Equals(PreviousHash, other.PreviousHash)
+                && EqualityComparer<byte[]>.Default.Equals(Hash, other.Hash)));
+
+    public override int GetHashCode() => HashCode.Combine(GlobalPosition, Tenant, ChainPosition, StreamId, StreamVersion, EventId, EventType);
+}
 
 /// <summary>The stream was not at the version the writer expected: someone else wrote first.</summary>
 public sealed class WrongExpectedVersionException(string streamId, ExpectedVersion expected, long actual)

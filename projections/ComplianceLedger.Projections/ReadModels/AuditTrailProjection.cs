@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ComplianceLedger.EventStore;
@@ -31,16 +32,19 @@ public sealed class AuditTrailProjection : IProjection
             await using var copy = await connection.BeginBinaryImportAsync(ProjectionTarget.Sql(transaction, """
                 COPY rm.audit_trail (tenant, position, recorded_at, actor, event_type, stream_id, line) FROM STDIN (FORMAT BINARY)
                 """), ct);
+            // The rows go into Npgsql's buffer and are sent as it fills: written synchronously, a
+            // value costs no async state machine, and the line is built in one reused buffer.
+            var line = new LineBuilder();
             foreach (var e in events)
             {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(e.Tenant, NpgsqlTypes.NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(e.ChainPosition, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(e.RecordedAt.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
-                await copy.WriteAsync(e.Actor, NpgsqlTypes.NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(e.EventType, NpgsqlTypes.NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(e.StreamId, NpgsqlTypes.NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(Line(e), NpgsqlTypes.NpgsqlDbType.Text, ct);
+                copy.StartRow();
+                copy.Write(e.Tenant, NpgsqlTypes.NpgsqlDbType.Text);
+                copy.Write(e.ChainPosition, NpgsqlTypes.NpgsqlDbType.Bigint);
+                copy.Write(e.RecordedAt.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz);
+                copy.Write(e.Actor, NpgsqlTypes.NpgsqlDbType.Text);
+                copy.Write(e.EventType, NpgsqlTypes.NpgsqlDbType.Text);
+                copy.Write(e.StreamId, NpgsqlTypes.NpgsqlDbType.Text);
+                copy.Write(line.Build(e), NpgsqlTypes.NpgsqlDbType.Text);
             }
             await copy.CompleteAsync(ct);
             return;
@@ -63,30 +67,29 @@ public sealed class AuditTrailProjection : IProjection
         "effectiveFrom", "nextReviewDue", "leftOn", "from", "on", "outcome", "reviewOn", "until", "custodianId",
     ];
 
-    /// <summary>"policy acknowledged (policyId safeguarding, versionLabel 3, personId …)".</summary>
-    public static string Line(StoredEvent e)
+    // Matched as UTF-8, the JSON's own encoding, so no name is converted to compare it.
+    static readonly byte[][] ShownUtf8 = [.. Shown.Select(Encoding.UTF8.GetBytes)];
+
+    /// <summary>The field's place in <see cref="Shown"/>, or -1.</summary>
+    static int ShownIndex(JsonProperty property)
     {
-        // A rebuild writes a line per event: one builder, no list, and each type's words once.
-        var line = new StringBuilder(Words.GetOrAdd(e.EventType, Describe), 160);
-        var data = EventJson.Of(e);
-        var opened = false;
-        if (data.ValueKind == JsonValueKind.Object)
+        var name = JsonMarshal.GetRawUtf8PropertyName(property);
+        var escaped = name.IndexOf((byte)'\\') >= 0;
+        for (var i = 0; i < ShownUtf8.Length; i++)
         {
-            foreach (var field in Shown)
+            if (escaped ? property.NameEquals(ShownUtf8[i]) : name.SequenceEqual(ShownUtf8[i]))
             {
-                if (data.TryGetProperty(field, out var value) && Text(value) is { Length: > 0 } text)
-                {
-                    line.Append(opened ? ", " : " (").Append(field).Append(' ').Append(text);
-                    opened = true;
-                }
+                return i;
             }
         }
-        if (opened)
-        {
-            line.Append(')');
-        }
-        return line.ToString();
+        return -1;
     }
+
+    // Text values are cut to this many characters.
+    const int Longest = 80;
+
+    /// <summary>"policy acknowledged (policyId safeguarding, versionLabel 3, personId …)".</summary>
+    public static string Line(StoredEvent e) => new LineBuilder().Build(e).ToString();
 
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Words = new(StringComparer.Ordinal);
 
@@ -96,15 +99,123 @@ public sealed class AuditTrailProjection : IProjection
         return (version > 0 ? name[..version] : name).Replace('.', ' ').Replace('-', ' ');
     }
 
-    static string? Text(JsonElement value)
+    /// <summary>Builds lines into one buffer, reused line after line (a rebuild writes one per event).</summary>
+    sealed class LineBuilder
     {
-        var text = value.ValueKind switch
+        readonly JsonElement[] values = new JsonElement[Shown.Length];
+        char[] buffer = new char[256];
+        int length;
+
+        /// <summary>The event's line, valid until the next call.</summary>
+        public ReadOnlyMemory<char> Build(StoredEvent e)
         {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-            JsonValueKind.Array => string.Join('/', value.EnumerateArray().Select(Text).Where(t => t is not null)),
-            _ => null,
-        };
-        return text is { Length: > 80 } ? text[..80] : text;
+            length = 0;
+            Append(Words.GetOrAdd(e.EventType, Describe));
+            var data = EventJson.Of(e);
+            var opened = false;
+            if (data.ValueKind == JsonValueKind.Object)
+            {
+                // One pass over the event's fields instead of a lookup per shown name; a repeated
+                // name keeps its last value, as a lookup would.
+                var present = 0;
+                foreach (var property in data.EnumerateObject())
+                {
+                    if (ShownIndex(property) is var i and >= 0)
+                    {
+                        values[i] = property.Value;
+                        present |= 1 << i;
+                    }
+                }
+                for (var i = 0; present != 0; i++, present >>= 1)
+                {
+                    if ((present & 1) == 0)
+                    {
+                        continue;
+                    }
+                    var start = length;
+                    Append(opened ? ", " : " (");
+                    Append(Shown[i]);
+                    Append(" ");
+                    var text = length;
+                    // A field shows only with a non-empty value.
+                    if (AppendText(values[i]) && length > text)
+                    {
+                        opened = true;
+                    }
+                    else
+                    {
+                        length = start;
+                    }
+                }
+            }
+            if (opened)
+            {
+                Append(")");
+            }
+            return buffer.AsMemory(0, length);
+        }
+
+        /// <summary>Appends the value's text (strings, numbers, booleans, arrays of them joined by '/'), cut to <see cref="Longest"/>; false when it has none.</summary>
+        bool AppendText(JsonElement value)
+        {
+            var start = length;
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+                    if (raw.IndexOf((byte)'\\') >= 0)
+                    {
+                        Append(value.GetString()!);
+                    }
+                    else
+                    {
+                        AppendUtf8(raw);
+                    }
+                    break;
+                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                    AppendUtf8(JsonMarshal.GetRawUtf8Value(value));
+                    break;
+                case JsonValueKind.Array:
+                    var first = true;
+                    foreach (var item in value.EnumerateArray())
+                    {
+                        if (item.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Array)
+                        {
+                            if (!first)
+                            {
+                                Append("/");
+                            }
+                            AppendText(item);
+                            first = false;
+                        }
+                    }
+                    break;
+                default:
+                    return false;
+            }
+            length = Math.Min(length, start + Longest);
+            return true;
+        }
+
+        void Append(ReadOnlySpan<char> text)
+        {
+            Reserve(text.Length);
+            text.CopyTo(buffer.AsSpan(length));
+            length += text.Length;
+        }
+
+        void AppendUtf8(ReadOnlySpan<byte> utf8)
+        {
+            Reserve(Encoding.UTF8.GetMaxCharCount(utf8.Length));
+            length += Encoding.UTF8.GetChars(utf8, buffer.AsSpan(length));
+        }
+
+        void Reserve(int more)
+        {
+            if (length + more > buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + more));
+            }
+        }
     }
 }

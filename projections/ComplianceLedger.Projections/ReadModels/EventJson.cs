@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace ComplianceLedger.Projections.ReadModels;
@@ -13,32 +12,8 @@ public static class EventJson
         return document.RootElement.Clone();
     }
 
-    // Several projections read the same event in one batch (facts, then verdicts, then the audit
-    // trail): parse it once. A fixed table of recent events by identity, rather than a weak table:
-    // weak entries cost the collector a handle each, which a rebuild's million events made visible.
-    // Entries are immutable and swapped whole, so concurrent readers never see a torn one.
-    const int Recent = 1 << 14;
-
-    static readonly Parsed?[] recent = new Parsed?[Recent];
-
-    sealed class Parsed(ComplianceLedger.EventStore.StoredEvent e, JsonElement value)
-    {
-        public ComplianceLedger.EventStore.StoredEvent Event { get; } = e;
-        public JsonElement Value { get; } = value;
-    }
-
-    /// <summary>The event's data, parsed once however many projections read it (while it is recent).</summary>
-    public static JsonElement Of(ComplianceLedger.EventStore.StoredEvent e)
-    {
-        var slot = RuntimeHelpers.GetHashCode(e) & (Recent - 1);
-        if (Volatile.Read(ref recent[slot]) is { } hit && ReferenceEquals(hit.Event, e))
-        {
-            return hit.Value;
-        }
-        var value = Parse(e.Data);
-        Volatile.Write(ref recent[slot], new Parsed(e, value));
-        return value;
-    }
+    /// <summary>The event's data, parsed once however many projections read it (the event keeps it).</summary>
+    public static JsonElement Of(ComplianceLedger.EventStore.StoredEvent e) => e.ParsedData();
 
     public static string Text(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 

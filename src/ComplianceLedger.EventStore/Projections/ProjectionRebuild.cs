@@ -158,7 +158,7 @@ public static class ProjectionRebuild
             }
             var replayed = done.Sum(d => d.count);
             var all = done.SelectMany(d => d.marks).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
-            await ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", names, ct);
+            await FinishAsync(dataSource, connection, names, ct);
             var replay = clock.Elapsed;
             reporter.Report(RebuildPhase.Swapping, replayed);
             var caughtUp = await SwapAsync(connection, projections, projections, null, all, names, ct);
@@ -177,6 +177,45 @@ public static class ProjectionRebuild
                 await ExecuteAsync(connection, "SELECT pg_advisory_unlock($1)", ShadowLock, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>
+    /// Builds the shadow tables' indexes and statistics on two connections at once, the tables
+    /// shared out by size (the largest alone, as a rule): each build runs in one backend, so one
+    /// connection would leave the other core idle.
+    /// </summary>
+    static async Task FinishAsync(NpgsqlDataSource dataSource, NpgsqlConnection connection, string[] names, CancellationToken ct)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            $"SELECT t, pg_total_relation_size(format('{ProjectionTarget.ShadowSchema}.%I', t)::regclass) FROM unnest($1::text[]) AS t", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = names });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                sizes[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+        var (first, second) = (new List<string>(), new List<string>());
+        long firstSize = 0, secondSize = 0;
+        foreach (var name in names.OrderByDescending(n => sizes.GetValueOrDefault(n)).ThenBy(n => n, StringComparer.Ordinal))
+        {
+            if (firstSize <= secondSize)
+            {
+                first.Add(name);
+                firstSize += sizes.GetValueOrDefault(name);
+            }
+            else
+            {
+                second.Add(name);
+                secondSize += sizes.GetValueOrDefault(name);
+            }
+        }
+        await using var other = await dataSource.OpenConnectionAsync(ct);
+        await Task.WhenAll(
+            ExecuteAsync(connection, "SELECT rm.rebuild_shadow_finish($1)", first.ToArray(), ct),
+            second.Count > 0 ? ExecuteAsync(other, "SELECT rm.rebuild_shadow_finish($1)", second.ToArray(), ct) : Task.CompletedTask);
     }
 
     /// <summary>Contiguous tenant ranges holding about the same number of events each; the first and last are open-ended.</summary>
@@ -311,13 +350,14 @@ public static class ProjectionRebuild
         long replayed = 0;
         var lastTenant = "";
         var scope = new TenantReplay.Scope();
-        var next = ReadPageAsync(reading, range, range.From ?? "", 0, ct);
+        var shared = new SharedStrings();
+        var next = ReadPageAsync(reading, range, range.From ?? "", 0, shared, ct);
         while (true)
         {
             var events = await next;
             if (events.Count > 0)
             {
-                next = ReadPageAsync(reading, range, events[^1].Tenant, events[^1].ChainPosition, ct);
+                next = ReadPageAsync(reading, range, events[^1].Tenant, events[^1].ChainPosition, shared, ct);
             }
             await using var transaction = await connection.BeginTransactionAsync(ct);
             using var release = new Releaser(transaction);
@@ -357,7 +397,8 @@ public static class ProjectionRebuild
     }
 
     /// <summary>Keyset pagination in (tenant, chain position) order: each tenant's events in chain order.</summary>
-    static async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, TenantRange range, string afterTenant, long afterPosition, CancellationToken ct)
+    static async Task<List<StoredEvent>> ReadPageAsync(
+        NpgsqlConnection connection, TenantRange range, string afterTenant, long afterPosition, SharedStrings shared, CancellationToken ct)
     {
         var events = new List<StoredEvent>(Page);
         await using var command = new NpgsqlCommand($"""
@@ -373,7 +414,7 @@ public static class ProjectionRebuild
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            events.Add(ReadReplayEvent(reader));
+            events.Add(ReadReplayEvent(reader, shared));
         }
         return events;
     }
@@ -381,10 +422,38 @@ public static class ProjectionRebuild
     // Projections never read the hashes (inline, they are not even known yet): a replay leaves them out.
     static readonly string ReplayColumns = string.Join(", ", ColumnNames[..^2]);
 
-    static StoredEvent ReadReplayEvent(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4), r.GetGuid(5), r.GetString(6),
-        r.GetString(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-        r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<DateTimeOffset>(12), [], []);
+    // The data is read as UTF-8 and parsed from that when a projection first reads it (no UTF-16
+    // copy to parse again, and the parse lives only from the page's apply on); the tenant,
+    // type, actor and stream of an event are shared with the events before it, so a page held
+    // across collections keeps one copy of each rather than one per event.
+    static StoredEvent ReadReplayEvent(NpgsqlDataReader r, SharedStrings shared) => new(
+        r.GetInt64(0), shared.Of(r.GetString(1)), r.GetInt64(2), shared.Of(r.GetString(3)), r.GetInt64(4), r.GetGuid(5),
+        shared.Of(r.GetString(6)), r.GetFieldValue<byte[]>(7), shared.Of(r.GetString(8)),
+        r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
+        r.GetFieldValue<DateTimeOffset>(12), [], []);
+
+    /// <summary>One instance of each recent string value, for one reader of the replay.</summary>
+    sealed class SharedStrings
+    {
+        // A tenant's streams and types repeat; bounded so a huge ledger does not keep every stream name.
+        const int Most = 8192;
+
+        readonly HashSet<string> values = new(StringComparer.Ordinal);
+
+        public string Of(string value)
+        {
+            if (values.TryGetValue(value, out var shared))
+            {
+                return shared;
+            }
+            if (values.Count >= Most)
+            {
+                values.Clear();
+            }
+            values.Add(value);
+            return value;
+        }
+    }
 
     /// <summary>
     /// Npgsql hands out the same transaction object again on a pooled connection: leave it
