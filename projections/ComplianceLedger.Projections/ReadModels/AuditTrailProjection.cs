@@ -111,7 +111,7 @@ public sealed class AuditTrailProjection : IProjection
         {
             length = 0;
             Append(Words.GetOrAdd(e.EventType, Describe));
-            var data = EventJson.Of(e);
+            var data = e.ParsedData();
             var opened = false;
             if (data.ValueKind == JsonValueKind.Object)
             {

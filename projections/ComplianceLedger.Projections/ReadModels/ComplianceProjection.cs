@@ -46,7 +46,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             var people = new HashSet<Guid>();
             foreach (var e in tenantEvents)
             {
-                var d = EventJson.Of(e);
+                var d = e.ParsedData();
                 if (e.EventType.StartsWith("person.", StringComparison.Ordinal))
                 {
                     people.Add(d.Id("personId"));

@@ -6,15 +6,6 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// <summary>Reads fields of event data by their JSON names: projections depend on the ledger format, not on C# types.</summary>
 public static class EventJson
 {
-    public static JsonElement Parse(string data)
-    {
-        using var document = JsonDocument.Parse(data);
-        return document.RootElement.Clone();
-    }
-
-    /// <summary>The event's data, parsed once however many projections read it (the event keeps it).</summary>
-    public static JsonElement Of(ComplianceLedger.EventStore.StoredEvent e) => e.ParsedData();
-
     public static string Text(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 
     public static string? OptionalText(this JsonElement e, string name) =>

@@ -32,7 +32,7 @@ public sealed class FactsProjection : IProjection
         var acknowledgements = held ?? new Dictionary<(string Tenant, Guid Person, string Policy, string Version), Acknowledgement>();
         foreach (var e in events)
         {
-            var d = EventJson.Of(e);
+            var d = e.ParsedData();
             var t = e.Tenant;
             var p = e.ChainPosition;
             switch (e.EventType)

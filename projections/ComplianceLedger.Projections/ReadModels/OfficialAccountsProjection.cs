@@ -75,7 +75,7 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
     /// <summary>Records one event's facts; returns the accounts whose verdicts may change.</summary>
     static async Task<IReadOnlyCollection<Guid>> ApplyEventAsync(NpgsqlConnection c, NpgsqlTransaction tx, StoredEvent e, CancellationToken ct)
     {
-        var d = EventJson.Of(e);
+        var d = e.ParsedData();
         var (t, p, v) = (e.Tenant, e.ChainPosition, e.StreamVersion);
         if (e.EventType is "person.left.v1" or "person.roles-changed.v1")
         {
