@@ -27,8 +27,6 @@ public sealed class ReadModelReader : IDisposable
     readonly string[] asyncProjections;
     readonly string[] liveTables;
     readonly TimeProvider time;
-    // One school day for live and "as of" answers alike.
-    readonly TimeZoneInfo zone = SchoolDay.Zone;
     readonly long maxEvents;
     readonly SemaphoreSlim replays;
 
@@ -153,7 +151,7 @@ public sealed class ReadModelReader : IDisposable
             {
                 throw CommandRefusedException.Invalid($"asOf {requested} is in the future; the ledger stands at today, {today:yyyy-MM-dd}.");
             }
-            before = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(asked.AddDays(1).ToDateTime(TimeOnly.MinValue), zone));
+            before = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(asked.AddDays(1).ToDateTime(TimeOnly.MinValue), SchoolDay.Zone));
         }
         var wanted = question is AsOfQuestion.AtPosition { Position: var p } ? p : (long?)null;
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Head(tenant, wanted, before) } };
@@ -175,7 +173,7 @@ public sealed class ReadModelReader : IDisposable
         {
             // Before the school's first event there is nothing to show: not found, like an unknown school.
             throw new CommandRefusedException(StatusCodes.Status404NotFound, "The school had no records then",
-                $"The school's ledger has no events recorded by the end of {requested} ({zone.Id}).");
+                $"The school's ledger has no events recorded by the end of {requested} ({SchoolDay.Zone.Id}).");
         }
         if (position > maxEvents)
         {
