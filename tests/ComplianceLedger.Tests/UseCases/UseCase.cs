@@ -147,8 +147,8 @@ public static class UseCaseChecks
     {
         Arranged? arranged = null;
         HttpClient? client = null;
-        var count = int.MaxValue;
-        for (var i = 0; i < count; i++)
+        List<(string Where, string Body)> variants = [];
+        for (var i = 0; i == 0 || i < variants.Count; i++)
         {
             // A variant that was accepted changed the school (a version published, a request decided):
             // the next one starts again from a fresh arrangement, so it meets the same state.
@@ -156,10 +156,9 @@ public static class UseCaseChecks
             {
                 arranged = await UseCase.FreshSchoolAsync(app, useCase.Arrange);
                 client = await arranged.School.As(useCase.Allowed);
+                variants = [.. Extremes(System.Text.Json.Nodes.JsonNode.Parse(useCase.Body(arranged))!)];
+                Assert.NotEmpty(variants);
             }
-            var variants = Extremes(System.Text.Json.Nodes.JsonNode.Parse(useCase.Body(arranged))!).ToList();
-            count = variants.Count;
-            Assert.NotEmpty(variants);
             var (where, body) = variants[i];
             var before = await app.CountEventsAsync(arranged.School.Urn);
             var response = await useCase.SendAsync(client!, useCase.Path(arranged), body);
