@@ -146,12 +146,7 @@ public sealed class ReadModelReader : IDisposable
         DateTimeOffset? before = null;
         if (question is AsOfQuestion.OnDay { Day: var asked })
         {
-            var today = SchoolDay.Today(time);
-            if (asked > today)
-            {
-                throw CommandRefusedException.Invalid($"asOf {requested} is in the future; the ledger stands at today, {today:yyyy-MM-dd}.");
-            }
-            before = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(asked.AddDays(1).ToDateTime(TimeOnly.MinValue), SchoolDay.Zone));
+            before = EndOf(asked, requested);
         }
         var wanted = question is AsOfQuestion.AtPosition { Position: var p } ? p : (long?)null;
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Head(tenant, wanted, before) } };
@@ -182,6 +177,43 @@ public sealed class ReadModelReader : IDisposable
         }
         var day = question is AsOfQuestion.OnDay { Day: var d } ? d : SchoolDay.Of(recordedAt.Value);
         return new LedgerPoint(position, day, recordedAt, Live: false, Requested: requested);
+    }
+
+    /// <summary>The end of <paramref name="day"/> in the ledger's time zone; a day after today is refused (400).</summary>
+    DateTimeOffset EndOf(DateOnly day, string requested)
+    {
+        var today = SchoolDay.Today(time);
+        if (day > today)
+        {
+            throw CommandRefusedException.Invalid($"asOf {requested} is in the future; the ledger stands at today, {today:yyyy-MM-dd}.");
+        }
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.AddDays(1).ToDateTime(TimeOnly.MinValue), SchoolDay.Zone));
+    }
+
+    /// <summary>The most events one "as of" question may replay (<c>Ledger:AsOf:MaxEvents</c>).</summary>
+    public long MaxEvents => maxEvents;
+
+    /// <summary>
+    /// Each school's chain position at the end of <paramref name="day"/> (0 before its first event): how many
+    /// events an "as of" question about it replays, so a question spanning schools is bounded before any replay.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> PositionsAtEndOfAsync(IReadOnlyList<string> tenants, DateOnly day, string requested, CancellationToken ct)
+    {
+        var before = EndOf(day, requested);
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.tenant, COALESCE((SELECT x.chain_position FROM ledger.events x WHERE x.tenant = t.tenant AND x.recorded_at < $2
+                                        ORDER BY x.chain_position DESC LIMIT 1), 0)
+              FROM unnest($1::text[]) AS t(tenant)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. tenants] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = before });
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            positions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return positions;
     }
 
     /// <summary>

@@ -11,7 +11,8 @@ namespace ComplianceLedger.Api.Schools;
 /// Guards everything under <c>/api/schools/{urn}</c>: signed in (401), a member of that very
 /// school (else 404: another school's records do not exist for you), still there (403), and
 /// holding one of the endpoint's roles (403). Roles come from the ledger, read per request,
-/// so a role change or leaving takes effect at once.
+/// so a role change or leaving takes effect at once. A trust leader reads (GET) every school of
+/// their trust whatever the endpoint's roles, and records nothing at a school they are not at (403).
 /// </summary>
 public static class SchoolAccess
 {
@@ -28,11 +29,14 @@ public static class SchoolAccess
         builder.AddEndpointFilter(async (context, next) =>
         {
             var member = context.HttpContext.Features.Get<SchoolMember>()!;
-            return member.Holds(roles)
+            // A trust leader reads every school of the trust, whatever the endpoint's roles; decisions keep them.
+            return member.Holds(roles) || (member.ReadsForTrust && ReadsOnly(context.HttpContext.Request.Method))
                 ? await next(context)
                 : Problem(StatusCodes.Status403Forbidden, "Not permitted for your role",
                     $"This needs one of: {string.Join(", ", roles.Select(Roles.Name))}.");
         });
+
+    static bool ReadsOnly(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
 
     static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, title: title, statusCode: status);
 
@@ -51,10 +55,28 @@ public static class SchoolAccess
             {
                 refusal = Problem(StatusCodes.Status400BadRequest, "The school is missing or unknown", $"\"{urn}\" is not a school URN (six digits).");
             }
-            else if (http.User.FindFirstValue(SchoolMember.SchoolClaim) != urn
+            else if (http.User.FindFirstValue(SchoolMember.SchoolClaim) is not { } home
                 || !Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
             {
                 refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
+            }
+            else if (home != urn)
+            {
+                // A leader of the school's trust reads it; anyone else sees nothing there.
+                if (!await Trusts.TrustLeadership.LeadsTrustOfSchoolAsync(dataSource, home, personId, urn!, http.RequestAborted))
+                {
+                    refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
+                }
+                else if (!ReadsOnly(http.Request.Method))
+                {
+                    refusal = Problem(StatusCodes.Status403Forbidden, "Trust leaders read, the school decides",
+                        $"As a leader of its trust you can read school {urn}'s dashboards, registers and audit trail, "
+                        + "but only the school's own people can record anything there.");
+                }
+                else
+                {
+                    http.Features.Set(new SchoolMember(urn!, personId, new HashSet<Role>(), Visiting: true));
+                }
             }
             else if (await CurrentRolesAsync(dataSource, urn!, personId, http.RequestAborted) is not { } roles)
             {
