@@ -11,6 +11,7 @@ using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Projections;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
+using ComplianceLedger.Api.ToDo;
 using ComplianceLedger.Api.Trusts;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -45,6 +46,7 @@ app.MapSchool()
     .MapOfficialAccounts()
     .MapCredentials()
     .MapAuditTrail()
+    .MapToDo()
     .MapSetAccountRules();
 app.Run();
 

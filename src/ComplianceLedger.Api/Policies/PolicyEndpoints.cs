@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Acknowledgements;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 
@@ -8,6 +9,8 @@ public static class PolicyEndpoints
 {
     public static RouteGroupBuilder MapPolicies(this RouteGroupBuilder school)
     {
+        // Everyone at the school reads the current versions, to know what to acknowledge.
+        school.MapGet("/policies", ListPolicies.Handle).WithAsOf();
         school.MapPost("/policies/{policyId}/versions", PublishPolicyVersion.Handle).RequireRoles(Role.Headteacher, Role.Slt);
         school.MapPost("/policies/{policyId}/versions/{versionLabel}/ratification", RatifyPolicyVersion.Handle)
             .RequireRoles(Role.ChairOfGovernors, Role.Headteacher, Role.Office);
