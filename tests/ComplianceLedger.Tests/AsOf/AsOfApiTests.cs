@@ -190,11 +190,12 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
-    public async Task The_trust_dashboard_refuses_asOf_with_a_reason()
+    public async Task The_trust_dashboard_refuses_a_chain_position_as_asOf_with_a_reason()
     {
         var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
         var leader = await arranged.School.As(Role.TrustLeader);
-        var response = await leader.GetAsync("/api/trusts/trust-t1/compliance?asOf=2026-09-01");
+        // Positions belong to one school's chain; a trust is asked as of a day (TrustAsOfTests).
+        var response = await leader.GetAsync("/api/trusts/trust-t1/compliance?asOf=3");
         await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "trust as of");
         Assert.Contains("each school", (await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
 
