@@ -68,6 +68,10 @@ public sealed class ToDoTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
 
         Assert.Empty((await ItemsAsync(teacher, $"/api/schools/{urn}/me/to-do")).EnumerateArray());
+        // As of the moment before, it was still to do.
+        var acknowledgedAt = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("positions")[0].GetInt64();
+        var before = Assert.Single((await ItemsAsync(teacher, $"/api/schools/{urn}/me/to-do?asOf={acknowledgedAt - 1}")).EnumerateArray());
+        Assert.Equal("social-media", before.GetProperty("policyId").GetString());
         Assert.Equal("acknowledged", (await ItemsAsync(teacher, $"/api/schools/{urn}/policies"))[0].GetProperty("yourAnswer").GetString());
         // The policy list's own action is the same acknowledgement: sent again, it is already done.
         Assert.Equal(HttpStatusCode.Conflict, (await ActAsync(teacher, policy.GetProperty("acknowledge"))).StatusCode);

@@ -122,5 +122,14 @@ public sealed class TrustAsOfTests(ClockedLedgerApp app) : IClassFixture<Clocked
         Assert.Contains("each school", await position.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await UseCase.AssertProblem(await leader.GetAsync("/api/trusts/trust-early/compliance?asOf=2026-10-03"), HttpStatusCode.BadRequest, "a day after today");
         await UseCase.AssertProblem(await leader.GetAsync("/api/trusts/trust-early/compliance?asOf=tomorrow"), HttpStatusCode.BadRequest, "not a day");
+        // Whatever asOf carries, a problem in the 4xx range and nothing written.
+        var before = await app.CountEventsAsync();
+        foreach (var hostile in new[] { "", "-1", "0", "99999999999999999999", "2026-02-30", "0001-01-01", "9999-12-31", "1e400", "NaN", "%00", new string('7', 3000) })
+        {
+            var response = await leader.GetAsync($"/api/trusts/trust-early/compliance?asOf={hostile}");
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"asOf={hostile[..Math.Min(20, hostile.Length)]}: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(before, await app.CountEventsAsync());
     }
 }
