@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using ComplianceLedger.Api.AsOf;
-using ComplianceLedger.Api.ToDo;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.ToDo;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
