@@ -10,7 +10,7 @@ namespace ComplianceLedger.Tests.Trusts;
 /// <summary>A trust leader drills down from the trust dashboard into any school of the trust, reading only.</summary>
 public sealed class TrustLeaderAccessTests(LedgerApp app) : IClassFixture<LedgerApp>
 {
-    static readonly string[] Reads = ["/compliance", "/compliance/items", "/people", "/audit-trail", "/policies", "/official-accounts", "/approvals"];
+    static readonly string[] Reads = ["/compliance", "/compliance/items", "/people", "/audit-trail", "/policies", "/official-accounts"];
 
     [Fact]
     public async Task A_trust_leader_reads_the_dashboards_people_and_audit_trail_of_another_school_of_the_trust()
@@ -33,6 +33,9 @@ public sealed class TrustLeaderAccessTests(LedgerApp app) : IClassFixture<Ledger
         Assert.Contains(people.GetProperty("items").EnumerateArray(), p => p.GetProperty("name").GetString() == $"Teacher of {other.School.Urn}");
         var trail = await leader.GetFromJsonAsync<JsonElement>($"/api/schools/{other.School.Urn}/audit-trail");
         Assert.NotEmpty(trail.GetProperty("lines").EnumerateArray());
+
+        // Staff's declared relationships stay with the headteacher, the DSL and the chair.
+        await UseCase.AssertProblem(await leader.GetAsync($"/api/schools/{other.School.Urn}/approvals"), HttpStatusCode.Forbidden, "the approvals queue");
 
         // Their own school too, although its dashboard is otherwise for governors and leadership.
         Assert.Equal(HttpStatusCode.OK, (await leader.GetAsync($"/api/schools/{home.School.Urn}/compliance")).StatusCode);
