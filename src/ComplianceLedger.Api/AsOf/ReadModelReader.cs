@@ -190,6 +190,9 @@ public sealed class ReadModelReader : IDisposable
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.AddDays(1).ToDateTime(TimeOnly.MinValue), SchoolDay.Zone));
     }
 
+    /// <summary>The async projections' names, for a live read spanning schools to say how far each school's verdicts have got.</summary>
+    public IReadOnlyList<string> AsyncProjections => asyncProjections;
+
     /// <summary>The most events one "as of" question may replay (<c>Ledger:AsOf:MaxEvents</c>).</summary>
     public long MaxEvents => maxEvents;
 

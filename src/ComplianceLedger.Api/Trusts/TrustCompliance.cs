@@ -46,7 +46,7 @@ public static class TrustCompliance
                 "A chain position belongs to one school's ledger: ask a trust's dashboard as of a day (yyyy-MM-dd), "
                 + "or ask each school's dashboard as of its own position (each line gives the school's URN and position).",
                 title: "asOf for a trust is a day", statusCode: StatusCodes.Status400BadRequest),
-            _ => TypedResults.Ok(await SummariseAsync(dataSource, trustId, SchoolDay.Today(time), ct)),
+            _ => TypedResults.Ok(await SummariseAsync(dataSource, trustId, SchoolDay.Today(time), ct, readModels.AsyncProjections)),
         };
     }
 
@@ -55,16 +55,25 @@ public static class TrustCompliance
 
     sealed record CountRow(string Rule, string Status, int Count, string? Scope, string[] Roles);
 
-    public static async Task<Summary> SummariseAsync(NpgsqlDataSource dataSource, string trustId, DateOnly on, CancellationToken ct)
+    /// <summary>
+    /// The live picture judged on <paramref name="on"/>. Each line says how far its school's async projections
+    /// (the verdicts) have got when they lag the school's head, as a school's dashboard does.
+    /// </summary>
+    public static async Task<Summary> SummariseAsync(
+        NpgsqlDataSource dataSource, string trustId, DateOnly on, CancellationToken ct, IReadOnlyList<string>? asyncProjections = null)
     {
         var statusOn = SchoolCompliance.StatusOn;
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("""
+        var schoolsCommand = Command("""
             SELECT s.tenant, s.name, s.trust_name, COALESCE(h.position, 0),
-                   (SELECT e.recorded_at FROM ledger.events e WHERE e.tenant = s.tenant AND e.chain_position = h.position)
+                   (SELECT e.recorded_at FROM ledger.events e WHERE e.tenant = s.tenant AND e.chain_position = h.position),
+                   (SELECT min(COALESCE(p.position, 0)) FROM unnest($3::text[]) AS a(projection)
+                      LEFT JOIN ledger.projection_progress p ON p.projection = a.projection AND p.tenant = s.tenant)
               FROM rm.schools s LEFT JOIN ledger.chain_heads h ON h.tenant = s.tenant
              WHERE s.trust_id = $1 ORDER BY s.tenant
-            """, trustId, on));
+            """, trustId, on);
+        schoolsCommand.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. asyncProjections ?? []] });
+        batch.BatchCommands.Add(schoolsCommand);
         // The verdicts' counts (rm.compliance_counts, kept by triggers on rm.compliance), not the
         // verdicts: a few hundred rows per school whatever its size. Every figure comes from this
         // one read; acknowledgement counts keep scope and roles for the coverage by role.
@@ -86,8 +95,9 @@ public static class TrustCompliance
             var urn = reader.GetString(0);
             var position = reader.GetInt64(3);
             var recordedAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(4);
+            long? behind = !reader.IsDBNull(5) && reader.GetInt64(5) < position ? reader.GetInt64(5) : null;
             schools[urn] = new SchoolRows(urn, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                new LedgerPoint(position, on, recordedAt, Live: true, Requested: null), [], []);
+                new LedgerPoint(position, on, recordedAt, Live: true, Requested: null, behind), [], []);
         }
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))

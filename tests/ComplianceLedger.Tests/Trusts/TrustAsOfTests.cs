@@ -104,6 +104,11 @@ public sealed class TrustAsOfTests(ClockedLedgerApp app) : IClassFixture<Clocked
         var liveLines = live["schoolLines"]!.AsArray().ToDictionary(l => l!["urn"]!.GetValue<string>(), l => l!["asOf"]!["position"]!.GetValue<long>());
         Assert.True(liveLines["830001"] > firstDay["830001"], "the acknowledgement moved the first school on");
         Assert.Equal(await app.CountEventsAsync("830001"), liveLines["830001"]);
+        Assert.All(live["schoolLines"]!.AsArray(), l =>
+        {
+            Assert.True(l!["asOf"]!["live"]!.GetValue<bool>());
+            Assert.Null(l["asOf"]!["asyncPosition"]?.GetValue<long>()); // the client waits for the daemon before reading
+        });
 
         // As of today, it is the live dashboard.
         Assert.Equal(Figures(live), Figures(await ReadAsync(leader, $"/api/trusts/{Trust}/compliance?asOf=2026-10-01")));
