@@ -5,6 +5,7 @@ using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
+using ComplianceLedger.Projections.ReadModels;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -46,6 +47,8 @@ public static class TrustCompliance
     public static async Task<Summary> SummariseAsync(NpgsqlDataSource dataSource, string trustId, DateOnly on, CancellationToken ct)
     {
         var statusOn = SchoolCompliance.StatusOn;
+        // Dated facts take effect on their date: each school's verdicts are judged for the day first.
+        await ComplianceProjection.CatchUpDayAsync(dataSource, await SchoolsAsync(dataSource, trustId, ct), on, ct);
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
             SELECT s.tenant, s.name, s.trust_name, COALESCE(h.position, 0)
@@ -83,7 +86,8 @@ public static class TrustCompliance
             var (urn, rule, status, count) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
             var byStatus = counts.TryGetValue((urn, rule), out var found) ? found : counts[(urn, rule)] = [];
             byStatus[status] = byStatus.GetValueOrDefault(status) + count;
-            if (rule == "acknowledgement")
+            // People on leave or not yet started are beside coverage, never in it.
+            if (rule == "acknowledgement" && status is not ("on-leave" or "not-started"))
             {
                 var ok = status == "ok";
                 acknowledgements.Add((urn, reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<string[]>(5), ok, count));
@@ -125,7 +129,8 @@ public static class TrustCompliance
             var (required, done) = totals.GetValueOrDefault(s.Urn);
             var rules = counts.Where(c => c.Key.Urn == s.Urn).OrderBy(c => c.Key.Rule, StringComparer.Ordinal)
                 .Select(c => new SchoolCompliance.StatusCounts(c.Key.Rule, c.Value.GetValueOrDefault("ok"), c.Value.GetValueOrDefault("due"),
-                    c.Value.GetValueOrDefault("overdue"), c.Value.GetValueOrDefault("attention"), c.Value.GetValueOrDefault("on-leave")))
+                    c.Value.GetValueOrDefault("overdue"), c.Value.GetValueOrDefault("attention"), c.Value.GetValueOrDefault("on-leave"),
+                    c.Value.GetValueOrDefault("not-started")))
                 .ToList();
             return new SchoolLine(s.Urn, s.Name, s.Position, rules, required, done, SchoolCompliance.Percent(done, required));
         }).ToList();
@@ -135,6 +140,19 @@ public static class TrustCompliance
             [.. roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new SchoolCompliance.RoleCoverage(r.Key, r.Value.Required, r.Value.Done,
                 SchoolCompliance.Percent(r.Value.Done, r.Value.Required)))],
             lines);
+    }
+
+    static async Task<string[]> SchoolsAsync(NpgsqlDataSource dataSource, string trustId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT tenant FROM rm.schools WHERE trust_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = trustId });
+        var schools = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            schools.Add(reader.GetString(0));
+        }
+        return [.. schools];
     }
 
     static async Task<bool> IsTrustLeaderAsync(NpgsqlDataSource dataSource, ClaimsPrincipal user, string trustId, CancellationToken ct)
