@@ -281,7 +281,7 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } verdict)
             {
                 yield return new VerdictRow(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
-                    "person", person.PersonId, version.PolicyId, person.Roles, verdict);
+                    "person", person.PersonId, version.PolicyId, person.RolesOn(today), verdict);
             }
         }
     }
