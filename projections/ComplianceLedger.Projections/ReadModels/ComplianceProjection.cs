@@ -278,8 +278,12 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             .ToDictionary(a => a.PersonId);
         foreach (var person in people)
         {
-            if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } verdict)
+            if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } judged)
             {
+                // Kept as due with its date: readers turn it overdue after the date (StatusOn), so
+                // the row depends on the day judged only through dated facts, which the day's
+                // catch-up judges again, and a rebuild on any later day gives the same rows.
+                var verdict = judged is { Status: ComplianceStatus.Overdue, DueOn: not null } ? judged with { Status = ComplianceStatus.Due } : judged;
                 yield return new VerdictRow(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
                     "person", person.PersonId, version.PolicyId, person.RolesOn(today), verdict);
             }
