@@ -108,6 +108,8 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         var trustLine = await TrustLineAsync(school);
         Assert.Equal(1, trustLine.GetProperty("required").GetInt32());
 
+        Assert.Equal("2026-10-01", (await PersonAsync(school, teacher)).GetProperty("onLeaveFrom").GetString());
+
         MoveTo(NextWeek.AddDays(-1));
         Assert.Equal("on-leave", Status(await VerdictAsync(school, teacher)));
 
@@ -118,6 +120,7 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         var after = await CoverageAsync(school);
         Assert.Equal(2, Count(after, "required"));
         Assert.Equal(0, Count(after, "onLeave"));
+        Assert.Equal(JsonValueKind.Null, (await PersonAsync(school, teacher)).GetProperty("onLeaveFrom").ValueKind);
         Assert.Equal(2, (await TrustLineAsync(school)).GetProperty("required").GetInt32());
 
         Assert.Equal("on-leave", Status(await VerdictAsync(school, teacher, asOf: NextWeek.AddDays(-1))));
@@ -158,8 +161,11 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         MoveTo(changeOn.AddDays(-1));
         Assert.Equal("overdue", Status(await VerdictAsync(school, teacher)));
 
+        Assert.Equal("teacher", (await PersonAsync(school, teacher)).GetProperty("roles")[0].GetString());
+
         MoveTo(changeOn);
         Assert.Null(await VerdictAsync(school, teacher));
+        Assert.Equal("governor", (await PersonAsync(school, teacher)).GetProperty("roles")[0].GetString());
         Assert.Null(ByRole(await CoverageAsync(school), "teacher"));
 
         MoveTo(changeOn.AddDays(1));
@@ -327,6 +333,14 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
             snapshot[table] = rows;
         }
         return snapshot;
+    }
+
+    /// <summary>The person as the school's people list shows them.</summary>
+    static async Task<JsonElement> PersonAsync(TestSchool school, Guid person)
+    {
+        var office = await school.As(Role.Office);
+        var people = (await office.GetFromJsonAsync<JsonElement>($"/api/schools/{school.Urn}/people")).GetProperty("items");
+        return people.EnumerateArray().Single(p => p.GetProperty("personId").GetString() == person.ToString());
     }
 
     static async Task<JsonElement> TrustLineAsync(TestSchool school)
