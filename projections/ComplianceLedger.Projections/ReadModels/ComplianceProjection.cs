@@ -21,12 +21,15 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
         eventType.StartsWith("person.", StringComparison.Ordinal) || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("compliance", $"rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')")];
+        [new("compliance", $"rule IN ('{AcknowledgementCoverage.Rule}', '{PolicyReview.Rule}')"), new("compliance_days")];
 
     // rm.compliance is shared: only this projection's rules go.
-    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
-        Sql.ExecuteAsync(connection, transaction, "DELETE FROM rm.compliance WHERE ($1::text IS NULL OR tenant = $1) AND rule = ANY($2)",
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct)
+    {
+        await Sql.ExecuteAsync(connection, transaction, "DELETE FROM rm.compliance WHERE ($1::text IS NULL OR tenant = $1) AND rule = ANY($2)",
             ct, Sql.NullableText(tenant), new[] { AcknowledgementCoverage.Rule, PolicyReview.Rule });
+        await Sql.ExecuteAsync(connection, transaction, "DELETE FROM rm.compliance_days WHERE $1::text IS NULL OR tenant = $1", ct, Sql.NullableText(tenant));
+    }
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
@@ -39,11 +42,15 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
         var (c, tx) = (connection, transaction);
         var today = ProjectionTarget.Today(transaction, time);
         var toJudge = new List<(string Tenant, Guid PersonId)>();
+        var tenants = events.Select(e => e.Tenant).Distinct().ToArray();
+        // The day may have moved on since these schools were last judged: dated facts that took
+        // effect in between are judged with this batch, so no verdict lags its date.
+        var dated = (await DatedChangesAsync(c, tx, tenants, today, ct)).ToLookup(x => x.Tenant, x => x.PersonId);
         foreach (var tenantEvents in events.GroupBy(e => e.Tenant))
         {
             var tenant = tenantEvents.Key;
             var policies = new HashSet<string>();
-            var people = new HashSet<Guid>();
+            var people = new HashSet<Guid>(dated[tenant]);
             foreach (var e in tenantEvents)
             {
                 var d = e.ParsedData();
@@ -77,10 +84,97 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
         {
             await ReevaluatePeopleAsync(c, tx, toJudge, today, ct);
         }
+        await JudgedOnAsync(c, tx, tenants, today, ct);
     }
 
-    public Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct) =>
-        ReevaluateSchoolAsync(connection, transaction, tenant, ProjectionTarget.Today(transaction, time), ct);
+    public async Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct)
+    {
+        var today = ProjectionTarget.Today(transaction, time);
+        await ReevaluateSchoolAsync(connection, transaction, tenant, today, ct);
+        // Live, a school gets its day once this projection has seen one of its events: a person's or a policy's.
+        await Sql.ExecuteAsync(connection, transaction, """
+            INSERT INTO rm.compliance_days (tenant, judged_on)
+            SELECT $1, $2 WHERE EXISTS (SELECT FROM rm.people WHERE tenant = $1) OR EXISTS (SELECT FROM rm.policy_versions WHERE tenant = $1)
+            ON CONFLICT (tenant) DO UPDATE SET judged_on = EXCLUDED.judged_on
+            """, ct, tenant, today);
+    }
+
+    /// <summary>
+    /// Judges again, for <paramref name="today"/>, the people of these schools whose dated facts (a
+    /// start, a leave or a return, a role change, a leaving) took effect since the school's verdicts
+    /// were last judged: a dated change alters the verdicts on its date with no new event. Live
+    /// readers call it before they read (it does nothing when the schools are judged for today); it
+    /// takes the daemon's checkpoint lock, so it never judges a school at the same time as the daemon.
+    /// </summary>
+    public static async Task CatchUpDayAsync(NpgsqlDataSource dataSource, IReadOnlyCollection<string> tenants, DateOnly today, CancellationToken ct)
+    {
+        await using (var check = dataSource.CreateCommand("SELECT EXISTS (SELECT FROM rm.compliance_days WHERE tenant = ANY($1) AND judged_on <> $2)"))
+        {
+            check.Parameters.Add(new NpgsqlParameter { Value = tenants.ToArray() });
+            check.Parameters.Add(new NpgsqlParameter { Value = today });
+            if (!(bool)(await check.ExecuteScalarAsync(ct))!)
+            {
+                return;
+            }
+        }
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await Sql.ExecuteAsync(c, tx, """
+            SELECT FROM ledger.projection_progress WHERE projection = 'compliance' AND tenant = ANY($1) ORDER BY tenant FOR UPDATE
+            """, ct, new NpgsqlParameter { Value = tenants.Order(StringComparer.Ordinal).ToArray() });
+        var behind = await Sql.ListAsync(c, tx, "SELECT tenant FROM rm.compliance_days WHERE tenant = ANY($1) AND judged_on <> $2 ORDER BY tenant FOR UPDATE",
+            r => r.GetString(0), ct, tenants.ToArray(), today);
+        if (behind.Count > 0)
+        {
+            var dated = await DatedChangesAsync(c, tx, [.. behind], today, ct);
+            var toJudge = new List<(string Tenant, Guid PersonId)>();
+            foreach (var school in dated.GroupBy(d => d.Tenant))
+            {
+                if (school.Count() > WholeSchoolThreshold)
+                {
+                    await ReevaluateSchoolAsync(c, tx, school.Key, today, ct);
+                }
+                else
+                {
+                    toJudge.AddRange(school);
+                }
+            }
+            if (toJudge.Count > 0)
+            {
+                await ReevaluatePeopleAsync(c, tx, toJudge, today, ct);
+            }
+            await JudgedOnAsync(c, tx, [.. behind], today, ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// People of these schools with a dated fact between the day each school was last judged for
+    /// and <paramref name="today"/> (either way: a test's clock may go back). Schools never judged
+    /// have none: their first judgement is of today.
+    /// </summary>
+    static Task<List<(string Tenant, Guid PersonId)>> DatedChangesAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string[] tenants, DateOnly today, CancellationToken ct) =>
+        Sql.ListAsync(c, tx, """
+            SELECT d.tenant, x.person_id
+              FROM rm.compliance_days d
+             CROSS JOIN LATERAL (SELECT least(d.judged_on, $2) AS after, greatest(d.judged_on, $2) AS upto) w
+             CROSS JOIN LATERAL (
+                   SELECT p.person_id FROM rm.people p
+                    WHERE p.tenant = d.tenant AND ((p.started_on > w.after AND p.started_on <= w.upto) OR (p.left_on > w.after AND p.left_on <= w.upto))
+                   UNION
+                   SELECT r.person_id FROM rm.person_roles r WHERE r.tenant = d.tenant AND r.from_on > w.after AND r.from_on <= w.upto
+                   UNION
+                   SELECT l.person_id FROM rm.person_leaves l
+                    WHERE l.tenant = d.tenant AND ((l.from_on > w.after AND l.from_on <= w.upto) OR (l.until_on > w.after AND l.until_on <= w.upto))) x
+             WHERE d.tenant = ANY($1) AND d.judged_on <> $2
+            """, r => (r.GetString(0), r.GetGuid(1)), ct, tenants, today);
+
+    static Task JudgedOnAsync(NpgsqlConnection c, NpgsqlTransaction tx, string[] tenants, DateOnly today, CancellationToken ct) =>
+        Sql.ExecuteAsync(c, tx, """
+            INSERT INTO rm.compliance_days AS d (tenant, judged_on) SELECT t, $2 FROM unnest($1::text[]) AS t ORDER BY t
+            ON CONFLICT (tenant) DO UPDATE SET judged_on = EXCLUDED.judged_on WHERE d.judged_on <> EXCLUDED.judged_on
+            """, ct, tenants, today);
 
     // Judging people costs their own verdicts; judging the school rewrites all of its verdicts.
     // A busy school's acknowledgements reach the daemon a few dozen people per batch: at 25 a
@@ -184,10 +278,14 @@ public sealed class ComplianceProjection(TimeProvider time) : IProjection
             .ToDictionary(a => a.PersonId);
         foreach (var person in people)
         {
-            if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } verdict)
+            if (AcknowledgementCoverage.Evaluate(person, version, latest.GetValueOrDefault(person.PersonId), today) is { } judged)
             {
+                // Kept as due with its date: readers turn it overdue after the date (StatusOn), so
+                // the row depends on the day judged only through dated facts, which the day's
+                // catch-up judges again, and a rebuild on any later day gives the same rows.
+                var verdict = judged is { Status: ComplianceStatus.Overdue, DueOn: not null } ? judged with { Status = ComplianceStatus.Due } : judged;
                 yield return new VerdictRow(AcknowledgementCoverage.Rule, AcknowledgementCoverage.SubjectId(person.PersonId, version.PolicyId),
-                    "person", person.PersonId, version.PolicyId, person.Roles, verdict);
+                    "person", person.PersonId, version.PolicyId, person.RolesOn(today), verdict);
             }
         }
     }

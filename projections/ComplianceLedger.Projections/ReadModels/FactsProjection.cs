@@ -19,10 +19,12 @@ public sealed class FactsProjection : IProjection
         || eventType.StartsWith("person.", StringComparison.Ordinal)
         || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
-    public IReadOnlyList<ProjectionTable> Tables { get; } = [new("schools"), new("people"), new("policy_versions"), new("acknowledgements")];
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+        [new("schools"), new("people"), new("person_roles"), new("person_leaves"), new("policy_versions"), new("acknowledgements")];
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
-        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.schools", "rm.people", "rm.policy_versions", "rm.acknowledgements");
+        Sql.ResetAsync(connection, transaction, tenant, ct, "rm.schools", "rm.people", "rm.person_roles", "rm.person_leaves", "rm.policy_versions",
+            "rm.acknowledgements");
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
@@ -56,18 +58,29 @@ public sealed class FactsProjection : IProjection
                         VALUES ($1, $2, $3, $4, $5, $6)
                         ON CONFLICT (tenant, person_id) DO UPDATE SET sealed_name = $3, roles = $4, started_on = $5, last_position = $6
                         """, ct, t, d.Id("personId"), d.Text("sealedName"), d.Texts("roles"), d.Date("startedOn"), p);
+                    await RolesFromAsync(c, tx, t, d.Id("personId"), d.Date("startedOn"), d.Texts("roles"), p, ct);
                     break;
                 case "person.roles-changed.v1":
+                    // rm.people keeps the latest recorded roles; the rules read them by date.
                     await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET roles = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
                         ct, t, d.Id("personId"), d.Texts("roles"), p);
+                    await RolesFromAsync(c, tx, t, d.Id("personId"), d.Date("effectiveOn"), d.Texts("roles"), p, ct);
                     break;
                 case "person.leave-started.v1":
                     await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET leave_from = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
                         ct, t, d.Id("personId"), d.Date("from"), p);
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.person_leaves (tenant, person_id, from_on, until_on, position) VALUES ($1, $2, $3, NULL, $4)
+                        ON CONFLICT (tenant, person_id, from_on) DO UPDATE SET until_on = NULL, position = $4
+                        """, ct, t, d.Id("personId"), d.Date("from"), p);
                     break;
                 case "person.returned-from-leave.v1":
                     await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET leave_from = NULL, returned_on = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
                         ct, t, d.Id("personId"), d.Date("on"), p);
+                    // The open leave ends on the return's date, which may be days after it is recorded.
+                    await Sql.ExecuteAsync(c, tx, """
+                        UPDATE rm.person_leaves SET until_on = $3, position = $4 WHERE tenant = $1 AND person_id = $2 AND until_on IS NULL
+                        """, ct, t, d.Id("personId"), d.Date("on"), p);
                     break;
                 case "person.left.v1":
                     await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET left_on = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",
@@ -132,6 +145,13 @@ public sealed class FactsProjection : IProjection
                 acknowledgements.Values.Select(a => a.Position).ToArray());
         }
     }
+
+    /// <summary>The person holds these roles from that day (a later change recorded for the same day replaces it).</summary>
+    static Task RolesFromAsync(NpgsqlConnection c, NpgsqlTransaction tx, string tenant, Guid person, DateOnly from, string[] roles, long position, CancellationToken ct) =>
+        Sql.ExecuteAsync(c, tx, """
+            INSERT INTO rm.person_roles (tenant, person_id, from_on, roles, position) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (tenant, person_id, from_on) DO UPDATE SET roles = $4, position = $5
+            """, ct, tenant, person, from, roles, position);
 
     /// <summary>The tenant's replay is done: its held acknowledgements are final, and its table holds none of them yet.</summary>
     public async Task TenantReplayedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, CancellationToken ct)

@@ -6,7 +6,14 @@ namespace ComplianceLedger.Projections.ReadModels;
 /// <summary>Loads facts from the read model, on a given transaction or a data source.</summary>
 public static class FactsQueries
 {
-    const string PersonColumns = "person_id, roles, started_on, left_on, leave_from, returned_on, last_position";
+    // A person's dated roles and leaves come along as arrays in date order (RoleHistory, Leaves).
+    const string PersonColumns = """
+        p.person_id, p.roles, p.started_on, p.left_on, p.leave_from, p.returned_on, p.last_position,
+        ARRAY(SELECT r.from_on FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on) AS role_from,
+        ARRAY(SELECT array_to_string(r.roles, ',') FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on) AS role_sets,
+        ARRAY(SELECT l.from_on FROM rm.person_leaves l WHERE l.tenant = p.tenant AND l.person_id = p.person_id ORDER BY l.from_on) AS leave_from_on,
+        ARRAY(SELECT l.until_on FROM rm.person_leaves l WHERE l.tenant = p.tenant AND l.person_id = p.person_id ORDER BY l.from_on) AS leave_until_on
+        """;
 
     const string VersionColumns = """
         policy_id, version_label, title, document_sha256, effective_from, review_cycle_years, next_review_due, ratified_on,
@@ -14,7 +21,7 @@ public static class FactsQueries
         """;
 
     public static Task<List<PersonFacts>> PeopleAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, Guid? personId, CancellationToken ct) =>
-        Sql.ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people WHERE tenant = $1 AND ($2::uuid IS NULL OR person_id = $2)",
+        Sql.ListAsync(c, tx, $"SELECT {PersonColumns} FROM rm.people p WHERE p.tenant = $1 AND ($2::uuid IS NULL OR p.person_id = $2)",
             ReadPerson, ct, tenant, new NpgsqlParameter { Value = (object?)personId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
 
     public static Task<List<PolicyVersionFacts>> CurrentVersionsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string tenant, string? policyId, CancellationToken ct) =>
@@ -75,7 +82,7 @@ public static class FactsQueries
                                   WHERE (a.tenant, a.person_id, a.policy_id, a.version_label) = (u.tenant, u.person_id, v.policy_id, v.version_label) OFFSET 0) a
             """, tenants, ids);
         Query($"""
-            SELECT c.subject_id, c.subject_kind, c.person_id, c.scope, c.status, c.due_on, c.roles, c.detail, c.proof, u.tenant
+            SELECT c.subject_id, c.subject_kind, c.person_id, c.scope, c.status, c.due_on, c.roles, c.detail, c.proof, u.tenant, c.late
               FROM unnest($1::text[], $2::uuid[]) AS u(tenant, person_id)
              CROSS JOIN LATERAL (SELECT * FROM rm.compliance c
                                   WHERE c.tenant = u.tenant AND c.person_id = u.person_id AND c.rule = '{Rules.AcknowledgementCoverage.Rule}' OFFSET 0) c
@@ -84,7 +91,7 @@ public static class FactsQueries
         var found = new List<(string, PersonFacts)>();
         while (await reader.ReadAsync(ct))
         {
-            found.Add((reader.GetString(7), ReadPerson(reader)));
+            found.Add((reader.GetString(11), ReadPerson(reader)));
         }
         await reader.NextResultAsync(ct);
         var versions = new List<(string, PolicyVersionFacts)>();
@@ -105,7 +112,7 @@ public static class FactsQueries
             var r = reader;
             verdicts[(r.GetString(9), r.GetString(0))] = new VerdictRow(Rules.AcknowledgementCoverage.Rule, r.GetString(0), r.GetString(1),
                 r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<string[]>(6),
-                new Rules.Verdict(Rules.Verdict.ParseStatus(r.GetString(4)), NullableDate(r, 5), r.GetString(7), r.GetFieldValue<long[]>(8)));
+                new Rules.Verdict(Rules.Verdict.ParseStatus(r.GetString(4)), NullableDate(r, 5), r.GetString(7), r.GetFieldValue<long[]>(8), r.GetBoolean(10)));
         }
         return new PeopleToJudge(
             found.ToLookup(p => p.Item1, p => p.Item2), versions.ToLookup(v => v.Item1, v => v.Item2),
@@ -127,7 +134,11 @@ public static class FactsQueries
         new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetFieldValue<DateTimeOffset>(4), r.GetInt64(5));
 
     static PersonFacts ReadPerson(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6));
+        r.GetGuid(0), r.GetFieldValue<string[]>(1), r.GetFieldValue<DateOnly>(2), NullableDate(r, 3), NullableDate(r, 4), NullableDate(r, 5), r.GetInt64(6))
+    {
+        RoleHistory = [.. r.GetFieldValue<DateOnly[]>(7).Zip(r.GetFieldValue<string[]>(8), (from, roles) => new RoleSpell(from, roles.Split(',')))],
+        Leaves = [.. r.GetFieldValue<DateOnly[]>(9).Zip(r.GetFieldValue<DateOnly?[]>(10), (from, until) => new LeaveSpell(from, until))],
+    };
 
     static PolicyVersionFacts ReadVersion(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt32(5),

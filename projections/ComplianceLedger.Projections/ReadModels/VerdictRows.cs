@@ -28,17 +28,18 @@ public static class VerdictRows
         }
         var rows = verdicts.Select(v => v.Row).ToArray();
         var insert = new NpgsqlBatchCommand(ProjectionTarget.Sql(transaction, """
-            INSERT INTO rm.compliance AS c (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof)
+            INSERT INTO rm.compliance AS c (tenant, rule, subject_id, subject_kind, person_id, scope, status, due_on, roles, detail, proof, late)
             SELECT r.tenant, r.rule, r.subject_id, r.kind, r.person_id, r.scope, r.status, r.due_on, string_to_array(r.roles, ','), r.detail,
-                   string_to_array(r.proof, ',')::bigint[]
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[])
-                   AS r(tenant, rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof)
+                   string_to_array(r.proof, ',')::bigint[], r.late
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[], $11::text[],
+                          $12::boolean[])
+                   AS r(tenant, rule, subject_id, kind, person_id, scope, status, due_on, roles, detail, proof, late)
             ON CONFLICT (tenant, rule, subject_id) DO UPDATE SET status = EXCLUDED.status, due_on = EXCLUDED.due_on,
                 roles = EXCLUDED.roles, detail = EXCLUDED.detail, proof = EXCLUDED.proof, person_id = EXCLUDED.person_id,
-                scope = EXCLUDED.scope, subject_kind = EXCLUDED.subject_kind
-             WHERE (c.status, c.due_on, c.roles, c.detail, c.proof, c.person_id, c.scope, c.subject_kind)
+                scope = EXCLUDED.scope, subject_kind = EXCLUDED.subject_kind, late = EXCLUDED.late
+             WHERE (c.status, c.due_on, c.roles, c.detail, c.proof, c.person_id, c.scope, c.subject_kind, c.late)
                    IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.due_on, EXCLUDED.roles, EXCLUDED.detail, EXCLUDED.proof,
-                    EXCLUDED.person_id, EXCLUDED.scope, EXCLUDED.subject_kind)
+                    EXCLUDED.person_id, EXCLUDED.scope, EXCLUDED.subject_kind, EXCLUDED.late)
             """));
         var p = insert.Parameters;
         p.Add(new NpgsqlParameter { Value = verdicts.Select(v => v.Tenant).ToArray() });
@@ -52,6 +53,7 @@ public static class VerdictRows
         p.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Roles)).ToArray() });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Detail).ToArray() });
         p.Add(new NpgsqlParameter { Value = rows.Select(r => string.Join(',', r.Verdict.Proof)).ToArray() });
+        p.Add(new NpgsqlParameter { Value = rows.Select(r => r.Verdict.Late).ToArray() });
         return insert;
     }
 }

@@ -131,7 +131,7 @@ public static class OfficialAccountRules
     {
         var valid = custodians
             .Select(c => (Custodian: c, Person: people.GetValueOrDefault(c.PersonId)))
-            .Where(x => x.Person is { } p && !p.HasLeft(today) && p.Roles.Any(LeadershipRoles.Contains))
+            .Where(x => x.Person is { } p && !p.HasLeft(today) && p.RolesOn(today).Any(LeadershipRoles.Contains))
             .ToList();
         if (valid.Count > 0)
         {

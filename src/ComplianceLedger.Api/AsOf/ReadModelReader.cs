@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Projections;
+using ComplianceLedger.Projections.ReadModels;
 using Npgsql;
 
 namespace ComplianceLedger.Api.AsOf;
@@ -63,6 +64,9 @@ public sealed class ReadModelReader : IDisposable
     public static async Task<ReadScope> OpenLiveAsync(
         NpgsqlDataSource dataSource, string tenant, DateOnly on, CancellationToken ct, string[]? asyncProjections = null, string[]? tables = null)
     {
+        // Dated facts take effect on their date: if the school was last judged on another day,
+        // the people whose start, leave, return, role change or leaving fell in between are judged now.
+        await ComplianceProjection.CatchUpDayAsync(dataSource, [tenant], on, ct);
         var connection = await dataSource.OpenConnectionAsync(ct);
         NpgsqlTransaction? transaction = null;
         try

@@ -6,7 +6,11 @@ using Npgsql;
 
 namespace ComplianceLedger.Api.People;
 
-/// <summary>The school's people with their names opened (an erased person shows as such).</summary>
+/// <summary>
+/// The school's people with their names opened (an erased person shows as such). Roles are those
+/// in effect on the day asked about (a change recorded for a later date shows from that date);
+/// <c>onLeaveFrom</c> is the first day of a leave in progress or ahead, until the return's date.
+/// </summary>
 public static class ListPeople
 {
     public sealed record PersonView(Guid PersonId, string Name, IReadOnlyList<string> Roles, DateOnly StartedOn, DateOnly? LeftOn, DateOnly? OnLeaveFrom);
@@ -19,10 +23,20 @@ public static class ListPeople
     {
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         var rows = new List<(Guid Id, string Sealed, string[] Roles, DateOnly Started, DateOnly? Left, DateOnly? Leave)>();
-        await using (var command = scope.Command(
-            "SELECT person_id, sealed_name, roles, started_on, left_on, leave_from FROM rm.people WHERE tenant = $1 ORDER BY started_on, person_id"))
+        await using (var command = scope.Command("""
+            SELECT p.person_id, p.sealed_name,
+                   COALESCE((SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= $2
+                              ORDER BY r.from_on DESC LIMIT 1),
+                            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
+                            p.roles),
+                   p.started_on, p.left_on,
+                   (SELECT l.from_on FROM rm.person_leaves l WHERE l.tenant = p.tenant AND l.person_id = p.person_id
+                       AND (l.until_on IS NULL OR l.until_on > $2) ORDER BY l.from_on LIMIT 1)
+              FROM rm.people p WHERE p.tenant = $1 ORDER BY p.started_on, p.person_id
+            """))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+            command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = scope.On });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {

@@ -34,6 +34,9 @@ public sealed record PersonLeft(Guid PersonId, DateOnly LeftOn, string RecordedB
 /// <summary>A person's state for decisions about them.</summary>
 public sealed record Person(bool Enrolled, IReadOnlyList<Role> Roles, bool OnLeave, bool Left)
 {
+    /// <summary>The first day of the leave recorded last (a return must not come before it).</summary>
+    public DateOnly? LeaveFrom { get; init; }
+
     public static string StreamId(Guid personId) => $"person-{personId:D}";
 
     public static readonly StreamDefinition<Person> Stream = new("person", new Person(false, [], false, false), Evolve);
@@ -42,7 +45,7 @@ public sealed record Person(bool Enrolled, IReadOnlyList<Role> Roles, bool OnLea
     {
         PersonEnrolled e => new Person(true, e.Roles, false, false),
         PersonRolesChanged e => state with { Roles = e.Roles },
-        PersonLeaveStarted => state with { OnLeave = true },
+        PersonLeaveStarted e => state with { OnLeave = true, LeaveFrom = e.From },
         PersonReturnedFromLeave => state with { OnLeave = false },
         PersonLeft => state with { Left = true },
         _ => state,

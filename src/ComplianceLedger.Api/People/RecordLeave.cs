@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ComplianceLedger.Api.People;
 
-/// <summary>Long-term leave starts or ends. While away a person is shown as on leave, not overdue.</summary>
+/// <summary>
+/// Long-term leave starts or ends. While away a person is shown as on leave, not overdue. Both are
+/// dated: leave from next Monday, back on the 14th; each takes effect on its date, not when recorded.
+/// </summary>
 public static class RecordLeave
 {
     public sealed record StartRequest(LeaveKind? Kind, DateOnly? From);
@@ -27,6 +30,10 @@ public static class RecordLeave
         if (!state.OnLeave)
         {
             throw CommandRefusedException.Conflict("The person is not on leave.");
+        }
+        if (state.LeaveFrom is { } from && on < from)
+        {
+            throw CommandRefusedException.Invalid($"on must be on or after the first day of the leave, {from:yyyy-MM-dd}.");
         }
         return [new PersonReturnedFromLeave(personId, on, by, now)];
     }

@@ -96,10 +96,17 @@ public static class SchoolAccess
     }
 
     /// <summary>The person's roles today, or null when they are not (or no longer) at the school.</summary>
+    /// <remarks>A role change counts from its effective date, not from when it was recorded.</remarks>
     public static async Task<IReadOnlySet<Role>?> CurrentRolesAsync(NpgsqlDataSource dataSource, string urn, Guid personId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT roles FROM rm.people WHERE tenant = $1 AND person_id = $2 AND (left_on IS NULL OR left_on > " + SchoolDay.TodaySql + ")");
+        await using var command = dataSource.CreateCommand($"""
+            SELECT COALESCE(
+                (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= {SchoolDay.TodaySql}
+                  ORDER BY r.from_on DESC LIMIT 1),
+                (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
+                p.roles)
+              FROM rm.people p WHERE p.tenant = $1 AND p.person_id = $2 AND (p.left_on IS NULL OR p.left_on > {SchoolDay.TodaySql})
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
         return await command.ExecuteScalarAsync(ct) is string[] names

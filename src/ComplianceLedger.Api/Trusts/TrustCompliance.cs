@@ -5,6 +5,7 @@ using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
+using ComplianceLedger.Projections.ReadModels;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -63,6 +64,8 @@ public static class TrustCompliance
         NpgsqlDataSource dataSource, string trustId, DateOnly on, CancellationToken ct, IReadOnlyList<string>? asyncProjections = null)
     {
         var statusOn = SchoolCompliance.StatusOn;
+        // Dated facts take effect on their date: each school's verdicts are judged for the day first.
+        await ComplianceProjection.CatchUpDayAsync(dataSource, await SchoolsAsync(dataSource, trustId, ct), on, ct);
         await using var batch = dataSource.CreateBatch();
         var schoolsCommand = Command("""
             SELECT s.tenant, s.name, s.trust_name, COALESCE(h.position, 0),
@@ -125,16 +128,7 @@ public static class TrustCompliance
     /// </summary>
     static async Task<Summary> AsOfAsync(NpgsqlDataSource dataSource, ReadModelReader readModels, string trustId, DateOnly day, string requested, CancellationToken ct)
     {
-        var candidates = new List<string>();
-        await using (var command = dataSource.CreateCommand("SELECT tenant FROM rm.schools WHERE trust_id = $1 ORDER BY tenant"))
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = trustId });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                candidates.Add(reader.GetString(0));
-            }
-        }
+        var candidates = await SchoolsAsync(dataSource, trustId, ct);
         // Bound the whole question before replaying any school: the same cap as one school's question.
         var positions = await readModels.PositionsAtEndOfAsync(candidates, day, requested, ct);
         var total = positions.Values.Sum();
@@ -210,7 +204,8 @@ public static class TrustCompliance
             {
                 var byStatus = byRule.TryGetValue(c.Rule, out var found) ? found : byRule[c.Rule] = [];
                 byStatus[c.Status] = byStatus.GetValueOrDefault(c.Status) + c.Count;
-                if (c.Rule != "acknowledgement")
+                // People on leave or not yet started are beside coverage, never in it.
+                if (c.Rule != "acknowledgement" || c.Status is "on-leave" or "not-started")
                 {
                     continue;
                 }
@@ -227,7 +222,8 @@ public static class TrustCompliance
             }
             var rules = byRule.OrderBy(r => r.Key, StringComparer.Ordinal)
                 .Select(r => new SchoolCompliance.StatusCounts(r.Key, r.Value.GetValueOrDefault("ok"), r.Value.GetValueOrDefault("due"),
-                    r.Value.GetValueOrDefault("overdue"), r.Value.GetValueOrDefault("attention"), r.Value.GetValueOrDefault("on-leave")))
+                    r.Value.GetValueOrDefault("overdue"), r.Value.GetValueOrDefault("attention"), r.Value.GetValueOrDefault("on-leave"),
+                    r.Value.GetValueOrDefault("not-started")))
                 .ToList();
             lines.Add(new SchoolLine(school.Urn, school.Name, school.AsOf.Position ?? 0, school.AsOf, rules, required, done, SchoolCompliance.Percent(done, required)));
         }
@@ -238,6 +234,19 @@ public static class TrustCompliance
             [.. roles.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new SchoolCompliance.RoleCoverage(r.Key, r.Value.Required, r.Value.Done,
                 SchoolCompliance.Percent(r.Value.Done, r.Value.Required)))],
             lines);
+    }
+
+    static async Task<string[]> SchoolsAsync(NpgsqlDataSource dataSource, string trustId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT tenant FROM rm.schools WHERE trust_id = $1 ORDER BY tenant");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = trustId });
+        var schools = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            schools.Add(reader.GetString(0));
+        }
+        return [.. schools];
     }
 
     static NpgsqlBatchCommand Command(string sql, string trustId, DateOnly on)

@@ -52,6 +52,7 @@ public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
     {
         var ledger = await RawLedger.ReadAsync(db, DemoSchool.Urn);
         var expected = ledger.AcknowledgementStatuses(Today);
+        var active = ledger.AcknowledgementStatuses(Today, activeOnly: true);
 
         var summary = await SchoolCompliance.SummariseAsync(db.AppDataSource, DemoSchool.Urn, Today, CancellationToken.None);
 
@@ -66,7 +67,7 @@ public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
 
         foreach (var policy in summary.Coverage)
         {
-            var mine = expected.Where(e => e.Policy == policy.PolicyId).ToList();
+            var mine = active.Where(e => e.Policy == policy.PolicyId).ToList();
             Assert.Equal(mine.Count, policy.Required);
             Assert.Equal(mine.Count(e => e.Status == "ok"), policy.Acknowledged);
             foreach (var role in policy.ByRole)
@@ -89,7 +90,7 @@ public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
         var done = 0;
         foreach (var (urn, _, _) in DemoSchool.TrustSchools)
         {
-            var statuses = (await RawLedger.ReadAsync(db, urn)).AcknowledgementStatuses(Today);
+            var statuses = (await RawLedger.ReadAsync(db, urn)).AcknowledgementStatuses(Today, activeOnly: true);
             var line = Assert.Single(trust.SchoolLines, l => l.Urn == urn);
             Assert.Equal(statuses.Count, line.Required);
             Assert.Equal(statuses.Count(s => s.Status == "ok"), line.Acknowledged);
@@ -106,7 +107,8 @@ public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
 /// <summary>A school's ledger read straight from ledger.events, interpreted by this test alone.</summary>
 sealed class RawLedger
 {
-    public sealed record PersonRecord(HashSet<string> Roles, DateOnly Started, DateOnly? Left, DateOnly? LeaveFrom, DateOnly? Returned);
+    /// <summary>Roles and leave are dated: each holds from its date, whenever it was recorded.</summary>
+    public sealed record PersonRecord(List<(DateOnly From, HashSet<string> Roles)> Roles, DateOnly Started, DateOnly? Left, List<(DateOnly From, DateOnly? Until)> Leaves);
 
     public sealed record VersionRecord(string Label, DateOnly Effective, HashSet<string> Audiences, int Days);
 
@@ -141,16 +143,16 @@ sealed class RawLedger
         switch (type)
         {
             case "person.enrolled.v1":
-                People[d.GetProperty("personId").GetGuid()] = new PersonRecord(Strings(d, "roles"), Date(d, "startedOn"), null, null, null);
+                People[d.GetProperty("personId").GetGuid()] = new PersonRecord([(Date(d, "startedOn"), Strings(d, "roles"))], Date(d, "startedOn"), null, []);
                 break;
             case "person.roles-changed.v1":
-                Update(d, p => p with { Roles = Strings(d, "roles") });
+                Update(d, p => p with { Roles = [.. p.Roles.Where(r => r.From != Date(d, "effectiveOn")), (Date(d, "effectiveOn"), Strings(d, "roles"))] });
                 break;
             case "person.leave-started.v1":
-                Update(d, p => p with { LeaveFrom = Date(d, "from") });
+                Update(d, p => p with { Leaves = [.. p.Leaves, (Date(d, "from"), null)] });
                 break;
             case "person.returned-from-leave.v1":
-                Update(d, p => p with { LeaveFrom = null, Returned = Date(d, "on") });
+                Update(d, p => p with { Leaves = [.. p.Leaves.Select(l => l.Until is null ? (l.From, Date(d, "on")) : l)] });
                 break;
             case "person.left.v1":
                 Update(d, p => p with { Left = Date(d, "leftOn") });
@@ -182,8 +184,12 @@ sealed class RawLedger
         People[id] = change(People[id]);
     }
 
-    /// <summary>DOMAIN.md: everyone active in an audience role acknowledges the current version within the days allowed.</summary>
-    public List<Verdict> AcknowledgementStatuses(DateOnly today)
+    /// <summary>
+    /// DOMAIN.md: everyone active in an audience role acknowledges the current version within the
+    /// days allowed. Active: started, not left, not on leave (the others are beside coverage, not in
+    /// it: <paramref name="activeOnly"/> leaves them out).
+    /// </summary>
+    public List<Verdict> AcknowledgementStatuses(DateOnly today, bool activeOnly = false)
     {
         var statuses = new List<Verdict>();
         foreach (var (policy, versions) in Policies.Where(p => !retired.Contains(p.Key)))
@@ -191,25 +197,42 @@ sealed class RawLedger
             var current = versions[^1];
             foreach (var (id, person) in People)
             {
-                if ((person.Left is { } left && left <= today) || !person.Roles.Overlaps(current.Audiences))
+                var spells = person.Roles.OrderBy(r => r.From).ToList();
+                var roles = spells.LastOrDefault(r => r.From <= today).Roles ?? spells[0].Roles;
+                if ((person.Left is { } left && left <= today) || !roles.Overlaps(current.Audiences))
                 {
                     continue;
                 }
-                string status;
-                if (declinedByVersion.TryGetValue((id, policy, current.Label), out var declined))
+                // The day they took on an audience role, without a break since.
+                DateOnly? inRole = null;
+                foreach (var spell in spells.Where(r => r.From <= today))
                 {
-                    status = declined ? "attention" : "ok";
+                    inRole = spell.Roles.Overlaps(current.Audiences) ? inRole ?? spell.From : null;
                 }
-                else if (person.LeaveFrom is { } away && away <= today)
+                string status;
+                if (person.Started > today)
+                {
+                    status = "not-started";
+                }
+                else if (person.Leaves.Any(l => l.From <= today && (l.Until is null || l.Until > today)))
                 {
                     status = "on-leave";
                 }
+                else if (declinedByVersion.TryGetValue((id, policy, current.Label), out var declined))
+                {
+                    status = declined ? "attention" : "ok";
+                }
                 else
                 {
-                    var clock = new[] { current.Effective, person.Started, person.Returned ?? DateOnly.MinValue }.Max();
+                    var returned = person.Leaves.Select(l => l.Until).Where(u => u <= today).Max() ?? DateOnly.MinValue;
+                    var clock = new[] { current.Effective, person.Started, inRole ?? DateOnly.MinValue, returned }.Max();
                     status = today > clock.AddDays(current.Days) ? "overdue" : "due";
                 }
-                statuses.Add(new Verdict(id, policy, status, [.. person.Roles]));
+                if (activeOnly && status is "not-started" or "on-leave")
+                {
+                    continue;
+                }
+                statuses.Add(new Verdict(id, policy, status, [.. roles]));
             }
         }
         return statuses;

@@ -107,6 +107,18 @@ public sealed class OfficialAccountRulesTests
     }
 
     [Fact]
+    public void A_custodian_whose_leadership_role_ends_on_a_later_date_counts_until_that_date()
+    {
+        CustodianFacts[] custodians = [new(CustodianId, "KeePass: Comms/Facebook", 20)];
+        var moving = Person(CustodianId, ["teacher"]) with
+        {
+            RoleHistory = [new RoleSpell(new DateOnly(2020, 9, 1), ["slt"]), new RoleSpell(Today.AddDays(30), ["teacher"])],
+        };
+        Assert.Equal(ComplianceStatus.Ok, OfficialAccountRules.Custody(Compliant, custodians, People(moving), Today).Status);
+        Assert.Equal(ComplianceStatus.Attention, OfficialAccountRules.Custody(Compliant, custodians, People(moving), Today.AddDays(30)).Status);
+    }
+
+    [Fact]
     public void No_custodian_is_due_before_approval_and_needs_attention_once_approved_or_live()
     {
         Assert.Equal(ComplianceStatus.Due, OfficialAccountRules.Custody(JustRegistered, [], People(), Today).Status);

@@ -27,6 +27,6 @@ public sealed class SchoolDayTests
         var verdict = AcknowledgementCoverage.Evaluate(person, version, ack, new DateOnly(2026, 7, 15))!;
 
         Assert.Equal(ComplianceStatus.Ok, verdict.Status);
-        Assert.EndsWith("on 2026-07-15", verdict.Detail, StringComparison.Ordinal);
+        Assert.Contains("acknowledged Social Media Policy 3 on 2026-07-15", verdict.Detail, StringComparison.Ordinal);
     }
 }

@@ -75,7 +75,7 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : UseCaseContrac
         new("return from leave", Role.Office, Role.Governor, OnLeave,
             a => $"/api/schools/{a.School.Urn}/people/{a["teacher"]}/return",
             _ => """{"on":"2026-11-02"}""",
-            [("missing date", "{}"), ("date as a number", """{"on":20261102}""")]),
+            [("missing date", "{}"), ("date as a number", """{"on":20261102}"""), ("back before the leave began", """{"on":"2026-05-31"}""")]),
         new("record leaving", Role.Headteacher, Role.Teacher, Nothing,
             a => $"/api/schools/{a.School.Urn}/people/{a["teacher"]}/leaving",
             _ => """{"leftOn":"2026-12-31"}""",
