@@ -28,6 +28,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
 app.UseSecretGuard();
+app.UseIdempotencyKeys();
 
 app.MapOpenApi();
 app.MapHealth();

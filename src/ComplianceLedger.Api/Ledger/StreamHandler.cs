@@ -22,8 +22,9 @@ public sealed class CommandRefusedException(int status, string title, string det
 
 /// <summary>
 /// Load, decide, append: folds the stream, runs the pure decision, appends what it decided
-/// expecting the version it read. A retried Idempotency-Key returns the first result without
-/// deciding again; a concurrent writer (without If-Match) gets a fresh decision.
+/// expecting the version it read. A retried Idempotency-Key (same person, operation and request
+/// fingerprint) returns the first result without deciding again; the same key with a different
+/// request is refused (422); a concurrent writer (without If-Match) gets a fresh decision.
 /// </summary>
 public static class StreamHandler
 {
@@ -66,7 +67,10 @@ public static class StreamHandler
         LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition, IReadOnlyList<StoredEvent>? firstRead,
         Func<TState, IReadOnlyList<object>> decide, CancellationToken ct)
     {
-        if (context.CommandId is { } commandId && await store.FindCommandAsync(context.Tenant, commandId, ct) is { } earlier)
+        var earlier = context.Lookup is { } lookup ? lookup.Earlier
+            : context.CommandId is { } commandId ? await store.FindCommandAsync(context.Tenant, commandId, context.RequestFingerprint, ct)
+            : null;
+        if (earlier is not null)
         {
             // A retried create drew a new id this time; the first attempt's stream is the one that exists.
             return new CommandResult(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
@@ -86,8 +90,9 @@ public static class StreamHandler
                 var result = await store.AppendAsync(new AppendRequest(
                     context.Tenant, streamId, definition.StreamType,
                     version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
-                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata), ct);
-                return new CommandResult(streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
+                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata) { RequestFingerprint = context.RequestFingerprint }, ct);
+                // A concurrent identical request wrote first: its result, on its stream, is this one's.
+                return new CommandResult(result.StreamId ?? streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
             }
             catch (WrongExpectedVersionException) when (context.ExpectedVersion is null && attempt < 3)
             {
