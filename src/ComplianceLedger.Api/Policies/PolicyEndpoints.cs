@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Acknowledgements;
+using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 
@@ -8,6 +9,7 @@ public static class PolicyEndpoints
 {
     public static RouteGroupBuilder MapPolicies(this RouteGroupBuilder school)
     {
+        school.MapGet("/policies/{policyId}", ShowPolicy.Handle).WithAsOf();
         school.MapPost("/policies/{policyId}/versions", PublishPolicyVersion.Handle).RequireRoles(Role.Headteacher, Role.Slt);
         school.MapPost("/policies/{policyId}/versions/{versionLabel}/ratification", RatifyPolicyVersion.Handle)
             .RequireRoles(Role.ChairOfGovernors, Role.Headteacher, Role.Office);
@@ -16,6 +18,7 @@ public static class PolicyEndpoints
         // Anyone at the school acknowledges or declines for themselves.
         school.MapPost("/policies/{policyId}/acknowledgements", AcknowledgePolicy.Handle);
         school.MapPost("/policies/{policyId}/refusals", DeclineToAcknowledge.Handle);
+        school.MapGet("/people/{personId:guid}/acknowledgements", ShowAcknowledgements.Handle).WithAsOf();
         school.MapPost("/people/{personId:guid}/paper-acknowledgements", RecordPaperAcknowledgement.Handle).RequireRoles(Role.Office, Role.Slt, Role.Headteacher);
         return school;
     }
