@@ -8,11 +8,17 @@ namespace ComplianceLedger.Api.Ledger;
 public static class ShowCheckpoint
 {
     public static async Task<Results<Ok<IssueCheckpoint.CheckpointView>, ProblemHttpResult>> Handle(
-        string urn, long position, NpgsqlDataSource dataSource, CancellationToken ct)
+        string urn, string position, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        if (position < 1 || await CheckpointIssuer.ReadAsync(dataSource, urn, position, ct) is not { } c)
+        // Read as text, so anything else is a 400 in words rather than a route that does not exist.
+        if (!long.TryParse(position, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at) || at < 1)
         {
-            return TypedResults.Problem($"School {urn} has no checkpoint at position {position}.", title: "Not found",
+            return TypedResults.Problem("position must be a chain position: a whole number from 1, as in the checkpoint's Location.",
+                title: "The request is not valid", statusCode: StatusCodes.Status400BadRequest);
+        }
+        if (await CheckpointIssuer.ReadAsync(dataSource, urn, at, ct) is not { } c)
+        {
+            return TypedResults.Problem($"School {urn} has no checkpoint at position {at}.", title: "Not found",
                 statusCode: StatusCodes.Status404NotFound);
         }
         return TypedResults.Ok(new IssueCheckpoint.CheckpointView(
