@@ -72,19 +72,35 @@ public static class StreamHandler
             : null;
         if (earlier is not null)
         {
-            // A retried create drew a new id this time; the first attempt's stream is the one that exists.
-            return new CommandResult(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
+            return Replay(earlier, streamId);
         }
         for (var attempt = 1; ; attempt++)
         {
-            var (state, version) = attempt == 1 && firstRead is not null
-                ? Fold(definition, firstRead)
-                : await LoadAsync(store, context.Tenant, streamId, definition, ct);
-            if (context.ExpectedVersion is { } expected && expected != version)
+            IReadOnlyList<object> events;
+            long version;
+            try
             {
-                throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);
+                TState state;
+                (state, version) = attempt == 1 && firstRead is not null
+                    ? Fold(definition, firstRead)
+                    : await LoadAsync(store, context.Tenant, streamId, definition, ct);
+                if (context.ExpectedVersion is { } expected && expected != version)
+                {
+                    throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);
+                }
+                events = decide(state);
             }
-            var events = decide(state);
+            catch (Exception e) when (e is CommandRefusedException or WrongExpectedVersionException && context.CommandId is not null)
+            {
+                // An identical request with this key may have written since we looked: it saw the
+                // state this one is refused on (already acknowledged, a newer version), and its
+                // result is this one's.
+                if (await store.FindCommandAsync(context.Tenant, context.CommandId, context.RequestFingerprint, ct) is { } raced)
+                {
+                    return Replay(raced, streamId);
+                }
+                throw;
+            }
             try
             {
                 var result = await store.AppendAsync(new AppendRequest(
@@ -100,4 +116,8 @@ public static class StreamHandler
             }
         }
     }
+
+    // A retried create drew a new id this time; the first attempt's stream is the one that exists.
+    static CommandResult Replay(AppendResult earlier, string streamId) =>
+        new(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
 }
