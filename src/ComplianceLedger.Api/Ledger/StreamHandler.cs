@@ -106,7 +106,8 @@ public static class StreamHandler
                 var result = await store.AppendAsync(new AppendRequest(
                     context.Tenant, streamId, definition.StreamType,
                     version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
-                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata) { RequestFingerprint = context.RequestFingerprint }, ct);
+                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata)
+                { RequestFingerprint = context.RequestFingerprint }, ct);
                 // A concurrent identical request wrote first: its result, on its stream, is this one's.
                 return new CommandResult(result.StreamId ?? streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
             }
