@@ -118,6 +118,13 @@ public static class StreamHandler
         }
     }
 
+    /// <summary>
+    /// The first result when the request was bound as a retry of a keyed command, else null: for
+    /// handlers that would otherwise make something (a subject key) before deciding.
+    /// </summary>
+    public static CommandResult? RetryResult(CommandContext context, string streamId) =>
+        context.Lookup?.Earlier is { } earlier ? Replay(earlier, streamId) : null;
+
     // A retried create drew a new id this time; the first attempt's stream is the one that exists.
     static CommandResult Replay(AppendResult earlier, string streamId) =>
         new(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);

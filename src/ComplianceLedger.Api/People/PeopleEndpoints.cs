@@ -14,7 +14,7 @@ public static class PeopleEndpoints
     {
         school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]).WithAsOf();
         school.MapPost("/people", EnrolPerson.Handle).RequireRoles(Enrollers);
-        school.MapGet("/people/{personId:guid}", ShowPerson.Handle).WithAsOf();
+        school.MapGet("/people/{personId:guid}", ShowPerson.Handle).WithAsOf().ProducesProblem(StatusCodes.Status403Forbidden);
         school.MapPut("/people/{personId:guid}/roles", ChangeRoles.Handle).RequireRoles(Enrollers);
         school.MapPost("/people/{personId:guid}/leave", RecordLeave.Start).RequireRoles(Enrollers);
         school.MapPost("/people/{personId:guid}/return", RecordLeave.Return).RequireRoles(Enrollers);

@@ -18,7 +18,7 @@ public static class PolicyEndpoints
         // Anyone at the school acknowledges or declines for themselves.
         school.MapPost("/policies/{policyId}/acknowledgements", AcknowledgePolicy.Handle);
         school.MapPost("/policies/{policyId}/refusals", DeclineToAcknowledge.Handle);
-        school.MapGet("/people/{personId:guid}/acknowledgements", ShowAcknowledgements.Handle).WithAsOf();
+        school.MapGet("/people/{personId:guid}/acknowledgements", ShowAcknowledgements.Handle).WithAsOf().ProducesProblem(StatusCodes.Status403Forbidden);
         school.MapPost("/people/{personId:guid}/paper-acknowledgements", RecordPaperAcknowledgement.Handle).RequireRoles(Role.Office, Role.Slt, Role.Headteacher);
         return school;
     }

@@ -135,6 +135,23 @@ public sealed class IdempotencyKeyTests(LedgerApp app) : IClassFixture<LedgerApp
     }
 
     [Fact]
+    public async Task A_retried_enrolment_enrols_one_person_and_makes_one_key()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
+        var office = await school.As(Role.Office);
+        var path = $"/api/schools/{school.Urn}/people";
+        var body = """{"name":"Mr Sam Cole","roles":["support-staff"],"startedOn":"2026-09-01"}""";
+        var first = await Post(office, path, body, "enrol-sam");
+        var before = (await app.CountEventsAsync(school.Urn), await SubjectKeysAsync(school.Urn));
+
+        var retry = await Post(office, path, body, "enrol-sam");
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal(before, (await app.CountEventsAsync(school.Urn), await SubjectKeysAsync(school.Urn)));
+    }
+
+    [Fact]
     public async Task A_retry_after_the_record_moved_on_still_gets_the_first_result_not_a_conflict()
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
