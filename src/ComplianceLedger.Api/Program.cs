@@ -29,6 +29,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
 app.UseSecretGuard();
+app.UseIdempotencyKeys();
 
 app.MapOpenApi();
 app.MapHealth();

@@ -30,14 +30,22 @@ public sealed record AppendRequest(
     string StreamType,
     ExpectedVersion ExpectedVersion,
     IReadOnlyList<NewEvent> Events,
-    EventMetadata Metadata);
+    EventMetadata Metadata)
+{
+    /// <summary>
+    /// SHA-256 of the request that caused the append (32 bytes), recorded with its command id: a
+    /// retry with the same fingerprint replays the first result, a different one is refused with
+    /// <see cref="CommandIdReusedException"/>. Null: the command id alone decides (same stream replays).
+    /// </summary>
+    public byte[]? RequestFingerprint { get; init; }
+}
 
 public sealed record AppendedEvent(Guid EventId, long ChainPosition, long StreamVersion, long GlobalPosition);
 
 /// <summary><see cref="Replayed"/> is true when the command id had already been appended and nothing new was written.</summary>
 public sealed record AppendResult(long StreamVersion, IReadOnlyList<AppendedEvent> Events, bool Replayed)
 {
-    /// <summary>The stream the events went to, when looked up by command id (a retry may not know it).</summary>
+    /// <summary>The stream the events went to (a retry may not know it: a retried create drew a new id).</summary>
     public string? StreamId { get; init; }
 }
 
@@ -142,9 +150,21 @@ public sealed class WrongExpectedVersionException(string streamId, ExpectedVersi
     public long ActualVersion { get; } = actual;
 }
 
-/// <summary>A command id was sent again for a different stream: a client bug, not a retry.</summary>
-public sealed class CommandIdReusedException(string commandId)
-    : Exception($"Command id {commandId} was already used for a different stream.")
+/// <summary>A command id was sent again for a different stream or a different request: a client bug, not a retry.</summary>
+public sealed class CommandIdReusedException : Exception
 {
-    public string CommandId { get; } = commandId;
+    public CommandIdReusedException(string commandId)
+        : this(commandId, $"Command id {commandId} was already used for a different stream.")
+    {
+    }
+
+    CommandIdReusedException(string commandId, string message)
+        : base(message) => CommandId = commandId;
+
+    public string CommandId { get; }
+
+    /// <summary>The id's first request had another fingerprint (another body, record or operation). Says nothing of either request.</summary>
+    public static CommandIdReusedException DifferentRequest(string commandId) => new(commandId,
+        "This Idempotency-Key was used for a different request (another body or another record); nothing was written. "
+        + "Send a new key with each new request, and the same key only to retry the very same request.");
 }

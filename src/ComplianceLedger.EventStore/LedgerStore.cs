@@ -50,9 +50,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Types });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Data });
         p.Add(new NpgsqlParameter<byte[][]> { TypedValue = prepared.Digests });
+        p.Add(new NpgsqlParameter { Value = (object?)request.RequestFingerprint ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
 
         var appended = new List<AppendedEvent>(prepared.EventIds.Length);
         var replayed = false;
+        string? replayedStream = null;
         try
         {
             // Prepared once per physical connection; Npgsql keeps it across pooled opens, so
@@ -64,6 +66,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
             while (await reader.ReadAsync(ct))
             {
                 replayed = reader.GetBoolean(3);
+                replayedStream = replayed ? reader.GetString(4) : null;
                 appended.Add(new AppendedEvent(
                     replayed ? Guid.Empty : prepared.EventIds[appended.Count],
                     reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
@@ -78,6 +81,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         {
             activity?.SetStatus(ActivityStatusCode.Error, "command id reused");
             throw new CommandIdReusedException(request.Metadata.CommandId!);
+        }
+        catch (PostgresException e) when (e.SqlState == "LDG03")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "command id used for a different request");
+            throw CommandIdReusedException.DifferentRequest(request.Metadata.CommandId!);
         }
 
         if (transaction is not null && !replayed)
@@ -111,10 +119,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         activity?.SetTag("ledger.replayed", replayed);
         activity?.SetTag("ledger.chain_position", appended[^1].ChainPosition);
         LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return new AppendResult(appended[^1].StreamVersion, appended, replayed);
+        // A replay names the stream the first attempt wrote to: a retried create drew a new id this time.
+        return new AppendResult(appended[^1].StreamVersion, appended, replayed) { StreamId = replayedStream ?? request.StreamId };
     }
 
-    const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
     static async Task ProjectAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, List<StoredEvent> events, CancellationToken ct)
@@ -144,24 +153,40 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
             m.Actor, m.CorrelationId, m.CausationId, m.CommandId, recordedAt, [], []))];
     }
 
-    /// <summary>The result of an append already made with <paramref name="commandId"/>, or null.</summary>
-    public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, CancellationToken ct = default)
+    /// <summary>
+    /// The result of an append already made with <paramref name="commandId"/>, or null. With a
+    /// <paramref name="fingerprint"/>, the earlier append must have been made with the same one:
+    /// otherwise the id was used for a different request and <see cref="CommandIdReusedException"/> says so.
+    /// </summary>
+    public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, byte[]? fingerprint = null, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT event_id, chain_position, stream_version, global_position, stream_id FROM ledger.events
-             WHERE tenant = $1 AND command_id = $2 ORDER BY chain_position
+            SELECT e.event_id, e.chain_position, e.stream_version, e.global_position, e.stream_id, c.fingerprint
+              FROM ledger.events e
+              LEFT JOIN ledger.commands c ON c.tenant = e.tenant AND c.command_id = e.command_id
+             WHERE e.tenant = $1 AND e.command_id = $2 ORDER BY e.chain_position
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
         var events = new List<AppendedEvent>();
         string? streamId = null;
+        byte[]? recorded = null;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
             streamId = reader.GetString(4);
+            recorded = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
         }
-        return events.Count == 0 ? null : new AppendResult(events[^1].StreamVersion, events, Replayed: true) { StreamId = streamId };
+        if (events.Count == 0)
+        {
+            return null;
+        }
+        if (fingerprint is not null && (recorded is null || !recorded.AsSpan().SequenceEqual(fingerprint)))
+        {
+            throw CommandIdReusedException.DifferentRequest(commandId);
+        }
+        return new AppendResult(events[^1].StreamVersion, events, Replayed: true) { StreamId = streamId };
     }
 
     sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);

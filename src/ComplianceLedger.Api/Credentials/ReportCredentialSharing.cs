@@ -71,6 +71,7 @@ public static class ReportCredentialSharing
         var result = await StreamHandler.HandleAsync(store, context, SharingReport.StreamId(incidentId), SharingReport.Stream,
             s => Decide(command, reporter, sharer, account, s), ct);
         // The incident is read through the school's ledger (its own stream); it has no register of its own yet.
-        return Responses.Created(response, $"/api/schools/{context.Tenant}/streams/{SharingReport.StreamId(incidentId)}", result);
+        // A retry returns the incident the first attempt recorded, not the id this attempt drew.
+        return Responses.Created(response, $"/api/schools/{context.Tenant}/streams/{result.StreamId}", result);
     }
 }

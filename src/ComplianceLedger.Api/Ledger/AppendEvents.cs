@@ -49,11 +49,12 @@ public static class AppendEvents
             events.Add(new NewEvent(e.Type, e.Data.GetRawText()));
         }
 
-        var commandId = request.Headers["Idempotency-Key"].ToString();
+        // Scoped to this person and operation and fingerprinted, like every command's key.
+        var (commandId, fingerprint) = IdempotencyKey.For(request.HttpContext, urn, member.Actor);
         var result = await store.AppendAsync(new AppendRequest(
             urn, streamId, body.StreamType, expected, events,
-            new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null,
-                commandId.Length == 0 ? null : commandId)), ct);
+            new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null, commandId))
+        { RequestFingerprint = fingerprint }, ct);
 
         response.Headers.ETag = StreamVersionTag.Quote(result.StreamVersion);
         if (result.Replayed)

@@ -6,13 +6,23 @@ namespace ComplianceLedger.Api.Ledger;
 
 /// <summary>
 /// What every command carries besides its body: who (the signed-in school member), when
-/// (<see cref="TimeProvider"/>), the version the client last saw (<c>If-Match</c>) and its
-/// idempotency key (<c>Idempotency-Key</c>).
+/// (<see cref="TimeProvider"/>), the version the client last saw (<c>If-Match</c>) and, for an
+/// <c>Idempotency-Key</c>, the command id scoped to this person and operation with the request's
+/// fingerprint (<see cref="IdempotencyKey"/>).
 /// </summary>
 public sealed record CommandContext(
     string Tenant, string Actor, Guid? PersonId, DateTimeOffset Now, long? ExpectedVersion, string? CommandId, string? CorrelationId)
 {
     public DateOnly Today => SchoolDay.Of(Now);
+
+    /// <summary>The request's fingerprint, recorded with <see cref="CommandId"/>; null outside a keyed HTTP request.</summary>
+    public byte[]? RequestFingerprint { get; init; }
+
+    /// <summary>What the ledger held for <see cref="CommandId"/> when the request was bound; null when not looked up.</summary>
+    internal CommandLookup? Lookup { get; init; }
+
+    /// <summary>An earlier append with the same command id and fingerprint (null: none yet).</summary>
+    internal sealed record CommandLookup(AppendResult? Earlier);
 
     /// <summary>The signed-in person on whose behalf the command runs.</summary>
     public Guid Person => PersonId ?? throw new InvalidOperationException("This command needs a signed-in person.");
@@ -21,15 +31,23 @@ public sealed record CommandContext(
     public static CommandContext ForOperator(string tenant, string actor, DateTimeOffset now, string? commandId = null) =>
         new(tenant, actor, null, now, null, commandId, null);
 
-    public static ValueTask<CommandContext?> BindAsync(HttpContext http)
+    public static async ValueTask<CommandContext?> BindAsync(HttpContext http)
     {
         var member = http.Features.Get<SchoolMember>()
             ?? throw new InvalidOperationException("CommandContext needs the school member filter on the route group.");
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        var commandId = http.Request.Headers["Idempotency-Key"].ToString();
-        return ValueTask.FromResult<CommandContext?>(new CommandContext(
-            member.Urn, member.Actor, member.PersonId, now, ExpectedVersionFrom(http.Request.Headers.IfMatch.ToString()),
-            commandId.Length == 0 ? null : commandId, System.Diagnostics.Activity.Current?.TraceId.ToString()));
+        var expected = ExpectedVersionFrom(http.Request.Headers.IfMatch.ToString());
+        var (commandId, fingerprint) = IdempotencyKey.For(http, member.Urn, member.Actor);
+        // Looked up before the handler runs, so a key reused for a different request is refused
+        // (422) before anything is sealed or decided; the append checks again, atomically.
+        var lookup = commandId is null ? null : new CommandLookup(
+            await http.RequestServices.GetRequiredService<LedgerStore>().FindCommandAsync(member.Urn, commandId, fingerprint, http.RequestAborted));
+        return new CommandContext(
+            member.Urn, member.Actor, member.PersonId, now, expected, commandId, System.Diagnostics.Activity.Current?.TraceId.ToString())
+        {
+            RequestFingerprint = fingerprint,
+            Lookup = lookup,
+        };
     }
 
     public EventMetadata Metadata => new(Actor, CorrelationId, null, CommandId);

@@ -15,6 +15,8 @@ public static class LedgerEndpoints
         school.MapGet("/streams/{streamId}", ReadEvents.Stream).RequireRoles(Roles.DashboardReaders);
         school.MapGet("/events", ReadEvents.Tenant).RequireRoles(Roles.DashboardReaders);
         school.MapPost("/checkpoints", IssueCheckpoint.Handle).RequireRoles(Role.Headteacher, Role.Slt, Role.Office);
+        school.MapGet("/checkpoints/{position}", ShowCheckpoint.Handle).RequireRoles([Role.Office, .. Roles.DashboardReaders])
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         if (configuration.GetValue("Ledger:RawAppend:Enabled", false))
         {
             school.MapPost("/streams/{streamId}/events", AppendEvents.Handle)

@@ -22,8 +22,9 @@ public sealed class CommandRefusedException(int status, string title, string det
 
 /// <summary>
 /// Load, decide, append: folds the stream, runs the pure decision, appends what it decided
-/// expecting the version it read. A retried Idempotency-Key returns the first result without
-/// deciding again; a concurrent writer (without If-Match) gets a fresh decision.
+/// expecting the version it read. A retried Idempotency-Key (same person, operation and request
+/// fingerprint) returns the first result without deciding again; the same key with a different
+/// request is refused (422); a concurrent writer (without If-Match) gets a fresh decision.
 /// </summary>
 public static class StreamHandler
 {
@@ -66,28 +67,49 @@ public static class StreamHandler
         LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition, IReadOnlyList<StoredEvent>? firstRead,
         Func<TState, IReadOnlyList<object>> decide, CancellationToken ct)
     {
-        if (context.CommandId is { } commandId && await store.FindCommandAsync(context.Tenant, commandId, ct) is { } earlier)
+        var earlier = context.Lookup is { } lookup ? lookup.Earlier
+            : context.CommandId is { } commandId ? await store.FindCommandAsync(context.Tenant, commandId, context.RequestFingerprint, ct)
+            : null;
+        if (earlier is not null)
         {
-            // A retried create drew a new id this time; the first attempt's stream is the one that exists.
-            return new CommandResult(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
+            return Replay(earlier, streamId);
         }
         for (var attempt = 1; ; attempt++)
         {
-            var (state, version) = attempt == 1 && firstRead is not null
-                ? Fold(definition, firstRead)
-                : await LoadAsync(store, context.Tenant, streamId, definition, ct);
-            if (context.ExpectedVersion is { } expected && expected != version)
+            IReadOnlyList<object> events;
+            long version;
+            try
             {
-                throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);
+                TState state;
+                (state, version) = attempt == 1 && firstRead is not null
+                    ? Fold(definition, firstRead)
+                    : await LoadAsync(store, context.Tenant, streamId, definition, ct);
+                if (context.ExpectedVersion is { } expected && expected != version)
+                {
+                    throw new WrongExpectedVersionException(streamId, ExpectedVersion.Exactly(expected), version);
+                }
+                events = decide(state);
             }
-            var events = decide(state);
+            catch (Exception e) when (e is CommandRefusedException or WrongExpectedVersionException && context.CommandId is not null)
+            {
+                // An identical request with this key may have written since we looked: it saw the
+                // state this one is refused on (already acknowledged, a newer version), and its
+                // result is this one's.
+                if (await store.FindCommandAsync(context.Tenant, context.CommandId, context.RequestFingerprint, ct) is { } raced)
+                {
+                    return Replay(raced, streamId);
+                }
+                throw;
+            }
             try
             {
                 var result = await store.AppendAsync(new AppendRequest(
                     context.Tenant, streamId, definition.StreamType,
                     version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
-                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata), ct);
-                return new CommandResult(streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
+                    [.. events.Select(EventTypes.ToNewEvent)], context.Metadata)
+                { RequestFingerprint = context.RequestFingerprint }, ct);
+                // A concurrent identical request wrote first: its result, on its stream, is this one's.
+                return new CommandResult(result.StreamId ?? streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
             }
             catch (WrongExpectedVersionException) when (context.ExpectedVersion is null && attempt < 3)
             {
@@ -95,4 +117,15 @@ public static class StreamHandler
             }
         }
     }
+
+    /// <summary>
+    /// The first result when the request was bound as a retry of a keyed command, else null: for
+    /// handlers that would otherwise make something (a subject key) before deciding.
+    /// </summary>
+    public static CommandResult? RetryResult(CommandContext context, string streamId) =>
+        context.Lookup?.Earlier is { } earlier ? Replay(earlier, streamId) : null;
+
+    // A retried create drew a new id this time; the first attempt's stream is the one that exists.
+    static CommandResult Replay(AppendResult earlier, string streamId) =>
+        new(earlier.StreamId ?? streamId, earlier.StreamVersion, [.. earlier.Events.Select(e => e.ChainPosition)], Replayed: true);
 }

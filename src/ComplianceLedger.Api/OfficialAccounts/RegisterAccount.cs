@@ -81,6 +81,7 @@ public static class RegisterAccount
         var command = new Command(accountId, platform, handle, url, purpose, outcomes, ownerId, sealedEmail, domain, context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, Account.StreamId(accountId), Account.Stream,
             s => Decide(command, school, owner, s), ct);
-        return Responses.Created(response, $"/api/schools/{context.Tenant}/official-accounts/{accountId}", result);
+        // A retry returns the account the first attempt registered, not the id this attempt drew.
+        return Responses.Created(response, $"/api/schools/{context.Tenant}/official-accounts/{result.StreamId["account-".Length..]}", result);
     }
 }

@@ -38,9 +38,14 @@ public static class EnrolPerson
             throw CommandRefusedException.Invalid("name (up to 200 characters), roles and startedOn are required.");
         }
         var personId = Guid.CreateVersion7(context.Now);
-        var sealedName = await vault.SealAsync(context.Tenant, personId, body.Name.Trim(), ct);
-        var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now);
-        var result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct);
+        // A retry is answered before sealing: sealing would make a key for an id never enrolled.
+        var result = StreamHandler.RetryResult(context, Person.StreamId(personId));
+        if (result is null)
+        {
+            var sealedName = await vault.SealAsync(context.Tenant, personId, body.Name.Trim(), ct);
+            var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now);
+            result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct);
+        }
         // A retry returns the person the first attempt enrolled, not the id this attempt drew.
         return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{result.StreamId["person-".Length..]}", result);
     }

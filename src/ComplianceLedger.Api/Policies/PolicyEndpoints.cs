@@ -11,6 +11,7 @@ public static class PolicyEndpoints
     {
         // Everyone at the school reads the current versions, to know what to acknowledge.
         school.MapGet("/policies", ListPolicies.Handle).WithAsOf();
+        school.MapGet("/policies/{policyId}", ShowPolicy.Handle).WithAsOf();
         school.MapPost("/policies/{policyId}/versions", PublishPolicyVersion.Handle).RequireRoles(Role.Headteacher, Role.Slt);
         school.MapPost("/policies/{policyId}/versions/{versionLabel}/ratification", RatifyPolicyVersion.Handle)
             .RequireRoles(Role.ChairOfGovernors, Role.Headteacher, Role.Office);
@@ -19,6 +20,7 @@ public static class PolicyEndpoints
         // Anyone at the school acknowledges or declines for themselves.
         school.MapPost("/policies/{policyId}/acknowledgements", AcknowledgePolicy.Handle);
         school.MapPost("/policies/{policyId}/refusals", DeclineToAcknowledge.Handle);
+        school.MapGet("/people/{personId:guid}/acknowledgements", ShowAcknowledgements.Handle).WithAsOf().ProducesProblem(StatusCodes.Status403Forbidden);
         school.MapPost("/people/{personId:guid}/paper-acknowledgements", RecordPaperAcknowledgement.Handle).RequireRoles(Role.Office, Role.Slt, Role.Headteacher);
         return school;
     }

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Chain;
+
+namespace ComplianceLedger.Api.Ledger;
+
+/// <summary>
+/// <c>Idempotency-Key</c>, scoped and fingerprinted (docs/api.md, "Idempotency-Key"). The key a
+/// client sends is theirs alone: the command id stored in the ledger is derived from the school,
+/// the signed-in person (or operator) and the operation (method and route template) as well as
+/// the key, so another person or another operation using the same string starts a command of its
+/// own. The request's fingerprint (method, route template and values, canonical JSON body) is
+/// recorded with it; the store replays the first result only for the same fingerprint and refuses
+/// anything else with 422 (<see cref="CommandIdReusedException"/>).
+/// </summary>
+public static class IdempotencyKey
+{
+    public const string Header = "Idempotency-Key";
+
+    public const int MaxLength = 200;
+
+    const string ScopeDomain = "compliance-ledger/idempotency-key/v1";
+
+    const string RequestDomain = "compliance-ledger/request/v1";
+
+    /// <summary>The request's fingerprint and operation, taken before its body is bound.</summary>
+    sealed record Fingerprinted(string Operation, byte[] Fingerprint);
+
+    /// <summary>Fingerprints every request that carries a key, after the secret guard and before binding.</summary>
+    public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.Request.Headers.ContainsKey(Header) && http.GetEndpoint() is RouteEndpoint endpoint)
+        {
+            var body = await BodyAsync(http.Request);
+            var operation = $"{http.Request.Method} {endpoint.RoutePattern.RawText}";
+            http.Features.Set(new Fingerprinted(operation, Fingerprint(http.Request.Method, endpoint.RoutePattern.RawText ?? "",
+                http.Request.RouteValues.Select(v => (v.Key, Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")),
+                body.Span)));
+        }
+        await next(http);
+    });
+
+    /// <summary>
+    /// The command id and fingerprint for <paramref name="actor"/>'s request at <paramref name="tenant"/>,
+    /// or (null, null) when the request carries no key. A key that is empty, too long or not
+    /// visible ASCII is refused with 400.
+    /// </summary>
+    public static (string? CommandId, byte[]? Fingerprint) For(HttpContext http, string tenant, string actor)
+    {
+        if (!http.Request.Headers.TryGetValue(Header, out var values))
+        {
+            return (null, null);
+        }
+        var key = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(key) || key.Length > MaxLength || !key.All(c => c is > ' ' and <= '~'))
+        {
+            throw CommandRefusedException.Invalid(
+                $"The Idempotency-Key header must be one value of 1 to {MaxLength} visible ASCII characters; a new UUID for each new request is best.");
+        }
+        var request = http.Features.Get<Fingerprinted>()
+            ?? throw new InvalidOperationException("Idempotency-Key needs UseIdempotencyKeys in the pipeline.");
+        return (CommandId(tenant, actor, request.Operation, key), request.Fingerprint);
+    }
+
+    /// <summary>
+    /// <c>key:</c> and the hex SHA-256 of the scope and the key: fits the ledger's command id
+    /// pattern whatever the key holds, and one scope's key never names another scope's command.
+    /// </summary>
+    public static string CommandId(string tenant, string actor, string operation, string key)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in (ReadOnlySpan<string>)[ScopeDomain, tenant, actor, operation, key])
+        {
+            Field(hash, Encoding.UTF8.GetBytes(part));
+        }
+        return "key:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// SHA-256 over the method, the route template, the route values (by name) and the body:
+    /// its canonical JSON when it is JSON the ledger can canonicalise (so spacing and member order
+    /// do not matter), else its bytes. Length-prefixed fields, as in docs/ledger-format.md.
+    /// </summary>
+    public static byte[] Fingerprint(string method, string routeTemplate, IEnumerable<(string Name, string Value)> routeValues, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Field(hash, Encoding.UTF8.GetBytes(RequestDomain));
+        Field(hash, Encoding.UTF8.GetBytes(method.ToUpperInvariant()));
+        Field(hash, Encoding.UTF8.GetBytes(routeTemplate));
+        var values = routeValues.OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+        Span<byte> count = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(count, values.Count);
+        hash.AppendData(count);
+        foreach (var (name, value) in values)
+        {
+            Field(hash, Encoding.UTF8.GetBytes(name));
+            Field(hash, Encoding.UTF8.GetBytes(value));
+        }
+        if (Canonical(body) is { } json)
+        {
+            Field(hash, "json"u8);
+            Field(hash, Encoding.UTF8.GetBytes(json));
+        }
+        else
+        {
+            Field(hash, "bytes"u8);
+            Field(hash, body);
+        }
+        return hash.GetHashAndReset();
+    }
+
+    static string? Canonical(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return null;
+        }
+        try
+        {
+            return CanonicalJson.Canonicalize(Encoding.UTF8.GetString(body));
+        }
+        catch (Exception e) when (e is LedgerFormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        {
+            // Not JSON the ledger could store (binding will refuse it): its bytes are its fingerprint.
+            return null;
+        }
+    }
+
+    static void Field(IncrementalHash hash, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(bytes);
+    }
+
+    /// <summary>The body, left readable for binding: read into memory once (never a temporary file) unless already there.</summary>
+    static async Task<ReadOnlyMemory<byte>> BodyAsync(HttpRequest request)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        if (request.Body is MemoryStream seekable)
+        {
+            var position = seekable.Position;
+            seekable.Position = 0;
+            var copy = seekable.ToArray();
+            seekable.Position = position;
+            return copy;
+        }
+        var length = request.ContentLength is { } declared and > 0 and <= int.MaxValue ? (int)declared : 0;
+        var body = new MemoryStream(length);
+        await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
+        body.Position = 0;
+        request.Body = body;
+        request.HttpContext.Response.RegisterForDispose(body);
+        return body.GetBuffer().AsMemory(0, (int)body.Length);
+    }
+}
