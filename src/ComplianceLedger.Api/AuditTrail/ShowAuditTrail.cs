@@ -96,7 +96,7 @@ public static class ShowAuditTrail
     }
 
     /// <summary>Shown for a person whose key was shredded: their name is gone for good.</summary>
-    public const string Erased = "erased";
+    public const string Erased = "(erased)";
 
     static async Task<Names> NamesAsync(ReadScope scope, PersonalDataVault vault, string urn, IEnumerable<string> lines, CancellationToken ct)
     {
