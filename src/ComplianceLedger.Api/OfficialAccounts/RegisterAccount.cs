@@ -1,10 +1,10 @@
+using System.Text.Json;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.Projections.Rules;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

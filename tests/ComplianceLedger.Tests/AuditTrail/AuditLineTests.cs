@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.Exceptions;
+using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.EventStore;
