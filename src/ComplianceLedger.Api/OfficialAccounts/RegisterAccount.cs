@@ -4,6 +4,7 @@ using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.Projections.ReadModels;
 using ComplianceLedger.Projections.Rules;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -137,7 +138,7 @@ public static class RegisterAccount
     const string LiveHandleIndex = "official_accounts_live_handle";
 
     static string AlreadyRegisteredDetail(Platform platform, SameAccount existing) =>
-        $"{existing.Handle} on {platform} is already on the register (account {existing.AccountId:D}). "
+        $"{existing.Handle} on {AuditLines.PlatformName(PlatformName(platform))} is already on the register (account {existing.AccountId:D}). "
         + "Change that record, or decommission it before registering the account again.";
 
     static ProblemHttpResult AlreadyRegistered(string tenant, SameAccount existing, string detail) =>
