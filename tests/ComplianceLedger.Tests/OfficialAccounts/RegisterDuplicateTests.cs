@@ -61,6 +61,30 @@ public sealed class RegisterDuplicateTests(LedgerApp app) : IClassFixture<Ledger
     }
 
     [Fact]
+    public async Task A_retry_with_the_same_idempotency_key_gets_the_first_answer_not_a_conflict()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
+        var client = await school.As(Role.Office);
+        async Task<HttpResponseMessage> Post()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/schools/{school.Urn}/official-accounts")
+            {
+                Content = new StringContent(Body(school, "x", "@RetryTST", "https://x.com/RetryTST"), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", $"register-{school.Urn}");
+            return await client.SendAsync(request);
+        }
+
+        var first = await Post();
+        var retry = await Post();
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal(1, await Accounts(app, school.Urn));
+    }
+
+    [Fact]
     public async Task A_url_whose_handle_disagrees_with_the_handle_is_a_400_naming_url_and_what_was_expected()
     {
         var school = (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
