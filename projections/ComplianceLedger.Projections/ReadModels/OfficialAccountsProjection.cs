@@ -97,13 +97,21 @@ public sealed class OfficialAccountsProjection(TimeProvider time) : IProjection
         {
             case "account.registered.v1":
                 var owner = d.Id("ownerId");
+                // In the append itself a second registration of a registered account fails on the
+                // live-handle index (the register answers 409). Replaying history (a rebuild, an
+                // "as of" answer) marks one recorded before that rule instead, as the migration did.
+                var strict = ProjectionTarget.SchemaOf(tx) == ProjectionTarget.LiveSchema && !ReplayBatch.IsReplaying(tx);
                 await Sql.ExecuteAsync(c, tx, """
                     INSERT INTO rm.official_accounts (tenant, account_id, platform, handle, url, purpose, intended_outcomes, owner_id, owner_position,
-                        sealed_email, email_domain, registered_at, registered_position, account_version, last_position)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $13, $9)
+                        sealed_email, email_domain, registered_at, registered_position, account_version, last_position, handle_key, duplicate_of)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $13, $9, $14,
+                        CASE WHEN $15 THEN NULL ELSE (SELECT d.account_id FROM rm.official_accounts d
+                             WHERE d.tenant = $1 AND d.platform = $3 AND d.handle_key = $14 AND d.decommissioned_on IS NULL AND d.duplicate_of IS NULL
+                               AND d.account_id <> $2 ORDER BY d.registered_position LIMIT 1) END)
                     ON CONFLICT (tenant, account_id) DO NOTHING
                     """, ct, t, account, d.Text("platform"), d.Text("handle"), d.Text("url"), d.Text("purpose"), d.Text("intendedOutcomes"),
-                    owner, p, d.Text("sealedRegistrationEmail"), d.Text("registrationEmailDomain"), d.Instant("registeredAt"), v);
+                    owner, p, d.Text("sealedRegistrationEmail"), d.Text("registrationEmailDomain"), d.Instant("registeredAt"), v,
+                    AccountHandles.Key(d.Text("handle")), strict);
                 await BecomeHolderAsync(c, tx, t, account, owner, "as_owner", ct);
                 break;
             case "account.risk-assessed.v1":

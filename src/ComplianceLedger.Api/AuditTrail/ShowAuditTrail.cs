@@ -2,6 +2,8 @@ using System.ComponentModel;
 using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.Projections.ReadModels;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -12,9 +14,17 @@ namespace ComplianceLedger.Api.AuditTrail;
 /// first, filtered by event type prefix, actor and recorded date range; paged by <c>before</c>
 /// (a chain position). Each line's position is its proof in the ledger.
 /// </summary>
+/// <remarks>
+/// Lines are stored with people, accounts and policies as tokens (<see cref="AuditLines"/>) and
+/// named here: every reader of the trail may see the school's names, which are opened from the
+/// people facts with each person's key, and read "erased" once that key is shredded.
+/// </remarks>
 public static class ShowAuditTrail
 {
-    public sealed record AuditLine(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line);
+    /// <param name="Actor">Who recorded it, by name ("erased" once shredded), or the part of the system that did.</param>
+    /// <param name="ActorPersonId">The person who recorded it, when a person did: the <c>actor</c> filter takes it.</param>
+    public sealed record AuditLine(
+        long Position, DateTimeOffset RecordedAt, string Actor, Guid? ActorPersonId, string EventType, string StreamId, string Line);
 
     public sealed record AuditTrailPage(LedgerPoint AsOf, IReadOnlyList<AuditLine> Lines, long? NextBefore);
 
@@ -25,7 +35,7 @@ public static class ShowAuditTrail
     }
 
     public static async Task<Results<Ok<AuditTrailPage>, ProblemHttpResult>> Handle(
-        string urn, ReadModelReader readModels, CancellationToken ct,
+        string urn, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
         string? type = null, string? actor = null, DateOnly? from = null, DateOnly? to = null, long? before = null, int limit = 100,
         [Description(AsOfQuestion.Description)] string? asOf = null)
     {
@@ -33,6 +43,11 @@ public static class ShowAuditTrail
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid audit trail filter",
                 detail: "limit must be 1–1000, before a positive chain position, and from no later than to.");
+        }
+        // A person's id, as the lines give it, or the ledger's own reference (person:<id>, system:seed-demo).
+        if (actor is not null && Guid.TryParse(actor, out var actorId))
+        {
+            actor = $"person:{actorId:D}";
         }
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         await using var command = scope.Command("""
@@ -49,16 +64,100 @@ public static class ShowAuditTrail
         command.Parameters.Add(Nullable(to, NpgsqlTypes.NpgsqlDbType.Date));
         command.Parameters.Add(Nullable(before, NpgsqlTypes.NpgsqlDbType.Bigint));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var lines = new List<AuditLine>();
+        var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                lines.Add(new AuditLine(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
+                rows.Add((reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
                     reader.GetString(4), reader.GetString(5)));
             }
         }
+        var names = await NamesAsync(scope, vault, urn, rows.SelectMany(r => new[] { r.Line, AuditLines.Actor(r.Actor) }), ct);
+        var lines = rows.Select(r => new AuditLine(r.Position, r.RecordedAt, names.Render(AuditLines.Actor(r.Actor)),
+            r.Actor.StartsWith("person:", StringComparison.Ordinal) && Guid.TryParse(r.Actor.AsSpan(7), out var id) ? id : null,
+            r.EventType, r.StreamId, names.Render(r.Line))).ToList();
         return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
+    }
+
+    /// <summary>What the tokens of a page's lines stand for, as the read models say (live or "as of").</summary>
+    sealed class Names
+    {
+        public Dictionary<Guid, string> People { get; } = [];
+        public Dictionary<Guid, string> Accounts { get; } = [];
+        public Dictionary<string, string> Policies { get; } = new(StringComparer.Ordinal);
+
+        public string Render(string line) => AuditLines.Tokens.Replace(line, m => m.Groups[1].Value switch
+        {
+            "person" => Guid.TryParse(m.Groups[2].Value, out var p) && People.TryGetValue(p, out var name) ? name : "a person not on the school's register",
+            "account" => Guid.TryParse(m.Groups[2].Value, out var a) && Accounts.TryGetValue(a, out var account) ? account : "an official account",
+            _ => Policies.TryGetValue(m.Groups[2].Value, out var title) ? title : m.Groups[2].Value,
+        });
+    }
+
+    /// <summary>Shown for a person whose key was shredded: their name is gone for good.</summary>
+    public const string Erased = "(erased)";
+
+    static async Task<Names> NamesAsync(ReadScope scope, PersonalDataVault vault, string urn, IEnumerable<string> lines, CancellationToken ct)
+    {
+        var (people, accounts, policies) = (new HashSet<Guid>(), new HashSet<Guid>(), new HashSet<string>(StringComparer.Ordinal));
+        foreach (var line in lines)
+        {
+            foreach (System.Text.RegularExpressions.Match m in AuditLines.Tokens.Matches(line))
+            {
+                var value = m.Groups[2].Value;
+                _ = m.Groups[1].Value switch
+                {
+                    "person" => Guid.TryParse(value, out var p) && people.Add(p),
+                    "account" => Guid.TryParse(value, out var a) && accounts.Add(a),
+                    _ => policies.Add(value),
+                };
+            }
+        }
+        var names = new Names();
+        if (people.Count + accounts.Count + policies.Count == 0)
+        {
+            return names;
+        }
+        var sealedNames = new Dictionary<Guid, string>();
+        await using (var batch = scope.Batch(
+            Command("SELECT person_id, sealed_name FROM rm.people WHERE tenant = $1 AND person_id = ANY($2)", urn, people.ToArray()),
+            Command("SELECT account_id, platform, handle FROM rm.official_accounts WHERE tenant = $1 AND account_id = ANY($2)", urn, accounts.ToArray()),
+            Command("""
+                SELECT DISTINCT ON (policy_id) policy_id, title FROM rm.policy_versions WHERE tenant = $1 AND policy_id = ANY($2)
+                 ORDER BY policy_id, is_current DESC, effective_from DESC
+                """, urn, policies.ToArray())))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                sealedNames[reader.GetGuid(0)] = reader.GetString(1);
+            }
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                names.Accounts[reader.GetGuid(0)] = $"the {AuditLines.PlatformName(reader.GetString(1))} account {reader.GetString(2)}";
+            }
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                names.Policies[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+        var opened = await vault.OpenAsync(urn, sealedNames.Values, ct);
+        foreach (var (person, sealedName) in sealedNames)
+        {
+            names.People[person] = opened[sealedName] ?? Erased;
+        }
+        return names;
+    }
+
+    static NpgsqlBatchCommand Command<T>(string sql, string urn, T[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<T[]> { TypedValue = values });
+        return command;
     }
 
     static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };

@@ -51,10 +51,20 @@ public static class AppendEvents
 
         // Scoped to this person and operation and fingerprinted, like every command's key.
         var (commandId, fingerprint) = IdempotencyKey.For(request.HttpContext, urn, member.Actor);
-        var result = await store.AppendAsync(new AppendRequest(
-            urn, streamId, body.StreamType, expected, events,
-            new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null, commandId))
-        { RequestFingerprint = fingerprint }, ct);
+        AppendResult result;
+        try
+        {
+            result = await store.AppendAsync(new AppendRequest(
+                urn, streamId, body.StreamType, expected, events,
+                new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null, commandId))
+            { RequestFingerprint = fingerprint }, ct);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
+        {
+            // An inline read model's unique rule (an official account registered twice): nothing was appended.
+            return TypedResults.Problem("The events would register a record that is already on the school's register; nothing was appended.",
+                title: "Already on the register", statusCode: StatusCodes.Status409Conflict);
+        }
 
         response.Headers.ETag = StreamVersionTag.Quote(result.StreamVersion);
         if (result.Replayed)

@@ -114,7 +114,7 @@ public sealed class OfficialAccountDecisionTests
     public void A_non_compliant_account_is_recorded_with_what_the_schools_rules_said()
     {
         static RegisterAccount.Command Command(string handle, string domain) =>
-            new(Id, Platform.X, handle, "https://x.com/h", "p", "o", Owner, "sealed", domain, "person:x", Now);
+            new(Id, Platform.X, handle, $"https://x.com/{handle.TrimStart('@')}", "p", "o", Owner, "sealed", domain, "person:x", Now);
 
         var flagged = Assert.IsType<AccountRegistered>(Assert.Single(
             RegisterAccount.Decide(Command("@MrsPatel", "gmail.com"), School, Member(Role.Teacher), Account.Stream.Initial)));

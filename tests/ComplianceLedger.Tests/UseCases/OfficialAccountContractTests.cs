@@ -11,7 +11,7 @@ namespace ComplianceLedger.Tests.UseCases;
 public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContract<OfficialAccountContractTests>(app), IClassFixture<LedgerApp>, IUseCaseCatalog
 {
     public static string RegisterBody(TestSchool school, string handle = "@ScienceTST", string email = "science@test.sch.uk") => $$"""
-        {"platform":"youtube","handle":"{{handle}}","url":"https://www.youtube.com/@ScienceTST",
+        {"platform":"youtube","handle":"{{handle}}","url":"https://www.youtube.com/@{{handle.TrimStart('@')}}",
          "purpose":"Science practicals and revision videos","intendedOutcomes":"Pupils revisit practicals at home",
          "ownerId":"{{school.People[Role.Teacher]}}","registrationEmail":"{{email}}"}
         """;
@@ -196,7 +196,7 @@ public sealed class OfficialAccountContractTests(LedgerApp app) : UseCaseContrac
     {
         var arranged = await UseCase.FreshSchoolAsync(App, Nothing);
         var school = arranged.School;
-        var headOwned = (await Send(school, Role.Slt, "/official-accounts", RegisterBody(school).Replace(arranged["teacher"], arranged["head"], StringComparison.Ordinal)))
+        var headOwned = (await Send(school, Role.Slt, "/official-accounts", RegisterBody(school, handle: "@HeadsTST").Replace(arranged["teacher"], arranged["head"], StringComparison.Ordinal)))
             .GetProperty("streamId").GetString()!["account-".Length..];
         await Send(school, Role.Slt, $"/official-accounts/{headOwned}/risk-assessments", """{"reference":"RA-02","assessedOn":"2026-10-01"}""");
 
