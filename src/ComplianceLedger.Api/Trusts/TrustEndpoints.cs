@@ -1,3 +1,5 @@
+using ComplianceLedger.Api.Credentials;
+
 namespace ComplianceLedger.Api.Trusts;
 
 public static class TrustEndpoints
@@ -5,6 +7,7 @@ public static class TrustEndpoints
     public static IEndpointRouteBuilder MapTrusts(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/trusts/{trustId}/compliance", TrustCompliance.Handle).RequireAuthorization().ProducesProblem(StatusCodes.Status400BadRequest);
+        app.MapGroup("/api/trusts/{trustId}/schools").RefuseSecrets().MapPost("", AddTrustSchool.Handle).RequireAuthorization().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 }
