@@ -193,6 +193,15 @@ public sealed class DemoSchool(
                 var family = new DemoServices(demo.Services, store, setup, clock);
                 var frozen = new FrozenTime(clock.End);
                 // The family seeders date their steps back from today; they start when their earliest step is due.
+                // A teacher off sick for six weeks last autumn, back before Christmas.
+                scripts.Add(async () =>
+                {
+                    await clock.WaitUntilAsync(At(new DateOnly(Year - 1, 11, 3), 8));
+                    var (_, id, _, _) = enrolled.First(p => p.Key == "teacher-06");
+                    await AsOfficeAsync(office, id, (by, now, s) => RecordLeave.DecideStart(id, LeaveKind.Sickness, SchoolDay.Of(now), by, now, s), ct);
+                    await clock.WaitUntilAsync(At(new DateOnly(Year - 1, 12, 15), 8));
+                    await AsOfficeAsync(office, id, (by, now, s) => RecordLeave.DecideReturn(id, SchoolDay.Of(now), by, now, s), ct);
+                });
                 scripts.Add(async () =>
                 {
                     await clock.WaitUntilAsync(clock.End.AddDays(-DemoExceptions.DaysOfHistory - 1));
