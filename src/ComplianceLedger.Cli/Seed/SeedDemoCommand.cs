@@ -30,7 +30,7 @@ internal static class SeedDemoCommand
             return ExitCodes.Success;
         }
         using var key = CheckpointKey(context, database);
-        context.Out.Line($"Seeding the demo trust into {database.Describe()}, with its history from {DemoSchool.HistoryStart(DateOnly.FromDateTime(DateTime.UtcNow)):yyyy-MM-dd}");
+        context.Out.Line($"Seeding the demo trust into {database.Describe()}, with its history from {DemoSchool.HistoryStart(DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime)):yyyy-MM-dd}");
         if (context.Out.Profile.Capabilities.Interactive)
         {
             await context.Out.Progress().StartAsync(async progress =>
