@@ -6,7 +6,10 @@ using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.EventStore.Projections;
+using Npgsql;
 
 namespace ComplianceLedger.Api.Demo;
 
@@ -15,14 +18,18 @@ namespace ComplianceLedger.Api.Demo;
 /// versions) in the Northvale Learning Trust of ten schools. Everything goes through the same
 /// decisions as the endpoints, so the demo ledger is one the app could have written. The
 /// people and texts are invented; a fixed random seed makes every run the same.
+/// Each school's history is replayed on a <see cref="DemoClock"/> from July two school years
+/// back to today, so every event is recorded on the day it happened in the story (policies
+/// published in summer, acknowledgements trickling in through September, exceptions and
+/// accounts over the year) and a signed checkpoint closes every simulated month.
 /// </summary>
-public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, SchoolSetup setup, TimeProvider time, IServiceProvider services)
+public sealed class DemoSchool(
+    NpgsqlDataSource dataSource, IEnumerable<IProjection> projections, TimeProvider time, IServiceProvider services)
 {
     public const string Urn = "139001";
     public const string TrustId = "northvale";
     public const string TrustName = "Northvale Learning Trust";
     const string Operator = "system:seed-demo";
-    static readonly DateOnly OnLeaveFrom = new(2026, 8, 1);
 
     public static readonly (string Urn, string Name, int People)[] TrustSchools =
     [
@@ -51,125 +58,254 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
 
     readonly Dictionary<string, Guid> people = [];
 
-    /// <summary>True when the demo school is already in the ledger.</summary>
-    public async Task<bool> ExistsAsync(CancellationToken ct) => await store.GetStreamVersionAsync(Urn, School.StreamId, ct) is not null;
+    IServiceProvider Services => services;
 
-    public async Task SeedAsync(Action<string>? progress = null, CancellationToken ct = default)
+    /// <summary>
+    /// The first year of the school year (from 1 September) holding <paramref name="today"/>:
+    /// the demo's current policy version takes effect on its first day.
+    /// </summary>
+    public static int SchoolYear(DateOnly today) => today.Month >= 9 ? today.Year : today.Year - 1;
+
+    /// <summary>Where the demo's history begins: 1 July two school years before today's.</summary>
+    public static DateTimeOffset HistoryStart(DateOnly today) => new(SchoolYear(today) - 2, 7, 1, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>True when the demo school is already in the ledger.</summary>
+    public async Task<bool> ExistsAsync(CancellationToken ct) =>
+        await services.GetRequiredService<LedgerStore>().GetStreamVersionAsync(Urn, School.StreamId, ct) is not null;
+
+    /// <param name="key">Signs the checkpoints issued along the history.</param>
+    public async Task SeedAsync(SigningKey key, Action<string>? progress = null, CancellationToken ct = default)
     {
         var random = new Random(20260901);
+        var end = time.GetUtcNow();
         foreach (var (urn, name, size) in TrustSchools)
         {
             progress?.Invoke($"{name} ({urn})");
-            await SeedSchoolAsync(urn, name, size, random, urn == Urn, ct);
+            // Each school's chain is its own, so each replays its own history on its own clock.
+            var clock = new DemoClock(HistoryStart(SchoolDay.Of(end)), end);
+            var history = new History(this, urn, clock, new LedgerStore(dataSource, clock, projections), new PersonalDataVault(dataSource, clock),
+                new CheckpointIssuer(dataSource, key, clock), random);
+            await clock.RunAsync(() => history.SeedSchoolAsync(name, size, urn == Urn, ct));
         }
     }
 
-    async Task SeedSchoolAsync(string urn, string name, int size, Random random, bool isDemo, CancellationToken ct)
+    /// <summary>One school's history, written on its simulated clock.</summary>
+    sealed class History(DemoSchool demo, string urn, DemoClock clock, LedgerStore store, PersonalDataVault vault, CheckpointIssuer checkpoints, Random random)
     {
-        var domain = name.ToLowerInvariant().Replace(' ', '-') + ".sch.uk";
-        await setup.RegisterAsync(urn, name, TrustId, TrustName, [domain], isDemo ? "BPA" : null, Operator, ct);
+        readonly SchoolSetup setup = new(store, vault, clock);
+        readonly List<(string Key, Guid Id, Role[] Roles, DateOnly Started)> enrolled = [];
+        readonly DateOnly today = SchoolDay.Of(clock.End);
+        int Year => SchoolYear(today);
+        DateOnly OnLeaveFrom => new(Year, 8, 1);
 
-        var roster = Roster(size, isDemo);
-        var enrolled = new List<(string Key, Guid Id, Role[] Roles, DateOnly Started)>();
-        foreach (var (key, roles, started) in roster)
+        public async Task SeedSchoolAsync(string name, int size, bool isDemo, CancellationToken ct)
         {
-            var fullName = $"{FirstNames[random.Next(FirstNames.Length)]} {Surnames[random.Next(Surnames.Length)]}";
-            var id = await setup.EnrolAsync(urn, fullName, roles, started, Operator, ct);
+            var domain = name.ToLowerInvariant().Replace(' ', '-') + ".sch.uk";
+            await setup.RegisterAsync(urn, name, TrustId, TrustName, [domain], isDemo ? "BPA" : null, Operator, ct);
+
+            var roster = Roster(size, isDemo, today);
+            var named = roster.Select(r => (r.Key, r.Roles, r.Started,
+                Name: $"{FirstNames[random.Next(FirstNames.Length)]} {Surnames[random.Next(Surnames.Length)]}")).ToList();
+            // The leadership and board first, at the start: the policy and family scripts act as them.
+            foreach (var p in named.Where(p => p.Started <= SchoolDay.Of(clock.GetUtcNow()).AddDays(14) || IsLeadership(p.Roles)))
+            {
+                await EnrolAsync(p.Key, p.Name, p.Roles, p.Started, isDemo, ct);
+            }
+            var later = named.Where(p => !enrolled.Any(e => e.Key == p.Key)).OrderBy(p => p.Started).ToList();
+
+            var head = enrolled.First(p => p.Roles.Contains(Role.Headteacher)).Id;
+            var chair = enrolled.First(p => p.Roles.Contains(Role.ChairOfGovernors)).Id;
+            var office = enrolled.First(p => p.Roles.Contains(Role.Office)).Id;
+            var headContext = new CommandContext(urn, $"person:{head:D}", head, clock.GetUtcNow(), null, null, null);
+            Role[] everyone = [Role.Teacher, Role.SupportStaff, Role.Slt, Role.Headteacher, Role.Dsl, Role.Office, Role.Governor,
+                Role.ChairOfGovernors, Role.Volunteer, Role.Supply, Role.Trainee, Role.Contractor];
+
+            var scripts = new List<Func<Task>>
+            {
+                // Joiners are enrolled by the office a fortnight before they start.
+                async () =>
+                {
+                    foreach (var p in later)
+                    {
+                        await clock.WaitUntilAsync(At(p.Started.AddDays(-14)));
+                        await EnrolAsync(p.Key, p.Name, p.Roles, p.Started, isDemo, ct);
+                    }
+                },
+                // Social media policy: three versions at the demo school, the current one from this school year's 1 September.
+                // Each version is acknowledged while it is current: most people within days, a few never,
+                // a few on paper through the office, one or two decline.
+                async () =>
+                {
+                    var versions = isDemo ? new[] { ("1", Year - 2), ("2", Year - 1), ("3", Year) } : [("3", Year)];
+                    foreach (var (label, year) in versions)
+                    {
+                        var effective = new DateOnly(year, 9, 1);
+                        await clock.WaitUntilAsync(At(new DateOnly(year, 7, 10)));
+                        await PublishAsync(headContext with { Now = clock.GetUtcNow() }, "social-media", "Social Media Policy", label, effective, 1,
+                            chair, new DateOnly(year, 7, 9), everyone, 14, 365, ct);
+                        await AcknowledgeAsync("social-media", effective, office, declines: label == "3", ct);
+                    }
+                },
+                // The acceptable use agreement for those who run official accounts.
+                async () =>
+                {
+                    await clock.WaitUntilAsync(At(new DateOnly(Year, 6, 20)));
+                    await PublishAsync(headContext with { Now = clock.GetUtcNow() }, "official-accounts-aup", "Social Media Acceptable Use Agreement", "1",
+                        new DateOnly(Year, 7, 1), 2, chair, new DateOnly(Year, 6, 18), [Role.Slt, Role.Office], 21, 180, ct);
+                    await AcknowledgeAsync("official-accounts-aup", new DateOnly(Year, 7, 1), office, declines: false, ct);
+                },
+                // Online safety: published but not yet ratified by governors, and its review is overdue.
+                async () =>
+                {
+                    await clock.WaitUntilAsync(At(new DateOnly(Year - 1, 9, 5)));
+                    await PublishAsync(headContext with { Now = clock.GetUtcNow() }, "online-safety", "Online Safety Policy", $"{Year - 1}.1",
+                        new DateOnly(Year - 1, 9, 1), 1, null, null, [Role.Teacher, Role.SupportStaff, Role.Dsl], 30, 365, ct);
+                    await AcknowledgeAsync("online-safety", new DateOnly(Year - 1, 9, 1), office, declines: false, ct);
+                },
+                // Long-term leave from August, recorded before the summer break, and this term's leavers, recorded by the office.
+                async () =>
+                {
+                    await clock.WaitUntilAsync(At(new DateOnly(Year, 7, 20)));
+                    foreach (var (_, id, _, _) in enrolled.Where(p => p.Key.EndsWith("-on-leave", StringComparison.Ordinal)).ToList())
+                    {
+                        await AsOfficeAsync(office, id, (by, now, s) => RecordLeave.DecideStart(id, LeaveKind.Maternity, OnLeaveFrom, by, now, s), ct);
+                    }
+                    var leftOn = today.AddDays(-49);
+                    await clock.WaitUntilAsync(At(leftOn.AddDays(2)));
+                    foreach (var (_, id, _, _) in enrolled.Where(p => p.Key.EndsWith("-leaver", StringComparison.Ordinal)).ToList())
+                    {
+                        await AsOfficeAsync(office, id, (by, now, s) => RecordLeaving.Decide(id, leftOn, by, now, s), ct);
+                    }
+                },
+                // A signed checkpoint at the end of every month, as the running app would have issued them.
+                async () =>
+                {
+                    var month = new DateTimeOffset(clock.GetUtcNow().Year, clock.GetUtcNow().Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
+                    for (; month < clock.End; month = month.AddMonths(1))
+                    {
+                        await clock.WaitUntilAsync(month.AddMinutes(-1));
+                        await checkpoints.IssueAsync(urn, ct);
+                    }
+                },
+            };
+            if (isDemo)
+            {
+                var family = new DemoServices(demo.Services, store, setup, clock);
+                var frozen = new FrozenTime(clock.End);
+                // The family seeders date their steps back from today; they start when their earliest step is due.
+                // A teacher off sick for six weeks last autumn, back before Christmas.
+                scripts.Add(async () =>
+                {
+                    await clock.WaitUntilAsync(At(new DateOnly(Year - 1, 11, 3), 8));
+                    var (_, id, _, _) = enrolled.First(p => p.Key == "teacher-06");
+                    await AsOfficeAsync(office, id, (by, now, s) => RecordLeave.DecideStart(id, LeaveKind.Sickness, SchoolDay.Of(now), by, now, s), ct);
+                    await clock.WaitUntilAsync(At(new DateOnly(Year - 1, 12, 15), 8));
+                    await AsOfficeAsync(office, id, (by, now, s) => RecordLeave.DecideReturn(id, SchoolDay.Of(now), by, now, s), ct);
+                });
+                scripts.Add(async () =>
+                {
+                    await clock.WaitUntilAsync(clock.End.AddDays(-DemoExceptions.DaysOfHistory - 1));
+                    await DemoExceptions.SeedAsync(family, urn, demo.ByRole(), frozen, ct);
+                });
+                scripts.Add(async () =>
+                {
+                    await clock.WaitUntilAsync(clock.End.AddDays(-DemoAccounts.DaysOfHistory - 1));
+                    await DemoAccounts.SeedAsync(family, urn, demo.ByRole(), frozen, ct);
+                });
+            }
+            await clock.TogetherAsync(scripts);
+            // And one at the end of the history, today.
+            await checkpoints.IssueAsync(urn, ct);
+        }
+
+        static bool IsLeadership(Role[] roles) => roles.Any(r => r is Role.Headteacher or Role.ChairOfGovernors or Role.Office or Role.Dsl or Role.Slt);
+
+        async Task EnrolAsync(string key, string name, Role[] roles, DateOnly started, bool isDemo, CancellationToken ct)
+        {
+            var id = await setup.EnrolAsync(urn, name, roles, started, Operator, ct);
             enrolled.Add((key, id, roles, started));
             if (isDemo)
             {
-                people[key] = id;
+                demo.people[key] = id;
             }
         }
 
-        var head = enrolled.First(p => p.Roles.Contains(Role.Headteacher)).Id;
-        var chair = enrolled.First(p => p.Roles.Contains(Role.ChairOfGovernors)).Id;
-        var office = enrolled.First(p => p.Roles.Contains(Role.Office)).Id;
-        var headContext = new CommandContext(urn, $"person:{head:D}", head, At(2025, 7, 1), null, null, null);
-
-        // Social media policy: three versions at the demo school, the current one from 1 September 2026.
-        // Each version is acknowledged while it is current: most people within days, a few never,
-        // a few on paper through the office, one or two decline.
-        var versions = isDemo ? new[] { ("1", 2024), ("2", 2025), ("3", 2026) } : [("3", 2026)];
-        foreach (var (label, year) in versions)
+        async Task AsOfficeAsync(Guid office, Guid id, Func<string, DateTimeOffset, Person, IReadOnlyList<object>> decide, CancellationToken ct)
         {
-            var effective = new DateOnly(year, 9, 1);
-            await PublishAsync(headContext with { Now = At(year, 7, 10) }, "social-media", "Social Media Policy", label, effective, 1,
-                chair, new DateOnly(year, 7, 9), [Role.Teacher, Role.SupportStaff, Role.Slt, Role.Headteacher, Role.Dsl, Role.Office, Role.Governor,
-                    Role.ChairOfGovernors, Role.Volunteer, Role.Supply, Role.Trainee, Role.Contractor], 14, 365, ct);
-            await AcknowledgeAsync(urn, enrolled, "social-media", effective, office, random, declines: label == "3", ct);
-        }
-        // The acceptable use agreement for those who run official accounts.
-        await PublishAsync(headContext with { Now = At(2026, 6, 20) }, "official-accounts-aup", "Social Media Acceptable Use Agreement", "1",
-            new DateOnly(2026, 7, 1), 2, chair, new DateOnly(2026, 6, 18), [Role.Slt, Role.Office], 21, 180, ct);
-        await AcknowledgeAsync(urn, enrolled, "official-accounts-aup", new DateOnly(2026, 7, 1), office, random, declines: false, ct);
-        // Online safety: published but not yet ratified by governors, and its review is overdue.
-        await PublishAsync(headContext with { Now = At(2025, 9, 5) }, "online-safety", "Online Safety Policy", "2025.1",
-            new DateOnly(2025, 9, 1), 1, null, null, [Role.Teacher, Role.SupportStaff, Role.Dsl], 30, 365, ct);
-        await AcknowledgeAsync(urn, enrolled, "online-safety", new DateOnly(2025, 9, 1), office, random, declines: false, ct);
-
-        if (isDemo)
-        {
-            await DemoExceptions.SeedAsync(services, urn, ByRole(), time, ct);
-            await DemoAccounts.SeedAsync(services, urn, ByRole(), time, ct);
+            var context = new CommandContext(urn, $"person:{office:D}", office, clock.GetUtcNow(), null, null, null);
+            await StreamHandler.HandleAsync(store, context, Person.StreamId(id), Person.Stream, s => decide(context.Actor, context.Now, s), ct);
         }
 
-        // Leavers and long-term leave, recorded by the office.
-        var officeNow = new CommandContext(urn, $"person:{office:D}", office, At(2026, 10, 20), null, null, null);
-        foreach (var (key, id, _, _) in enrolled.Where(p => p.Key.EndsWith("-leaver", StringComparison.Ordinal)))
+        /// <summary>
+        /// From the version's effective date the audience acknowledges it, each on their own day:
+        /// most within days, a few never, a few on paper through the office, and (where
+        /// <paramref name="declines"/>) one or two decline.
+        /// </summary>
+        async Task AcknowledgeAsync(string policyId, DateOnly effective, Guid office, bool declines, CancellationToken ct)
         {
-            await StreamHandler.HandleAsync(store, officeNow, Person.StreamId(id), Person.Stream,
-                s => RecordLeaving.Decide(id, new DateOnly(2026, 10, 18), officeNow.Actor, officeNow.Now, s), ct);
-        }
-        foreach (var (key, id, _, _) in enrolled.Where(p => p.Key.EndsWith("-on-leave", StringComparison.Ordinal)))
-        {
-            await StreamHandler.HandleAsync(store, officeNow, Person.StreamId(id), Person.Stream,
-                s => RecordLeave.DecideStart(id, LeaveKind.Maternity, OnLeaveFrom, officeNow.Actor, officeNow.Now, s), ct);
-        }
-    }
-
-    /// <summary>
-    /// The audience acknowledges the policy's current version: most within days, a few never,
-    /// a few on paper through the office, and (where <paramref name="declines"/>) one or two decline.
-    /// </summary>
-    async Task AcknowledgeAsync(
-        string urn, List<(string Key, Guid Id, Role[] Roles, DateOnly Started)> enrolled, string policyId, DateOnly effective, Guid office,
-        Random random, bool declines, CancellationToken ct)
-    {
-        var policy = await LoadPolicyAsync(urn, policyId, ct);
-        var current = policy.Current!;
-        var label = current.Label;
-        var sha = current.DocumentSha256;
-        foreach (var (key, id, roles, started) in enrolled.Where(p => p.Started <= effective.AddDays(300) && p.Roles.Any(current.Audiences.Contains)))
-        {
-            var roll = random.NextDouble();
-            var missingRate = roles.Contains(Role.SupportStaff) ? 0.08 : roles.Contains(Role.Volunteer) || roles.Contains(Role.Supply) ? 0.2 : 0.04;
-            // New starters are still within their days to acknowledge; those on leave since August were away when it came in.
-            if (roll < missingRate || key.EndsWith("-new", StringComparison.Ordinal)
-                || (key.EndsWith("-on-leave", StringComparison.Ordinal) && effective >= OnLeaveFrom))
+            await clock.WaitUntilAsync(At(effective, 7));
+            var policy = await LoadPolicyAsync(policyId, ct);
+            var current = policy.Current!;
+            var label = current.Label;
+            var sha = current.DocumentSha256;
+            var planned = new List<(Guid Id, DateTimeOffset At, double Roll)>();
+            foreach (var (key, id, roles, started) in enrolled.Where(p => p.Started <= effective.AddDays(300) && p.Roles.Any(current.Audiences.Contains)).ToList())
             {
-                continue;
+                var roll = random.NextDouble();
+                var missingRate = roles.Contains(Role.SupportStaff) ? 0.08 : roles.Contains(Role.Volunteer) || roles.Contains(Role.Supply) ? 0.2 : 0.04;
+                // New starters are still within their days to acknowledge; those on leave since August were away when it came in.
+                if (roll < missingRate || key.EndsWith("-new", StringComparison.Ordinal)
+                    || (key.EndsWith("-on-leave", StringComparison.Ordinal) && effective >= OnLeaveFrom))
+                {
+                    continue;
+                }
+                var day = (started > effective ? started : effective).AddDays(random.Next(0, 12));
+                planned.Add((id, At(day, 8 + random.Next(9)), roll));
             }
-            var day = (started > effective ? started : effective).AddDays(random.Next(0, 12));
-            var context = new CommandContext(urn, $"person:{id:D}", id, At(day.Year, day.Month, day.Day, 8 + random.Next(9)), null, null, null);
-            var actor = context;
-            Func<AcknowledgementRecord, IReadOnlyList<object>> decide;
-            if (declines && roll > 0.985)
+            foreach (var (id, at, roll) in planned.OrderBy(p => p.At))
             {
-                var reason = await vault.SealAsync(urn, id, "I do not agree with the restriction on personal accounts.", ct);
-                decide = r => DeclineToAcknowledge.Decide(policyId, label, reason, id, context.Now, policy, r);
+                await clock.WaitUntilAsync(at);
+                var context = new CommandContext(urn, $"person:{id:D}", id, clock.GetUtcNow(), null, null, null);
+                var actor = context;
+                Func<AcknowledgementRecord, IReadOnlyList<object>> decide;
+                if (declines && roll > 0.985)
+                {
+                    var reason = await vault.SealAsync(urn, id, "I do not agree with the restriction on personal accounts.", ct);
+                    decide = r => DeclineToAcknowledge.Decide(policyId, label, reason, id, context.Now, policy, r);
+                }
+                else if (roll > 0.93)
+                {
+                    var (person, _) = await StreamHandler.LoadAsync(store, urn, Person.StreamId(id), Person.Stream, ct);
+                    actor = context with { Actor = $"person:{office:D}", PersonId = office };
+                    decide = r => RecordPaperAcknowledgement.Decide(policyId, label, sha, id, context.Now, actor.Actor, context.Now, person, policy, r);
+                }
+                else
+                {
+                    decide = r => AcknowledgePolicy.Decide(policyId, label, sha, id, context.Now, policy, r);
+                }
+                await StreamHandler.HandleAsync(store, actor, AcknowledgementRecord.StreamId(id), AcknowledgementRecord.Stream, decide, ct);
             }
-            else if (roll > 0.93)
-            {
-                var (person, _) = await StreamHandler.LoadAsync(store, urn, Person.StreamId(id), Person.Stream, ct);
-                actor = context with { Actor = $"person:{office:D}", PersonId = office };
-                decide = r => RecordPaperAcknowledgement.Decide(policyId, label, sha, id, context.Now, actor.Actor, context.Now, person, policy, r);
-            }
-            else
-            {
-                decide = r => AcknowledgePolicy.Decide(policyId, label, sha, id, context.Now, policy, r);
-            }
-            await StreamHandler.HandleAsync(store, actor, AcknowledgementRecord.StreamId(id), AcknowledgementRecord.Stream, decide, ct);
+        }
+
+        async Task PublishAsync(
+            CommandContext context, string policyId, string title, string label, DateOnly effectiveFrom, int cycleYears, Guid? chair, DateOnly? ratifiedOn,
+            Role[] audiences, int days, int maxExceptionDays, CancellationToken ct)
+        {
+            var text = $"{title}, version {label}. Demo text written for ComplianceLedger; effective {effectiveFrom:yyyy-MM-dd}.";
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+            var command = new PublishPolicyVersion.Command(policyId, title, label, hash, effectiveFrom, cycleYears, "Full governing board", ratifiedOn, chair,
+                chair is not null, audiences, days, maxExceptionDays, context.Actor, context.Now);
+            await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream, s => PublishPolicyVersion.Decide(command, s), ct);
+        }
+
+        async Task<Policy> LoadPolicyAsync(string policyId, CancellationToken ct) =>
+            (await StreamHandler.LoadAsync(store, urn, Policy.StreamId(policyId), Policy.Stream, ct)).State;
+
+        /// <summary>That day at the hour (UTC), never later than the end of the history.</summary>
+        DateTimeOffset At(DateOnly day, int hour = 9)
+        {
+            var at = new DateTimeOffset(day.ToDateTime(new TimeOnly(hour, 0)), TimeSpan.Zero);
+            return at < clock.End ? at : clock.End;
         }
     }
 
@@ -188,7 +324,7 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
     };
 
     /// <summary>Who works at a school of the given size: a full leadership team and governing board, then staff and helpers.</summary>
-    static List<(string Key, Role[] Roles, DateOnly Started)> Roster(int size, bool isDemo)
+    static List<(string Key, Role[] Roles, DateOnly Started)> Roster(int size, bool isDemo, DateOnly today)
     {
         var longServing = new DateOnly(2019, 9, 1);
         var roster = new List<(string, Role[], DateOnly)>
@@ -222,35 +358,30 @@ public sealed class DemoSchool(LedgerStore store, PersonalDataVault vault, Schoo
         {
             for (var i = 1; i <= count; i++)
             {
-                // A few new starters this term, a couple of leavers and people on leave among the larger groups.
+                // A few new starters three weeks ago, a couple of leavers and people on leave among the larger groups.
                 var suffix = isDemo && role is Role.Teacher or Role.SupportStaff
                     ? i switch { 1 => "-leaver", 2 => "-on-leave", 3 or 4 => "-new", _ => "" }
                     : "";
-                var started = suffix == "-new" ? new DateOnly(2026, 11, 16) : new DateOnly(2018 + i % 8, 9, 1);
+                var started = suffix == "-new" ? today.AddDays(-20) : new DateOnly(2018 + i % 8, 9, 1);
                 roster.Add(($"{key}-{i:00}{suffix}", [role], started));
             }
         }
         return roster;
     }
 
-    async Task PublishAsync(
-        CommandContext context, string policyId, string title, string label, DateOnly effectiveFrom, int cycleYears, Guid? chair, DateOnly? ratifiedOn,
-        Role[] audiences, int days, int maxExceptionDays, CancellationToken ct)
+    /// <summary>Today, always: the family seeders count their days back from it.</summary>
+    sealed class FrozenTime(DateTimeOffset now) : TimeProvider
     {
-        var text = $"{title}, version {label}. Demo text written for ComplianceLedger; effective {effectiveFrom:yyyy-MM-dd}.";
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        var command = new PublishPolicyVersion.Command(policyId, title, label, hash, effectiveFrom, cycleYears, "Full governing board", ratifiedOn, chair,
-            chair is not null, audiences, days, maxExceptionDays, context.Actor, context.Now);
-        await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream, s => PublishPolicyVersion.Decide(command, s), ct);
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
-    async Task<Policy> LoadPolicyAsync(string urn, string policyId, CancellationToken ct) =>
-        (await StreamHandler.LoadAsync(store, urn, Policy.StreamId(policyId), Policy.Stream, ct)).State;
-
-    DateTimeOffset At(int year, int month, int day, int hour = 9)
+    /// <summary>The app's services, but with the store, school setup and clock of the history being written.</summary>
+    sealed class DemoServices(IServiceProvider inner, LedgerStore store, SchoolSetup setup, DemoClock clock) : IServiceProvider
     {
-        var at = new DateTimeOffset(year, month, day, hour, 0, 0, TimeSpan.Zero);
-        var now = time.GetUtcNow();
-        return at < now ? at : now;
+        public object? GetService(Type serviceType) =>
+            serviceType == typeof(LedgerStore) ? store
+            : serviceType == typeof(SchoolSetup) ? setup
+            : serviceType == typeof(DemoClock) ? clock
+            : inner.GetService(serviceType);
     }
 }

@@ -1,3 +1,5 @@
+using ComplianceLedger.EventStore.Checkpoints;
+
 namespace ComplianceLedger.Api.Demo;
 
 /// <summary>
@@ -19,7 +21,7 @@ sealed partial class DemoSeedService(IServiceProvider services, IHostEnvironment
             return;
         }
         LogSeeding(DemoSchool.TrustName);
-        await demo.SeedAsync(school => LogSchool(school), cancellationToken);
+        await demo.SeedAsync(services.GetRequiredService<SigningKey>(), school => LogSchool(school), cancellationToken);
         LogSeeded(DemoSchool.Urn);
     }
 

@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.AsOf;
+using ComplianceLedger.Api.Credentials;
 
 namespace ComplianceLedger.Api.Trusts;
 
@@ -7,6 +8,7 @@ public static class TrustEndpoints
     public static IEndpointRouteBuilder MapTrusts(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/trusts/{trustId}/compliance", TrustCompliance.Handle).RequireAuthorization().WithAsOf();
+        app.MapGroup("/api/trusts/{trustId}/schools").RefuseSecrets().MapPost("", AddTrustSchool.Handle).RequireAuthorization().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 }

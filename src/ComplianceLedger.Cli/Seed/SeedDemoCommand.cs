@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ComplianceLedger.Api.Demo;
+using ComplianceLedger.EventStore.Checkpoints;
+using ComplianceLedger.EventStore.LocalPostgres;
 using ComplianceLedger.EventStore.Projections.Daemon;
 using Spectre.Console;
 
@@ -27,23 +29,47 @@ internal static class SeedDemoCommand
             context.Out.Line($"The demo school {DemoSchool.Urn} is already in {database.Describe()}; nothing to do.", "green");
             return ExitCodes.Success;
         }
-        context.Out.Line($"Seeding the demo trust into {database.Describe()}");
+        using var key = CheckpointKey(context, database);
+        context.Out.Line($"Seeding the demo trust into {database.Describe()}, with its history from {DemoSchool.HistoryStart(DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime)):yyyy-MM-dd}");
         if (context.Out.Profile.Capabilities.Interactive)
         {
             await context.Out.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("schools", maxValue: DemoSchool.TrustSchools.Length);
-                await demo.SeedAsync(_ => task.Increment(1), ct);
+                await demo.SeedAsync(key, _ => task.Increment(1), ct);
                 task.Value = task.MaxValue;
             });
         }
         else
         {
-            await demo.SeedAsync(school => context.Out.Line($"  {school}"), ct);
+            await demo.SeedAsync(key, school => context.Out.Line($"  {school}"), ct);
         }
         // The dashboards' async read models, now rather than when the app next starts.
         await app.Get<ProjectionDaemon>().CatchUpOnceAsync(ct);
         context.Out.Line($"Done: {DemoSchool.TrustSchools.Length} schools; the demo school is URN {DemoSchool.Urn}.", "green");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The key that signs the checkpoints along the demo's history: the app's configured key,
+    /// else the development key when seeding the development cluster (so the app carries on
+    /// with it), else a key for this run only (its public half is recorded with the checkpoints).
+    /// </summary>
+    static SigningKey CheckpointKey(CliContext context, DatabaseConnection database)
+    {
+        if (context.Variable("Ledger__Signing__PrivateKeyPem") is { } pem)
+        {
+            return SigningKey.FromPem(pem);
+        }
+        if (context.Variable("Ledger__Signing__KeyFile") is { } file)
+        {
+            return SigningKey.FromFile(file, createIfMissing: false);
+        }
+        if (database.DevelopmentDataDirectory is { } directory)
+        {
+            return SigningKey.FromFile(DevelopmentData.SigningKeyFile(directory), createIfMissing: true);
+        }
+        context.Out.Line("No checkpoint key configured (Ledger__Signing__KeyFile): the demo's checkpoints are signed with a key made for this run.");
+        return SigningKey.Generate();
     }
 }

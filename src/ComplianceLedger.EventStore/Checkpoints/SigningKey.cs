@@ -36,6 +36,9 @@ public sealed class SigningKey : IDisposable
         return new SigningKey(ecdsa);
     }
 
+    /// <summary>A new key, held in memory only.</summary>
+    public static SigningKey Generate() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
+
     /// <summary>Loads the key at <paramref name="path"/>, first creating it (readable by its owner only) when <paramref name="createIfMissing"/>.</summary>
     public static SigningKey FromFile(string path, bool createIfMissing)
     {

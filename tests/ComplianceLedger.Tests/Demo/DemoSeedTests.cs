@@ -21,8 +21,36 @@ public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
         Assert.Equal(DemoSchool.TrustSchools.Select(s => s.Urn).Order(), tenants.Select(t => t.Tenant).Order());
         foreach (var (tenant, _) in tenants)
         {
-            Assert.Empty((await verifier.VerifyTenantAsync(tenant, new Dictionary<string, byte[]>())).Problems);
+            // The seeding signs checkpoints along the history (with a key of its own, as none is configured here).
+            Assert.Empty((await verifier.VerifyTenantAsync(tenant, await verifier.RecordedKeysAsync())).Problems);
         }
+    }
+
+    [Fact]
+    public async Task Seed_demo_records_each_schools_history_in_time_order_from_before_the_school_year_with_checkpoints_along_it()
+    {
+        var start = new DateOnly(DemoSchool.SchoolYear(Today), 9, 1);
+        foreach (var (urn, _, _) in DemoSchool.TrustSchools)
+        {
+            await using var command = db.AdminDataSource.CreateCommand("""
+                SELECT bool_and(ordered), min(recorded_at), max(recorded_at),
+                       (SELECT count(*) FROM ledger.checkpoints c WHERE c.tenant = $1),
+                       (SELECT min(issued_at) FROM ledger.checkpoints c WHERE c.tenant = $1)
+                  FROM (SELECT recorded_at, recorded_at >= lag(recorded_at, 1, '-infinity') OVER (ORDER BY chain_position) AS ordered
+                          FROM ledger.events WHERE tenant = $1) e
+                """);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = urn });
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetBoolean(0), $"{urn}: recorded_at follows the chain");
+            Assert.True(DateOnly.FromDateTime(reader.GetDateTime(1)) < start, $"{urn}: the history begins before the school year, {reader.GetDateTime(1):O}");
+            // The demo school's story runs to today (this term's leavers, last week's declarations); the others' ends in September.
+            Assert.True(reader.GetDateTime(2) <= DateTime.UtcNow && (urn != DemoSchool.Urn || reader.GetDateTime(2) > DateTime.UtcNow.AddDays(-3)),
+                $"{urn}: the history ends by today, {reader.GetDateTime(2):O}");
+            Assert.True(reader.GetInt64(3) >= 4, $"{urn}: a checkpoint at the end of each month with events, {reader.GetInt64(3)}");
+            Assert.True(DateOnly.FromDateTime(reader.GetDateTime(4)) < start, $"{urn}: checkpoints issued as the history is written");
+        }
+        (await LedgerRun.RunAsync("verify", "--connection", db.AppConnectionString)).ShouldExitWith(0);
     }
 
     [Fact]

@@ -1,20 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using ComplianceLedger.Tests.Cli;
-using ComplianceLedger.Tests.Fixtures;
+using ComplianceLedger.Tests.Demo;
 
 namespace ComplianceLedger.Tests.Docs;
-
-/// <summary>The demo trust, seeded through <c>ledger seed-demo</c>, served by the app.</summary>
-public sealed class DemoApp : LedgerApp
-{
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        (await LedgerRun.RunAsync(new Dictionary<string, string?>(), "seed-demo", "--connection", AppConnectionString)).ShouldExitWith(0);
-    }
-}
 
 /// <summary>
 /// docs/api.md's curl examples, run as written, in order, in one shell against the app: each
