@@ -36,7 +36,6 @@ app.MapSigningKey();
 app.MapSignIn(app.Environment);
 app.MapTrusts();
 app.MapSchool()
-    .RefuseSecrets()
     .MapLedger(app.Configuration)
     .MapPeople()
     .MapPolicies()

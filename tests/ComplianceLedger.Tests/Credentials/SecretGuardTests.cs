@@ -95,15 +95,15 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
     [InlineData("""{"vaultReference":"KeePass: Comms/Facebook"}""", SecretGuard.Finding.None)]
     [InlineData("name=a&password=b", SecretGuard.Finding.SecretValue)]
     public void Bodies_are_inspected_at_any_depth(string body, SecretGuard.Finding expected) =>
-        Assert.Equal(expected, SecretGuard.Inspect(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(expected, SecretGuard.Inspect(Encoding.UTF8.GetBytes(body)).Finding);
 
     [Fact]
     public void Text_that_is_not_UTF_8_or_too_deep_for_JSON_is_still_inspected()
     {
         byte[] invalid = [.. Encoding.UTF8.GetBytes("{\"note\":\""), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(" password: x\"}")];
-        Assert.Equal(SecretGuard.Finding.SecretValue, SecretGuard.Inspect(invalid));
+        Assert.Equal(SecretGuard.Finding.SecretValue, SecretGuard.Inspect(invalid).Finding);
         var deep = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "{\"token\":1}" + new string('}', 200);
-        Assert.Equal(SecretGuard.Finding.SecretMember, SecretGuard.Inspect(Encoding.UTF8.GetBytes(deep)));
+        Assert.Equal(SecretGuard.Finding.SecretMember, SecretGuard.Inspect(Encoding.UTF8.GetBytes(deep)).Finding);
     }
 
     [Fact]
