@@ -83,8 +83,9 @@ public static class DemoAccounts
         {
             var (account, _) = await StreamHandler.LoadAsync(store, urn, Account.StreamId(id), Account.Stream, ct);
             var (person, _) = await StreamHandler.LoadAsync(store, urn, Person.StreamId(custodian), Person.Stream, ct);
+            var sealedReference = await VaultReference.SealAsync(vault, urn, vaultReference, ct);
             await As(head, daysAgo, Custody.StreamId(id), Custody.Stream, (c, s) => LodgeCredentials.Decide(
-                new LodgeCredentials.Command(id, custodian, vaultReference, c.Actor, c.Now), account, person, s));
+                new LodgeCredentials.Command(id, custodian, sealedReference, c.Actor, c.Now), account, person, s));
         }
 
         // 1. Fully compliant: a science channel pupils use, with every step in order.
