@@ -93,6 +93,18 @@ public static partial class SecretGuard
         }
     }
 
+    static Inspection InspectRouteValues(RouteValueDictionary values)
+    {
+        foreach (var (name, value) in values)
+        {
+            if (value is string text && LooksLikeSecret(text, name))
+            {
+                return new Inspection(Finding.SecretValue, name);
+            }
+        }
+        return Inspection.Clean;
+    }
+
     static Inspection InspectForm(string text)
     {
         foreach (var (name, values) in QueryHelpers.ParseNullableQuery(text) ?? [])
@@ -208,10 +220,22 @@ public static partial class SecretGuard
     {
         public async Task InvokeAsync(HttpContext http)
         {
-            // Every routed endpoint that can have a body, inside the school group or not: a route
-            // added later (a trust's, sign-in's) is guarded without anyone remembering to.
-            if (http.GetEndpoint() is null
-                || http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+            // Every routed endpoint, inside the school group or not: a route added later (a
+            // trust's, sign-in's) is guarded without anyone remembering to.
+            if (http.GetEndpoint() is null)
+            {
+                await next(http);
+                return;
+            }
+            // A command's route values (a policy id, a stream id, a version label) become part of
+            // what is recorded, so they are free text too.
+            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
+                && InspectRouteValues(http.Request.RouteValues) is { Finding: not Finding.None } inRoute)
+            {
+                await RefuseAsync(http, inRoute);
+                return;
+            }
+            if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
             {
                 await next(http);
                 return;
@@ -226,15 +250,20 @@ public static partial class SecretGuard
             if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());
-                var field = Shown(inspection.Field);
-                LogRefused(http.GetEndpoint()?.DisplayName ?? "endpoint", inspection.Finding, field ?? "(body)");
-                await Refusal(inspection.Finding, field).ExecuteAsync(http);
+                await RefuseAsync(http, inspection);
                 return;
             }
             body.Position = 0;
             http.Request.Body = body;
             http.Response.RegisterForDispose(body);
             await next(http);
+        }
+
+        async Task RefuseAsync(HttpContext http, Inspection inspection)
+        {
+            var field = Shown(inspection.Field);
+            LogRefused(http.GetEndpoint()?.DisplayName ?? "endpoint", inspection.Finding, field ?? "(body)");
+            await Refusal(inspection.Finding, field).ExecuteAsync(http);
         }
 
         [LoggerMessage(LogLevel.Warning, "A request carrying a secret ({Finding}) in {Field} was refused at {Endpoint}; nothing was stored")]

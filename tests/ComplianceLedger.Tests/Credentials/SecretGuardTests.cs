@@ -99,6 +99,23 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
     }
 
     [Fact]
+    public async Task A_secret_in_a_commands_route_value_is_refused_naming_it()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Registered);
+        var school = arranged.School;
+        var before = await app.CountEventsAsync(school.Urn);
+
+        var response = await (await school.As(Role.Headteacher)).PostAsync($"/api/schools/{school.Urn}/policies/password%3DHunter2/reviews",
+            new StringContent("""{"reviewedOn":"2026-10-01"}""", Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "a password as a policy id");
+        Assert.Equal("policyId", JsonDocument.Parse(text).RootElement.GetProperty("field").GetString());
+        Assert.DoesNotContain("Hunter2", text, StringComparison.Ordinal);
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn));
+    }
+
+    [Fact]
     public async Task Routes_outside_the_school_group_are_guarded_too()
     {
         // The development sign-in takes a form; a password in it is refused like any other.
