@@ -55,9 +55,23 @@ public static partial class SecretGuard
             return true;
         }
         rest = UrlPattern().Replace(rest, " ");
-        var tokens = Tokenize(rest);
-        return SaysSecret(tokens) || HasCredentialPair(tokens) || HasRandomToken(rest);
+        // Words and pairs need a secret word's stem, or a ":" or "@"; most text has neither, and
+        // a hostile megabyte of words is not split into tokens for nothing.
+        var words = WordStems.Any(stem => rest.Contains(stem, StringComparison.OrdinalIgnoreCase));
+        var pairs = rest.Contains(':') || rest.Contains('@');
+        if (words || pairs)
+        {
+            var tokens = Tokenize(rest);
+            if (words && SaysSecret(tokens) || pairs && HasCredentialPair(tokens))
+            {
+                return true;
+            }
+        }
+        return HasRandomToken(rest);
     }
+
+    /// <summary>Every secret word of <see cref="KindOfOne"/> contains one of these.</summary>
+    static readonly string[] WordStems = ["pass", "pw", "pin", "code", "otp", "token", "secret", "bearer", "key"];
 
     static bool IsHashField(string? field) => field is not null
         && (field.EndsWith("sha256", StringComparison.OrdinalIgnoreCase) || field.EndsWith("hash", StringComparison.OrdinalIgnoreCase)
@@ -86,9 +100,9 @@ public static partial class SecretGuard
     static List<Token> Tokenize(string text)
     {
         var tokens = new List<Token>();
-        foreach (Match m in NonSpace().Matches(text))
+        foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
-            foreach (var part in m.Value.Split('&', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in word.Contains('&') ? word.Split('&', StringSplitOptions.RemoveEmptyEntries) : [word])
             {
                 // "password=Hunter2", "pass:Hunter2", "{pwd:x}": a secret word glued to its value.
                 var glue = part.IndexOfAny([':', '=']);
@@ -108,19 +122,18 @@ public static partial class SecretGuard
 
     static Token Make(string raw)
     {
-        var endsSentence = raw.Length > 0 && raw.TrimEnd('"', '\'', ')', ']', '’', '”').EndsWith('.') && !VersionLike().IsMatch(raw.TrimEnd('.'))
-            || raw.EndsWith(';') || raw.EndsWith('!') || raw.EndsWith('?');
-        var trimmed = raw.TrimEnd('.', ',', ';', '!', '?', ')', ']', '}', '>');
-        var colon = trimmed.EndsWith(':') || trimmed.EndsWith('=');
-        trimmed = trimmed.TrimEnd(':', '=');
+        var span = raw.AsSpan();
+        var tail = span.TrimEnd("\"')]’”");
+        var endsSentence = tail.Length > 0 && tail[^1] == '.' && !VersionLike().IsMatch(tail[..^1])
+            || span.Length > 0 && span[^1] is ';' or '!' or '?';
+        var trimmed = span.TrimEnd(".,;!?)]}>");
+        var colon = trimmed.Length > 0 && trimmed[^1] is ':' or '=';
+        trimmed = trimmed.TrimEnd(":=");
         var quoted = trimmed.Length >= 2 && IsQuote(trimmed[0]) && IsQuote(trimmed[^1]);
-        var core = trimmed.Trim('"', '\'', '“', '”', '‘', '’', '(', '[', '{', '<', ')', ']', '}', '>', '*', '`');
+        var core = trimmed.Trim("\"'“”‘’([{<)]}>*`");
         // A lone connector ("=", "->", "-") stays as itself.
-        if (core.Length == 0)
-        {
-            core = raw.Trim();
-        }
-        return new Token(core, core.ToLowerInvariant(), quoted, colon, endsSentence);
+        var text = core.Length == 0 ? raw.Trim() : core.Length == raw.Length ? raw : core.ToString();
+        return new Token(text, text.ToLowerInvariant(), quoted, colon, endsSentence);
     }
 
     static bool IsQuote(char c) => c is '"' or '\'' or '“' or '”' or '‘' or '’' or '`';
@@ -554,9 +567,6 @@ public static partial class SecretGuard
 
     // ---- Patterns ---------------------------------------------------------------------------
 
-    [GeneratedRegex(@"\S+")]
-    private static partial Regex NonSpace();
-
     [GeneratedRegex(@"^(?:[0-9]{4,8}|[0-9]{3,4}[- ][0-9]{3,4})$")]
     private static partial Regex DigitGroups();
 
@@ -580,18 +590,19 @@ public static partial class SecretGuard
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex GuidPattern();
 
-    [GeneratedRegex(@"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.)[^\s<>""']+")]
+    [GeneratedRegex(@"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.)[^\s<>""']+", RegexOptions.NonBacktracking)]
     private static partial Regex UrlPattern();
 
     [GeneratedRegex(@"[A-Za-z0-9+/=_-]{16,}")]
     private static partial Regex TokenRun();
 
-    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----")]
+    // Linear-time engine wherever a run is followed by more pattern: a hostile body must not make the guard slow.
+    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----", RegexOptions.NonBacktracking)]
     private static partial Regex PrivateKeyBlock();
 
-    [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]
+    [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.NonBacktracking)]
     private static partial Regex Jwt();
 
-    [GeneratedRegex(@"\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{30,})")]
+    [GeneratedRegex(@"\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{30,})", RegexOptions.NonBacktracking)]
     private static partial Regex KnownKeyPrefix();
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using ComplianceLedger.Api.Credentials;
 
@@ -201,6 +202,19 @@ public sealed class SecretTextTests
     {
         Assert.True(Secrets.Count >= 60, $"{Secrets.Count} secrets");
         Assert.True(OrdinarySentences.Count >= 60, $"{OrdinarySentences.Count} ordinary sentences");
+    }
+
+    /// <summary>Units repeated into a megabyte, each aimed at a pattern that would backtrack or loop on it.</summary>
+    public static TheoryData<string> HostileUnits =>
+        ["eyJ-", "-----BEGIN ", "password ", "a:b1 ", "1234 ", "https://a.b/?x=", "a.", "pe@x.uk:", "PIN for the is ", "Aa1", "'", "&", "www.", "is "];
+
+    [Theory, MemberData(nameof(HostileUnits))]
+    public void A_megabyte_of_hostile_text_is_inspected_in_linear_time(string unit)
+    {
+        var text = string.Concat(Enumerable.Repeat(unit, 1_000_000 / unit.Length));
+        var watch = Stopwatch.StartNew();
+        SecretGuard.LooksLikeSecret(text, "note");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"{unit}: {watch.Elapsed}");
     }
 
     const string DocumentHash = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b";
