@@ -95,7 +95,7 @@ public static partial class SecretGuard
     }
 
     /// <summary>A word of the text: its core (quotes, brackets and trailing punctuation removed), lower-cased too.</summary>
-    readonly record struct Token(string Core, string Lower, bool Quoted, bool Colon, bool EndsSentence);
+    readonly record struct Token(string Core, string Lower, bool Quoted, bool OpensQuote, bool Colon, bool EndsSentence);
 
     static List<Token> Tokenize(string text)
     {
@@ -106,7 +106,7 @@ public static partial class SecretGuard
             {
                 // "password=Hunter2", "pass:Hunter2", "{pwd:x}": a secret word glued to its value.
                 var glue = part.IndexOfAny([':', '=']);
-                if (glue > 0 && glue < part.Length - 1 && KindOfWord(Make(part[..glue]).Lower) is not Kind.None)
+                if (glue > 0 && glue < part.Length - 1 && KindOf(Make(part[..glue])) is not Kind.None)
                 {
                     tokens.Add(Make(part[..(glue + 1)]));
                     tokens.Add(Make(part[(glue + 1)..]));
@@ -129,11 +129,12 @@ public static partial class SecretGuard
         var trimmed = span.TrimEnd(".,;!?)]}>");
         var colon = trimmed.Length > 0 && trimmed[^1] is ':' or '=';
         trimmed = trimmed.TrimEnd(":=");
-        var quoted = trimmed.Length >= 2 && IsQuote(trimmed[0]) && IsQuote(trimmed[^1]);
+        var opens = trimmed.Length >= 2 && IsQuote(trimmed[0]);
+        var quoted = opens && IsQuote(trimmed[^1]);
         var core = trimmed.Trim("\"'“”‘’([{<)]}>*`");
         // A lone connector ("=", "->", "-") stays as itself.
         var text = core.Length == 0 ? raw.Trim() : core.Length == raw.Length ? raw : core.ToString();
-        return new Token(text, text.ToLowerInvariant(), quoted, colon, endsSentence);
+        return new Token(text, text.ToLowerInvariant(), quoted, opens, colon, endsSentence);
     }
 
     static bool IsQuote(char c) => c is '"' or '\'' or '“' or '”' or '‘' or '’' or '`';
@@ -178,8 +179,14 @@ public static partial class SecretGuard
                 return (Kind.Code, i + 1);
             }
         }
-        return (KindOfWord(lower), i);
+        return (KindOf(t[i]), i);
     }
+
+    /// <summary>A secret word, or a word named like one ("mypassword", "PINpad") that is not a vault's name.</summary>
+    static Kind KindOf(Token token) =>
+        KindOfWord(token.Lower) is not Kind.None and var kind ? kind
+        : IsSecretName(token.Core) && !OrdinaryWords.Contains(token.Lower) ? Kind.Password
+        : Kind.None;
 
     /// <summary>Where the value after the word at <paramref name="end"/> starts, and what joins them.</summary>
     static (int Value, Connector Connector) ValueAfter(List<Token> t, int end)
@@ -253,7 +260,7 @@ public static partial class SecretGuard
             Kind.Password => connector switch
             {
                 Connector.None => Credentialish(value) || value.Quoted || (AfterLogin(t, i) && !Ordinary(value)),
-                _ => Credentialish(value) || value.Quoted || !Ordinary(value),
+                _ => Credentialish(value) || value.OpensQuote || !Ordinary(value),
             },
             _ => connector switch
             {
@@ -415,8 +422,9 @@ public static partial class SecretGuard
             {
                 return true;
             }
-            // "pe@school.uk / Hunter2"
-            if (Email().IsMatch(c) && i + 2 < t.Count && t[i + 1].Core is "/" or "|" or ":" && Credentialish(t[i + 2]))
+            // "pe@school.uk / Hunter2", "brookfield_pe / Hunter2!"
+            if (i + 2 < t.Count && t[i + 1].Core is "/" or "|" or ":"
+                && (Email().IsMatch(c) && Credentialish(t[i + 2]) || Handle().IsMatch(c) && StrongValue(t[i + 2].Core)))
             {
                 return true;
             }
@@ -424,16 +432,20 @@ public static partial class SecretGuard
         return false;
     }
 
-    static bool PairRight(string left, string right)
+    static bool PairRight(string left, string right) =>
+        StrongValue(right) || right.Any(char.IsLower) && right.Any(char.IsAsciiDigit) && right.Length >= 4 && !right.Contains('/')
+            && !right.Contains(':') && !NotASecret().IsMatch(right) && !Guid.TryParseExact(right, "D", out _)
+            && left.All(ch => char.IsLower(ch) || ch is '.' or '_' or '-');
+
+    /// <summary>Upper and lower case letters and digits, or a symbol: a password's shape, not a reference's ("RA-SOC-01").</summary>
+    static bool StrongValue(string value)
     {
-        if (right.Length < 4 || right.Contains('/') || right.Contains(':') || NotASecret().IsMatch(right) || Guid.TryParseExact(right, "D", out _))
+        if (value.Length < 4 || value.Contains('/') || value.Contains(':') || NotASecret().IsMatch(value) || Guid.TryParseExact(value, "D", out _))
         {
             return false;
         }
-        var (upper, lower, digit) = (right.Any(char.IsUpper), right.Any(char.IsLower), right.Any(char.IsAsciiDigit));
-        var symbol = right.Any(ch => "!@#$%^&*=?~|\\<>".Contains(ch));
-        return upper && lower && digit || symbol
-            || (upper || lower) && digit && lower && left.All(ch => char.IsLower(ch) || ch is '.' or '_' or '-');
+        var (upper, lower, digit) = (value.Any(char.IsUpper), value.Any(char.IsLower), value.Any(char.IsAsciiDigit));
+        return upper && lower && digit || value.Any(ch => "!@#$%^&*=?~|\\<>".Contains(ch)) && (upper || lower || digit);
     }
 
     /// <summary>Words before a colon that label what follows rather than name a user.</summary>
@@ -470,9 +482,10 @@ public static partial class SecretGuard
                 var eq = pair.IndexOf('=');
                 if (eq > 0 && eq < pair.Length - 1)
                 {
+                    // Only by name: other parameters carry ids that look random (classId=5f8d0d55b547…).
+                    // Keys and tokens of known shapes are found in the whole text anyway.
                     var name = Uri.UnescapeDataString(pair[..eq]);
-                    if (IsSecretName(name) || SecretQueryNames.Contains(name.ToLowerInvariant())
-                        || LooksLikeSecret(Uri.UnescapeDataString(pair[(eq + 1)..]).Replace('+', ' ')) && !IsHarmlessQuery(name))
+                    if (IsSecretName(name) || SecretQueryNames.Contains(name.ToLowerInvariant()))
                     {
                         return true;
                     }
@@ -481,10 +494,6 @@ public static partial class SecretGuard
         }
         return false;
     }
-
-    /// <summary>Tracking and paging parameters of shared links, whose values look random but are no secret.</summary>
-    static bool IsHarmlessQuery(string name) => name.ToLowerInvariant() is "si" or "igsh" or "igshid" or "fbclid" or "gclid" or "utm_source"
-        or "utm_medium" or "utm_campaign" or "utm_content" or "utm_term" or "v" or "list" or "id" or "ref" or "feature" or "t" or "s";
 
     static readonly HashSet<string> SecretQueryNames = new(StringComparer.Ordinal)
     {
@@ -586,6 +595,10 @@ public static partial class SecretGuard
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
     private static partial Regex PairLeft();
+
+    /// <summary>A user name with the marks of one: "@brookfield.pe", "brookfield_pe".</summary>
+    [GeneratedRegex(@"^(?:@[A-Za-z0-9._]{2,30}|[A-Za-z0-9]+[._][A-Za-z0-9._]{1,30})$")]
+    private static partial Regex Handle();
 
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex GuidPattern();
