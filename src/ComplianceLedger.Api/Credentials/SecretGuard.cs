@@ -273,10 +273,13 @@ public static partial class SecretGuard
     /// <summary>The refusal: which member, that nothing was stored, and what to record instead. Never the value.</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refusal(Finding finding, string? field)
     {
-        var where = field is null ? "the request body" : field;
-        var what = finding == Finding.SecretMember
-            ? $"A secret was refused: {where} is named like a password, PIN, token, one-time code or API key."
-            : $"A secret was refused: {where} looks like it holds a password, PIN, token, one-time code or key.";
+        var what = (finding, field) switch
+        {
+            (Finding.SecretMember, null) => "A secret was refused: the request carried a member named like a password, PIN, token, one-time code or API key.",
+            (Finding.SecretMember, _) => $"A secret was refused: the member \"{field}\" is named like a password, PIN, token, one-time code or API key.",
+            (_, null) => "A secret was refused: the request body looks like it holds a password, PIN, token, one-time code or key.",
+            _ => $"A secret was refused: \"{field}\" looks like it holds a password, PIN, token, one-time code or key.",
+        };
         return TypedResults.Problem(
             what + " Nothing was stored. Never write the secret itself: lodge it in the school's vault and give its reference"
                 + " (for example \"KeePass: Comms/Facebook\").",
