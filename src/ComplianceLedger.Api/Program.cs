@@ -38,7 +38,6 @@ app.MapSigningKey();
 app.MapSignIn(app.Environment);
 app.MapTrusts();
 app.MapSchool()
-    .RefuseSecrets()
     .MapLedger(app.Configuration)
     .MapPeople()
     .MapPolicies()

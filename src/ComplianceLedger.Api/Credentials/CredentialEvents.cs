@@ -5,6 +5,8 @@ namespace ComplianceLedger.Api.Credentials;
 // Events of an account's custody stream (custody-{accountId}) and of credential-sharing
 // incidents (credential-sharing-{incidentId}). A vault reference says WHERE the login is kept
 // ("KeePass: Comms/Facebook"); the secret itself is never accepted or stored (see SecretGuard).
+// The reference is sealed under a key of its own (see VaultReference); events recorded before
+// that carry it plain, under the same event names and member names, and read as they are.
 
 public enum RotationReason
 {
@@ -43,7 +45,7 @@ public enum SharingChannel
     Other,
 }
 
-/// <summary>The account's login was lodged with a leadership custodian, kept at the named vault entry.</summary>
+/// <summary>The account's login was lodged with a leadership custodian, kept at the named vault entry (sealed, or plain in older events).</summary>
 [EventType("credentials.lodged.v1")]
 public sealed record CredentialsLodged(Guid AccountId, Guid CustodianId, string VaultReference, string LodgedBy, DateTimeOffset LodgedAt);
 

@@ -2,6 +2,7 @@ using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ComplianceLedger.Api.Credentials;
@@ -14,7 +15,8 @@ public static class LodgeCredentials
 {
     public sealed record Request(Guid? CustodianId, string? VaultReference);
 
-    public sealed record Command(Guid AccountId, Guid CustodianId, string VaultReference, string By, DateTimeOffset Now);
+    /// <summary>The vault reference arrives sealed (<see cref="VaultReference.SealAsync"/>).</summary>
+    public sealed record Command(Guid AccountId, Guid CustodianId, string SealedVaultReference, string By, DateTimeOffset Now);
 
     public static IReadOnlyList<object> Decide(Command c, Account account, Person custodian, Custody state)
     {
@@ -24,7 +26,7 @@ public static class LodgeCredentials
         {
             throw CommandRefusedException.Conflict("This person already holds the account's credentials.");
         }
-        return [new CredentialsLodged(c.AccountId, c.CustodianId, c.VaultReference, c.By, c.Now)];
+        return [new CredentialsLodged(c.AccountId, c.CustodianId, c.SealedVaultReference, c.By, c.Now)];
     }
 
     /// <summary>A custodian is leadership now: at the school, and headteacher, DSL or SLT.</summary>
@@ -37,13 +39,17 @@ public static class LodgeCredentials
     }
 
     public static async Task<Created<CommandResult>> Handle(
-        Guid accountId, Request body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+        Guid accountId, Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response,
+        CancellationToken ct)
     {
         var custodianId = AccountInput.Required(body.CustodianId, "custodianId");
         var reference = AccountInput.Text(body.VaultReference, "vaultReference", 200);
         var (account, _) = await StreamHandler.LoadAsync(store, context.Tenant, Account.StreamId(accountId), Account.Stream, ct);
         var (custodian, _) = await StreamHandler.LoadAsync(store, context.Tenant, Person.StreamId(custodianId), Person.Stream, ct);
-        var command = new Command(accountId, custodianId, reference, context.Actor, context.Now);
+        var (custody, _) = await StreamHandler.LoadAsync(store, context.Tenant, Custody.StreamId(accountId), Custody.Stream, ct);
+        // Checked before sealing, so nothing is sealed for a refused request.
+        Decide(new Command(accountId, custodianId, "", context.Actor, context.Now), account, custodian, custody);
+        var command = new Command(accountId, custodianId, await VaultReference.SealAsync(vault, context.Tenant, reference, ct), context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, Custody.StreamId(accountId), Custody.Stream,
             s => Decide(command, account, custodian, s), ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/official-accounts/{accountId}", result);

@@ -2,15 +2,19 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ComplianceLedger.Api.Credentials;
 
 /// <summary>
-/// Refuses any request body that carries a secret (a password, PIN, token, one-time code or API
-/// key), on every endpoint of the school group, before the body is bound or looked at by anyone
-/// else. Logins are lodged as vault references; the ledger never accepts the secret itself. A
-/// refusal is a 400 problem that says so and that nothing was stored; neither it nor the log
-/// repeats anything from the body, not even member names (someone may type the secret there).
+/// The one guard every request body passes before it is bound or looked at by anyone else: it
+/// refuses a body that carries a secret (a password, PIN, token, one-time code, API key, a
+/// user:password pair or a long random-looking token) in any member name or value, on every
+/// endpoint of the app (school routes, trusts, sign-in). Logins are lodged as vault references;
+/// the ledger never accepts the secret itself. A refusal is a 400 problem naming the member
+/// (its JSON path) without repeating its value, saying nothing was stored and what to do
+/// instead; the log names the endpoint and the member, never the value. What counts as a
+/// secret in text is in SecretGuard.Text.cs.
 /// </summary>
 public static partial class SecretGuard
 {
@@ -24,22 +28,27 @@ public static partial class SecretGuard
         SecretValue,
     }
 
-    sealed class Guarded;
-
-    /// <summary>Guards every endpoint of the group; <see cref="UseSecretGuard"/> does the work.</summary>
-    public static RouteGroupBuilder RefuseSecrets(this RouteGroupBuilder group) => group.WithMetadata(new Guarded());
+    /// <summary>A finding and where: the JSON path of the member (e.g. <c>vaultReference</c>, <c>events[0].data.reason</c>), null when the body is not JSON.</summary>
+    public readonly record struct Inspection(Finding Finding, string? Field)
+    {
+        public static readonly Inspection Clean = new(Finding.None, null);
+    }
 
     public static IApplicationBuilder UseSecretGuard(this IApplicationBuilder app) => app.UseMiddleware<Middleware>();
 
-    /// <summary>Inspects a body: JSON member names and values at any depth; anything unreadable as JSON as plain text.</summary>
-    public static Finding Inspect(ReadOnlyMemory<byte> body)
+    /// <summary>Inspects a body: JSON member names and values at any depth; a form's fields; anything else as plain text.</summary>
+    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null)
     {
+        if (contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            return InspectForm(Encoding.UTF8.GetString(body.Span));
+        }
         try
         {
             using var document = JsonDocument.Parse(body);
-            return InspectElement(document.RootElement, null);
+            return InspectElement(document.RootElement, null, "");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             // Malformed JSON (or text that is not UTF-8) is refused later by binding; it must not
             // slip a secret past us first.
@@ -47,53 +56,84 @@ public static partial class SecretGuard
         }
     }
 
-    static Finding InspectElement(JsonElement element, string? memberName)
+    static Inspection InspectElement(JsonElement element, string? memberName, string path)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 foreach (var member in element.EnumerateObject())
                 {
-                    if (IsSecretName(member.Name))
+                    var at = Join(path, member.Name);
+                    if (IsSecretName(member.Name) || LooksLikeSecret(member.Name))
                     {
-                        return Finding.SecretMember;
+                        return new Inspection(Finding.SecretMember, at);
                     }
-                    if (InspectElement(member.Value, member.Name) is var found and not Finding.None)
+                    if (InspectElement(member.Value, member.Name, at) is { Finding: not Finding.None } found)
                     {
                         return found;
                     }
                 }
-                return Finding.None;
+                return Inspection.Clean;
             case JsonValueKind.Array:
+                var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (InspectElement(item, memberName) is var found and not Finding.None)
+                    if (InspectElement(item, memberName, $"{path}[{index++}]") is { Finding: not Finding.None } found)
                     {
                         return found;
                     }
                 }
-                return Finding.None;
+                return Inspection.Clean;
             case JsonValueKind.String:
-                var text = element.GetString()!;
-                return SecretAssignment().IsMatch(text) || (IsCodeName(memberName) && PinValue().IsMatch(text)) ? Finding.SecretValue : Finding.None;
+                return LooksLikeSecret(element.GetString()!, memberName) ? new Inspection(Finding.SecretValue, path) : Inspection.Clean;
             case JsonValueKind.Number:
-                return IsCodeName(memberName) && PinValue().IsMatch(element.GetRawText()) ? Finding.SecretValue : Finding.None;
+                return IsCodeName(memberName) && PinValue().IsMatch(element.GetRawText()) ? new Inspection(Finding.SecretValue, path) : Inspection.Clean;
             default:
-                return Finding.None;
+                return Inspection.Clean;
         }
     }
 
-    static Finding InspectText(string text)
+    static Inspection InspectRouteValues(RouteValueDictionary values)
+    {
+        foreach (var (name, value) in values)
+        {
+            if (value is string text && LooksLikeSecret(text, name))
+            {
+                return new Inspection(Finding.SecretValue, name);
+            }
+        }
+        return Inspection.Clean;
+    }
+
+    static Inspection InspectForm(string text)
+    {
+        foreach (var (name, values) in QueryHelpers.ParseNullableQuery(text) ?? [])
+        {
+            if (IsSecretName(name) || LooksLikeSecret(name))
+            {
+                return new Inspection(Finding.SecretMember, name);
+            }
+            if (values.Any(v => v is not null && LooksLikeSecret(v, name)))
+            {
+                return new Inspection(Finding.SecretValue, name);
+            }
+        }
+        return Inspection.Clean;
+    }
+
+    static Inspection InspectText(string text)
     {
         foreach (Match name in QuotedMemberName().Matches(text))
         {
             if (IsSecretName(name.Groups["name"].Value))
             {
-                return Finding.SecretMember;
+                return new Inspection(Finding.SecretMember, null);
             }
         }
-        return SecretAssignment().IsMatch(text) ? Finding.SecretValue : Finding.None;
+        return LooksLikeSecret(text) ? new Inspection(Finding.SecretValue, null) : Inspection.Clean;
     }
+
+    static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
     static readonly HashSet<string> SecretWords = new(StringComparer.Ordinal)
     {
@@ -138,22 +178,64 @@ public static partial class SecretGuard
     [GeneratedRegex("[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")]
     private static partial Regex WordPattern();
 
-    /// <summary>"password: xyz", "PIN=1234", "api key: …" written into a text value.</summary>
-    [GeneratedRegex(@"\b(password|passwd|pwd|passcode|passphrase|pin|secret|token|api[ _-]?key|otp)\s*[:=]\s*\S", RegexOptions.IgnoreCase)]
-    private static partial Regex SecretAssignment();
-
     [GeneratedRegex("^[0-9]{4,8}$")]
     private static partial Regex PinValue();
 
     [GeneratedRegex(@"""(?<name>[^""\\]{1,200})""\s*:")]
     private static partial Regex QuotedMemberName();
 
+    /// <summary>
+    /// The member's path as the refusal may show it. A name is shown only when it reads like an
+    /// ordinary member name; anything else (a name someone may have typed a secret into) is not.
+    /// </summary>
+    public static string? Shown(string? field)
+    {
+        if (field is null)
+        {
+            return null;
+        }
+        var shown = ShownSegment().Replace(field, m => IsShowable(m.Value) ? m.Value : "(member)");
+        return shown.Length <= 100 ? shown : shown[..99] + "…";
+    }
+
+    static bool IsShowable(string segment) => segment.All(char.IsAsciiDigit) && segment.Length <= 9 ||
+        PlainMemberName().IsMatch(segment) && !LooksLikeSecret(segment)
+        && (!IsSecretName(segment) || Words(segment).All(w => PlainSecretNameWords.Contains(w)));
+
+    static readonly HashSet<string> PlainSecretNameWords = new(StringComparer.Ordinal)
+    {
+        "password", "passwords", "passwd", "pwd", "passcode", "passphrase", "secret", "secrets", "token", "tokens", "pin", "pins",
+        "pincode", "otp", "totp", "hotp", "apikey", "api", "key", "keys", "code", "client", "access", "refresh", "auth", "user",
+        "login", "sms", "private", "x", "new", "old", "current", "confirm", "account", "admin", "bearer", "session", "id", "privatekey",
+        "accesstoken", "clientsecret",
+    };
+
+    [GeneratedRegex(@"[^.\[\]]+")]
+    private static partial Regex ShownSegment();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex PlainMemberName();
+
     sealed partial class Middleware(RequestDelegate next, ILogger<Middleware> logger)
     {
         public async Task InvokeAsync(HttpContext http)
         {
-            if (http.GetEndpoint()?.Metadata.GetMetadata<Guarded>() is null
-                || http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+            // Every routed endpoint, inside the school group or not: a route added later (a
+            // trust's, sign-in's) is guarded without anyone remembering to.
+            if (http.GetEndpoint() is null)
+            {
+                await next(http);
+                return;
+            }
+            // A command's route values (a policy id, a stream id, a version label) become part of
+            // what is recorded, so they are free text too.
+            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
+                && InspectRouteValues(http.Request.RouteValues) is { Finding: not Finding.None } inRoute)
+            {
+                await RefuseAsync(http, inRoute);
+                return;
+            }
+            if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
             {
                 await next(http);
                 return;
@@ -164,12 +246,11 @@ public static partial class SecretGuard
             var body = new MemoryStream(length);
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-            var finding = Inspect(bytes);
-            if (finding is not Finding.None)
+            var inspection = Inspect(bytes, http.Request.ContentType);
+            if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());
-                LogRefused(http.GetEndpoint()?.DisplayName ?? "endpoint", finding);
-                await Refusal(finding).ExecuteAsync(http);
+                await RefuseAsync(http, inspection);
                 return;
             }
             body.Position = 0;
@@ -178,16 +259,32 @@ public static partial class SecretGuard
             await next(http);
         }
 
-        [LoggerMessage(LogLevel.Warning, "A request carrying a secret ({Finding}) was refused at {Endpoint}; nothing was stored")]
-        partial void LogRefused(string endpoint, Finding finding);
+        async Task RefuseAsync(HttpContext http, Inspection inspection)
+        {
+            var field = Shown(inspection.Field);
+            LogRefused(http.GetEndpoint()?.DisplayName ?? "endpoint", inspection.Finding, field ?? "(body)");
+            await Refusal(inspection.Finding, field).ExecuteAsync(http);
+        }
+
+        [LoggerMessage(LogLevel.Warning, "A request carrying a secret ({Finding}) in {Field} was refused at {Endpoint}; nothing was stored")]
+        partial void LogRefused(string endpoint, Finding finding, string field);
     }
 
-    static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refusal(Finding finding) => TypedResults.Problem(
-        (finding == Finding.SecretMember
-            ? "A secret was refused: the request carried a member named like a password, PIN, token, one-time code or API key."
-            : "A secret was refused: the request carried a value that looks like a password, PIN or one-time code.")
-        + " Nothing was stored. Record only where the login is kept (a vault reference such as \"KeePass: Comms/Facebook\"), never the secret itself.",
-        title: Title,
-        statusCode: StatusCodes.Status400BadRequest,
-        extensions: new Dictionary<string, object?> { ["secretRefused"] = true, ["stored"] = false });
+    /// <summary>The refusal: which member, that nothing was stored, and what to record instead. Never the value.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refusal(Finding finding, string? field)
+    {
+        var what = (finding, field) switch
+        {
+            (Finding.SecretMember, null) => "A secret was refused: the request carried a member named like a password, PIN, token, one-time code or API key.",
+            (Finding.SecretMember, _) => $"A secret was refused: the member \"{field}\" is named like a password, PIN, token, one-time code or API key.",
+            (_, null) => "A secret was refused: the request body looks like it holds a password, PIN, token, one-time code or key.",
+            _ => $"A secret was refused: \"{field}\" looks like it holds a password, PIN, token, one-time code or key.",
+        };
+        return TypedResults.Problem(
+            what + " Nothing was stored. Never write the secret itself: lodge it in the school's vault and give its reference"
+                + " (for example \"KeePass: Comms/Facebook\").",
+            title: Title,
+            statusCode: StatusCodes.Status400BadRequest,
+            extensions: new Dictionary<string, object?> { ["field"] = field, ["secretRefused"] = true, ["stored"] = false });
+    }
 }

@@ -94,8 +94,9 @@ public static class DemoAccounts
         {
             var (account, _) = await StreamHandler.LoadAsync(store, urn, Account.StreamId(id), Account.Stream, ct);
             var (person, _) = await StreamHandler.LoadAsync(store, urn, Person.StreamId(custodian), Person.Stream, ct);
+            var sealedReference = await VaultReference.SealAsync(vault, urn, vaultReference, ct);
             await As(head, daysAgo, Custody.StreamId(id), Custody.Stream, (c, s) => LodgeCredentials.Decide(
-                new LodgeCredentials.Command(id, custodian, vaultReference, c.Actor, c.Now), account, person, s));
+                new LodgeCredentials.Command(id, custodian, sealedReference, c.Actor, c.Now), account, person, s));
         }
 
         Guid compliant = default, personalEmail = default, untagged = default, noCustodian = default, usedEarly = default, ownerLeft = default;
@@ -119,8 +120,9 @@ public static class DemoAccounts
                 await Lodge(compliant, 50, slt, "Vault entry Comms/YouTube Science");
                 // Changed on the half-term schedule, and the vault entry moved with it.
                 var (youtube, _) = await StreamHandler.LoadAsync(store, urn, Account.StreamId(compliant), Account.Stream, ct);
+                var renewedReference = await VaultReference.SealAsync(vault, urn, "Vault entry Comms/YouTube Science, renewed at half term", ct);
                 await As(slt, 20, Custody.StreamId(compliant), Custody.Stream, (c, s) => RotateCredentials.Decide(compliant, RotationReason.Scheduled,
-                    c.Today, "Vault entry Comms/YouTube Science, renewed at half term", c.Actor, c.Now, youtube, s));
+                    c.Today, renewedReference, c.Actor, c.Now, youtube, s));
             },
             async () =>
             {

@@ -133,6 +133,7 @@ public static class AccountRegister
         }
         await reader.NextResultAsync(ct);
         var custodians = new List<(Guid Account, CustodianView View, string? Sealed)>();
+        // The vault reference is sealed (or plain, in events recorded before references were sealed): opened below.
         while (await reader.ReadAsync(ct))
         {
             custodians.Add((reader.GetGuid(0), new CustodianView(reader.GetGuid(1), "", reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
@@ -150,14 +151,16 @@ public static class AccountRegister
         }
 
         var opened = await vault.OpenAsync(urn, accounts.SelectMany(a => new[] { a.SealedOwner, a.SealedEmail })
-            .Concat(custodians.Select(c => c.Sealed)).OfType<string>(), ct);
+            .Concat(custodians.Select(c => c.Sealed))
+            .Concat(custodians.Select(c => c.View.VaultReference).Where(PersonalDataVault.IsSealed)).OfType<string>(), ct);
         string Open(string? sealedValue) => sealedValue is not null && opened.GetValueOrDefault(sealedValue) is { } text ? text : ListPeople.Erased;
 
         return [.. accounts.Select(a => a.View with
         {
             Owner = a.View.Owner with { Name = Open(a.SealedOwner) },
             RegistrationEmail = Open(a.SealedEmail),
-            Custodians = [.. custodians.Where(c => c.Account == a.View.AccountId).Select(c => c.View with { Name = Open(c.Sealed) })],
+            Custodians = [.. custodians.Where(c => c.Account == a.View.AccountId)
+                .Select(c => c.View with { Name = Open(c.Sealed), VaultReference = Credentials.VaultReference.Shown(c.View.VaultReference, opened) })],
             Flags = [.. flags.Where(f => f.Account == a.View.AccountId.ToString("D")).Select(f => f.View)],
         })];
     }

@@ -1,5 +1,4 @@
 using ComplianceLedger.Api.AsOf;
-using ComplianceLedger.Api.Credentials;
 
 namespace ComplianceLedger.Api.Trusts;
 
@@ -8,7 +7,7 @@ public static class TrustEndpoints
     public static IEndpointRouteBuilder MapTrusts(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/trusts/{trustId}/compliance", TrustCompliance.Handle).RequireAuthorization().WithAsOf();
-        app.MapGroup("/api/trusts/{trustId}/schools").RefuseSecrets().MapPost("", AddTrustSchool.Handle).RequireAuthorization().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapPost("/api/trusts/{trustId}/schools", AddTrustSchool.Handle).RequireAuthorization().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 }

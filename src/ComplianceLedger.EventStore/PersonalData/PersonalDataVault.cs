@@ -20,6 +20,9 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, TimeProvider 
 
     public static bool IsSealed(string? value) => value is not null && value.StartsWith(Prefix, StringComparison.Ordinal);
 
+    /// <summary>The subject whose key sealed the value (the key to shred to erase it), or null when it is not a sealed value.</summary>
+    public static Guid? SubjectOf(string value) => Parse(value)?.Subject;
+
     public async Task<string> SealAsync(string tenant, Guid subject, string plaintext, CancellationToken ct = default)
     {
         var key = await KeyForSealingAsync(tenant, subject, ct);

@@ -63,6 +63,71 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
         Assert.DoesNotContain(secret, app.Logs.All, StringComparison.Ordinal);
     }
 
+    /// <summary>The issue's reproductions: (endpoint after the school, body, the member the refusal names). Each was a 201 before.</summary>
+    public static TheoryData<string, string, string> Reproductions => new()
+    {
+        { "/official-accounts/{account}/custodians", """{"custodianId":"{slt}","vaultReference":"The password is Hunter2"}""", "vaultReference" },
+        { "/exceptions", """{"kind":"staff-blog","description":"My password is Hunter2 for the class account"}""", "description" },
+        { "/credential-sharing-reports",
+            """{"reportedBy":"{slt}","what":"staff-login","channel":"email","occurredOn":"2026-10-10","notes":"login: pe@school, pass: Hunter2"}""", "notes" },
+    };
+
+    [Theory, MemberData(nameof(Reproductions))]
+    public async Task A_password_in_a_free_text_member_is_refused_naming_the_member_and_is_stored_nowhere(string path, string body, string member)
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Registered);
+        var school = arranged.School;
+        var before = await app.CountEventsAsync(school.Urn);
+        var url = $"/api/schools/{school.Urn}{path.Replace("{account}", arranged["account"], StringComparison.Ordinal)}";
+
+        var response = await (await school.As(Role.Headteacher)).PostAsync(url,
+            new StringContent(body.Replace("{slt}", arranged["slt"], StringComparison.Ordinal), Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, path);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(SecretGuard.Title, problem.GetProperty("title").GetString());
+        Assert.Equal(member, problem.GetProperty("field").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(member, detail, StringComparison.Ordinal);
+        Assert.Contains("lodge it in the school's vault and give its reference", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hunter2", text, StringComparison.Ordinal);
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn));
+        Assert.Equal(0, await OccurrencesInLedgerAsync("Hunter2"));
+        Assert.Equal(0, await OccurrencesInReadModelsAsync("Hunter2"));
+        Assert.DoesNotContain("Hunter2", app.Logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_secret_in_a_commands_route_value_is_refused_naming_it()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Registered);
+        var school = arranged.School;
+        var before = await app.CountEventsAsync(school.Urn);
+
+        var response = await (await school.As(Role.Headteacher)).PostAsync($"/api/schools/{school.Urn}/policies/password%3DHunter2/reviews",
+            new StringContent("""{"reviewedOn":"2026-10-01"}""", Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "a password as a policy id");
+        Assert.Equal("policyId", JsonDocument.Parse(text).RootElement.GetProperty("field").GetString());
+        Assert.DoesNotContain("Hunter2", text, StringComparison.Ordinal);
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn));
+    }
+
+    [Fact]
+    public async Task Routes_outside_the_school_group_are_guarded_too()
+    {
+        // The development sign-in takes a form; a password in it is refused like any other.
+        var response = await app.Client().PostAsync("/dev/sign-in", new FormUrlEncodedContent(
+            new Dictionary<string, string> { ["urn"] = "139001", ["password"] = "Hunter2" }));
+        await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "a password posted to sign-in");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(SecretGuard.Title, JsonDocument.Parse(text).RootElement.GetProperty("title").GetString());
+        Assert.Equal("password", JsonDocument.Parse(text).RootElement.GetProperty("field").GetString());
+        Assert.DoesNotContain("Hunter2", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_vault_reference_is_accepted_and_ordinary_words_are_not_mistaken_for_secrets()
     {
@@ -95,15 +160,15 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
     [InlineData("""{"vaultReference":"KeePass: Comms/Facebook"}""", SecretGuard.Finding.None)]
     [InlineData("name=a&password=b", SecretGuard.Finding.SecretValue)]
     public void Bodies_are_inspected_at_any_depth(string body, SecretGuard.Finding expected) =>
-        Assert.Equal(expected, SecretGuard.Inspect(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(expected, SecretGuard.Inspect(Encoding.UTF8.GetBytes(body)).Finding);
 
     [Fact]
     public void Text_that_is_not_UTF_8_or_too_deep_for_JSON_is_still_inspected()
     {
         byte[] invalid = [.. Encoding.UTF8.GetBytes("{\"note\":\""), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(" password: x\"}")];
-        Assert.Equal(SecretGuard.Finding.SecretValue, SecretGuard.Inspect(invalid));
+        Assert.Equal(SecretGuard.Finding.SecretValue, SecretGuard.Inspect(invalid).Finding);
         var deep = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "{\"token\":1}" + new string('}', 200);
-        Assert.Equal(SecretGuard.Finding.SecretMember, SecretGuard.Inspect(Encoding.UTF8.GetBytes(deep)));
+        Assert.Equal(SecretGuard.Finding.SecretMember, SecretGuard.Inspect(Encoding.UTF8.GetBytes(deep)).Finding);
     }
 
     [Fact]
@@ -117,6 +182,29 @@ public sealed class SecretGuardTests(LoggedLedgerApp app) : IClassFixture<Logged
         var response = await (await school.As(Role.Slt)).PostAsync(
             $"/api/schools/{school.Urn}/official-accounts/{arranged["account"]}/risk-assessments", content);
         await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "invalid UTF-8");
+    }
+
+    /// <summary>Rows of every read model that contain the text anywhere.</summary>
+    async Task<long> OccurrencesInReadModelsAsync(string secret)
+    {
+        var tables = new List<string>();
+        await using (var list = app.AdminDataSource.CreateCommand("SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'rm' AND table_type = 'BASE TABLE'"))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        Assert.Contains("account_custodians", tables);
+        long found = 0;
+        foreach (var table in tables)
+        {
+            await using var command = app.AdminDataSource.CreateCommand($"SELECT count(*) FROM rm.{table} t WHERE strpos(t::text, $1) > 0");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = secret });
+            found += (long)(await command.ExecuteScalarAsync())!;
+        }
+        return found;
     }
 
     /// <summary>Rows of the ledger (data, metadata and all) that contain the text anywhere.</summary>
