@@ -56,7 +56,7 @@ public static class SchoolAccess
             {
                 refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
             }
-            else if (await CurrentRolesAsync(dataSource, urn!, personId, http.RequestAborted) is not { } roles)
+            else if (await RolesAsync(http, dataSource, urn!, personId) is not { } roles)
             {
                 refusal = Problem(StatusCodes.Status403Forbidden, "No longer at this school", "The ledger records that you have left or were never enrolled.");
             }
@@ -72,6 +72,13 @@ public static class SchoolAccess
             await next(http);
         }
     }
+
+    // The session check has usually read the roles already (one lookup per request); read them
+    // here only when it did not.
+    static async Task<IReadOnlySet<Role>?> RolesAsync(HttpContext http, NpgsqlDataSource dataSource, string urn, Guid personId) =>
+        http.Features.Get<SignIn.Sessions.SignedInMember>() is { } signedIn && signedIn.Urn == urn && signedIn.PersonId == personId
+            ? signedIn.RoleNames.Select(RoleNamed).ToHashSet()
+            : await CurrentRolesAsync(dataSource, urn, personId, http.RequestAborted);
 
     /// <summary>The person's roles today, or null when they are not (or no longer) at the school.</summary>
     public static async Task<IReadOnlySet<Role>?> CurrentRolesAsync(NpgsqlDataSource dataSource, string urn, Guid personId, CancellationToken ct)
