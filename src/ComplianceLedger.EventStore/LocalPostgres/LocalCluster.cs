@@ -112,7 +112,10 @@ public sealed class LocalCluster : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+            if (await IsRunningAsync(CancellationToken.None))
+            {
+                await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+            }
         }
         finally
         {
