@@ -21,6 +21,10 @@ builder.AddLedgerSignIn();
 builder.AddLedgerOpenApi();
 
 var app = builder.Build();
+if (!await StartupChecks.ReadyToStartAsync(app))
+{
+    return 1;
+}
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseQueryTextCheck();
@@ -46,6 +50,7 @@ app.MapSchool()
     .MapCredentials()
     .MapAuditTrail()
     .MapSetAccountRules();
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;
