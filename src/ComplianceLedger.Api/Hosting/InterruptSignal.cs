@@ -26,7 +26,7 @@ static class InterruptSignal
         {
             // struct sigaction starts with the handler on Linux and macOS; the buffer is larger than the struct.
             var current = new byte[512];
-            if (SigAction(SigInt, null, current) == 0 && BitConverter.ToInt64(current, 0) == SigIgn)
+            if (SigAction(SigInt, null, current) == 0 && Handler(current) == SigIgn)
             {
                 _ = Signal(SigInt, SigDfl);
             }
@@ -36,6 +36,8 @@ static class InterruptSignal
             // No C library to ask: SIGINT keeps whatever the shell gave it.
         }
     }
+
+    static nint Handler(byte[] action) => IntPtr.Size == 8 ? (nint)BitConverter.ToInt64(action, 0) : BitConverter.ToInt32(action, 0);
 
     [DllImport("libc", EntryPoint = "sigaction")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
