@@ -11,9 +11,10 @@ static partial class StartupChecks
 {
     public static async Task<bool> ReadyToStartAsync(WebApplication app)
     {
+        LedgerDatabase? database = null;
         try
         {
-            _ = app.Services.GetRequiredService<LedgerDatabase>();
+            database = app.Services.GetRequiredService<LedgerDatabase>();
             _ = app.Services.GetRequiredService<SigningKey>();
             return true;
         }
@@ -21,6 +22,11 @@ static partial class StartupChecks
                                      or System.Security.Cryptography.CryptographicException or Npgsql.NpgsqlException)
         {
             LogCannotStart(app.Logger, e.Message);
+            // Leave no development server running that this start launched.
+            if (database?.DevelopmentCluster is { StartedServer: true } cluster)
+            {
+                await cluster.StopAsync();
+            }
             // Flushes the console log before the process ends.
             await app.DisposeAsync();
             return false;
