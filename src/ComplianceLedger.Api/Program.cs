@@ -22,6 +22,10 @@ builder.AddLedgerSignIn();
 builder.AddLedgerOpenApi();
 
 var app = builder.Build();
+if (!await StartupChecks.ReadyToStartAsync(app))
+{
+    return 1;
+}
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseQueryTextCheck();
@@ -48,6 +52,7 @@ app.MapSchool()
     .MapAuditTrail()
     .MapToDo()
     .MapSetAccountRules();
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

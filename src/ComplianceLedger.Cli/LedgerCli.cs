@@ -28,6 +28,7 @@ public static class LedgerCli
             Seed.SeedSyntheticCommand.Create(context),
             Projections.ResumeCommand.Create(context),
             Rebuild.RebuildCommand.Create(context),
+            Local.LocalStopCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

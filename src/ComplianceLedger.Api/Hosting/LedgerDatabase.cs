@@ -5,7 +5,8 @@ namespace ComplianceLedger.Api.Hosting;
 /// <summary>
 /// The connection strings the app uses: <c>ConnectionStrings:Ledger</c> (role ledger_app) and,
 /// for migrations, <c>ConnectionStrings:LedgerAdmin</c>. In Development with neither set, a
-/// PostgreSQL cluster is made (once) under the data directory and reused on every start.
+/// PostgreSQL cluster is made (once) under the data directory and reused on every start; the
+/// app stops it again when it stops, if this start launched it (<see cref="DevelopmentClusterService"/>).
 /// </summary>
 public sealed record LedgerDatabase(string AppConnectionString, string? AdminConnectionString, LocalCluster? DevelopmentCluster)
 {
@@ -25,8 +26,8 @@ public sealed record LedgerDatabase(string AppConnectionString, string? AdminCon
 
         var dataDirectory = DevelopmentData.Directory(configuration["Ledger:DataDirectory"]);
         // Start-up cannot proceed without its database, so waiting here is the point.
-        var cluster = LocalCluster.StartAsync(DevelopmentData.ClusterRoot(dataDirectory), throwaway: false, durable: true)
-            .GetAwaiter().GetResult();
+        var root = DevelopmentData.PrepareClusterRootAsync(dataDirectory).GetAwaiter().GetResult();
+        var cluster = LocalCluster.StartAsync(root, throwaway: false, durable: true).GetAwaiter().GetResult();
         cluster.EnsureDatabaseAsync(DevelopmentData.DatabaseName).GetAwaiter().GetResult();
         return new LedgerDatabase(
             cluster.AppConnectionString(DevelopmentData.DatabaseName),

@@ -39,6 +39,8 @@ public static class LedgerServices
         services.AddSingleton<StartupState>();
 
         // Order matters: migrate before anything touches the schema, and before Kestrel listens.
+        // Services stop in reverse order, so the development cluster stops after all the others.
+        services.AddHostedService<DevelopmentClusterService>();
         services.AddHostedService<MigrationService>();
         services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();

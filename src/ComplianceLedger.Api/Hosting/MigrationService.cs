@@ -21,7 +21,14 @@ sealed partial class MigrationService(
         {
             var applied = await LedgerMigrator.MigrateAsync(
                 database.AdminConnectionString, configuration["Ledger:AppRolePassword"], ProjectionSchema.Scripts, cancellationToken);
-            LogMigrated(applied.Count, string.Join(", ", applied));
+            if (applied.Count == 0)
+            {
+                LogUpToDate();
+            }
+            else
+            {
+                LogMigrated(applied.Count, string.Join(", ", applied));
+            }
         }
         state.MarkMigrated();
     }
@@ -34,7 +41,10 @@ sealed partial class MigrationService(
     [LoggerMessage(LogLevel.Information, "No ConnectionStrings:LedgerAdmin; assuming the schema was migrated with 'ledger migrate'")]
     partial void LogNoMigrations();
 
-    [LoggerMessage(LogLevel.Information, "Ledger schema up to date; applied {Count} script(s) now: {Scripts}")]
+    [LoggerMessage(LogLevel.Information, "Ledger schema up to date: nothing to apply")]
+    partial void LogUpToDate();
+
+    [LoggerMessage(LogLevel.Information, "Ledger schema migrated; applied {Count} script(s) now: {Scripts}")]
     partial void LogMigrated(int count, string scripts);
 }
 

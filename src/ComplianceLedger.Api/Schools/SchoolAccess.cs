@@ -78,7 +78,7 @@ public static class SchoolAccess
                     http.Features.Set(new SchoolMember(urn!, personId, new HashSet<Role>(), Visiting: true));
                 }
             }
-            else if (await CurrentRolesAsync(dataSource, urn!, personId, http.RequestAborted) is not { } roles)
+            else if (await RolesAsync(http, dataSource, urn!, personId) is not { } roles)
             {
                 refusal = Problem(StatusCodes.Status403Forbidden, "No longer at this school", "The ledger records that you have left or were never enrolled.");
             }
@@ -95,16 +95,31 @@ public static class SchoolAccess
         }
     }
 
+    // The session check has usually read the roles already (one lookup per request); read them
+    // here only when it did not.
+    static async Task<IReadOnlySet<Role>?> RolesAsync(HttpContext http, NpgsqlDataSource dataSource, string urn, Guid personId) =>
+        http.Features.Get<SignIn.Sessions.SignedInMember>() is { } signedIn && signedIn.Urn == urn && signedIn.PersonId == personId
+            ? signedIn.RoleNames.Select(RoleNamed).ToHashSet()
+            : await CurrentRolesAsync(dataSource, urn, personId, http.RequestAborted);
+
+    /// <summary>
+    /// The roles of the person row <c>p</c> (<c>rm.people</c>) in effect today: a role change counts
+    /// from its effective date; before their first role starts, the roles they were enrolled with.
+    /// </summary>
+    public const string RolesTodaySql = $"""
+        COALESCE(
+            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= {SchoolDay.TodaySql}
+              ORDER BY r.from_on DESC LIMIT 1),
+            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
+            p.roles)
+        """;
+
     /// <summary>The person's roles today, or null when they are not (or no longer) at the school.</summary>
     /// <remarks>A role change counts from its effective date, not from when it was recorded.</remarks>
     public static async Task<IReadOnlySet<Role>?> CurrentRolesAsync(NpgsqlDataSource dataSource, string urn, Guid personId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT COALESCE(
-                (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= {SchoolDay.TodaySql}
-                  ORDER BY r.from_on DESC LIMIT 1),
-                (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
-                p.roles)
+            SELECT {RolesTodaySql}
               FROM rm.people p WHERE p.tenant = $1 AND p.person_id = $2 AND (p.left_on IS NULL OR p.left_on > {SchoolDay.TodaySql})
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });

@@ -12,9 +12,10 @@ using Npgsql;
 namespace ComplianceLedger.Api.SignIn;
 
 /// <summary>
-/// Cookie sign-in. The cookie names only the person and their school; roles are read from the
-/// ledger on every request. Production sign-in (SSO) plugs in by issuing the same principal
-/// (<see cref="SchoolMember.Principal"/>); in Development a page lets you act as any demo person.
+/// Cookie sign-in. The cookie names only the person, their school and a server-side session
+/// (<see cref="Sessions"/>); the session and roles are checked against the database on every
+/// request. Production sign-in (SSO) plugs in by issuing the principal <see cref="Sessions.StartAsync"/>
+/// returns; in Development a page lets you act as any demo person.
 /// </summary>
 public static class SignInEndpoints
 {
@@ -30,8 +31,10 @@ public static class SignInEndpoints
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             // An API answers 401/403 with problem details rather than redirecting to a page.
-            options.Events.OnRedirectToLogin = context => Status(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToLogin = context => Sessions.WriteUnauthorizedAsync(context.HttpContext);
             options.Events.OnRedirectToAccessDenied = context => Status(context, StatusCodes.Status403Forbidden);
+            // Signing out or leaving ends a session even for a copy of the cookie kept elsewhere.
+            options.Events.OnValidatePrincipal = Sessions.ValidateAsync;
         });
         builder.Services.AddAuthorization();
         return builder;
@@ -46,8 +49,9 @@ public static class SignInEndpoints
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
         app.MapGet("/api/me", Me).RequireAuthorization();
-        app.MapPost("/sign-out", async (HttpContext http) =>
+        app.MapPost("/sign-out", async (HttpContext http, NpgsqlDataSource dataSource) =>
         {
+            await Sessions.EndAsync(dataSource, http.User, http.RequestAborted);
             await http.SignOutAsync(Scheme);
             return TypedResults.NoContent();
         });
@@ -90,7 +94,7 @@ public static class SignInEndpoints
         {
             return TypedResults.Problem("Choose a current person of a school.", statusCode: StatusCodes.Status400BadRequest);
         }
-        await http.SignInAsync(Scheme, SchoolMember.Principal(form["urn"]!, personId, Scheme));
+        await http.SignInAsync(Scheme, await Sessions.StartAsync(dataSource, form["urn"]!, personId, Scheme, http.RequestAborted));
         return TypedResults.Redirect("/api/me");
     }
 

@@ -28,6 +28,9 @@ public sealed class LocalCluster : IAsyncDisposable
     public string SocketDirectory => Path.Combine(Root, "socket");
     public string LogFile => Path.Combine(Root, "postgres.log");
 
+    /// <summary>True when this start launched the server, false when it found it running already.</summary>
+    public bool StartedServer { get; private set; }
+
     /// <summary>Superuser connection to <paramref name="database"/>.</summary>
     public string AdminConnectionString(string database) => ConnectionString("postgres", database);
 
@@ -51,6 +54,9 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Extra server options for a cluster started here, e.g. to load pg_stat_statements when profiling.</summary>
     public const string ServerOptionsVariable = "LEDGER_PG_SERVER_OPTIONS";
 
+    /// <summary>The kept cluster under <paramref name="root"/>, running or not, without starting it (e.g. to stop it).</summary>
+    public static LocalCluster Existing(string root) => new(Path.GetFullPath(root), FindBinaries(), throwaway: false);
+
     /// <summary>Starts (creating first if need be) the cluster under <paramref name="root"/>.</summary>
     /// <param name="durable">fsync on; off is fine for throwaway test clusters.</param>
     public static async Task<LocalCluster> StartAsync(string root, bool throwaway, bool durable, CancellationToken ct = default)
@@ -70,6 +76,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var options = $"-c listen_addresses='' -k {cluster.SocketDirectory} -p {Port} -c fsync={(durable ? "on" : "off")} " +
                           $"-c max_connections=200 -c shared_buffers=128MB {Environment.GetEnvironmentVariable(ServerOptionsVariable)}";
             await cluster.RunAsync("pg_ctl", ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-o", options, "-w", "-t", "60", "start"], ct);
+            cluster.StartedServer = true;
         }
         return cluster;
     }
@@ -105,7 +112,10 @@ public sealed class LocalCluster : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+            if (await IsRunningAsync(CancellationToken.None))
+            {
+                await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+            }
         }
         finally
         {
@@ -113,13 +123,36 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    async Task<bool> IsRunningAsync(CancellationToken ct)
+    /// <summary>True while a server is running on <see cref="DataDirectory"/>.</summary>
+    public async Task<bool> IsRunningAsync(CancellationToken ct = default)
     {
         var (code, _) = await ExecAsync("pg_ctl", ["-D", DataDirectory, "status"], ct);
         return code == 0;
     }
 
     static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>True when the server user can enter <paramref name="directory"/> (always, unless we run as root).</summary>
+    public static async Task<bool> ServerUserCanEnterAsync(string directory, CancellationToken ct = default)
+    {
+        if (!IsRoot)
+        {
+            return true;
+        }
+        // test -x on a directory needs search permission on it and on every directory above it.
+        var (code, _) = await ExecRawAsync("runuser", ["-u", "postgres", "--", "test", "-x", directory], ct);
+        return code == 0;
+    }
+
+    /// <summary>The <c>postgres</c> user's home directory, if it has one that exists.</summary>
+    public static string? ServerUserHome()
+    {
+        var entry = File.Exists("/etc/passwd")
+            ? File.ReadLines("/etc/passwd").FirstOrDefault(l => l.StartsWith("postgres:", StringComparison.Ordinal))
+            : null;
+        var home = entry?.Split(':') is { Length: >= 6 } fields ? fields[5] : null;
+        return !string.IsNullOrEmpty(home) && Directory.Exists(home) ? home : null;
+    }
 
     async Task HandOverToServerUserAsync(CancellationToken ct)
     {

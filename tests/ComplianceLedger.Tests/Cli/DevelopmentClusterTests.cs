@@ -17,18 +17,32 @@ public sealed class DevelopmentClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Temporary directories are private to their owner; the server user must be able to pass through.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(dataDirectory.FullName, (UnixFileMode)0b111_101_101);
-        }
-        cluster = await LocalCluster.StartAsync(DevelopmentData.ClusterRoot(dataDirectory.FullName), throwaway: true, durable: false);
+        // Temporary directories are private to their owner (0700), as a clone in root's home or
+        // under `mktemp -d` is: as root the cluster is then kept where the postgres user can enter,
+        // and the CLI must find it there.
+        cluster = await LocalCluster.StartAsync(await DevelopmentData.PrepareClusterRootAsync(dataDirectory.FullName), throwaway: true, durable: false);
     }
 
     public async Task DisposeAsync()
     {
         await cluster.DisposeAsync();
         dataDirectory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Local_stop_stops_the_development_cluster_as_root_too()
+    {
+        var environment = new Dictionary<string, string?> { ["Ledger__DataDirectory"] = dataDirectory.FullName };
+        Assert.True(await cluster.IsRunningAsync());
+
+        (await LedgerRun.RunAsync(environment, "local", "stop"))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain($"Stopped the development cluster at {cluster.Root}");
+        Assert.False(await cluster.IsRunningAsync());
+
+        (await LedgerRun.RunAsync(environment, "local", "stop"))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain("is not running");
     }
 
     [Fact]

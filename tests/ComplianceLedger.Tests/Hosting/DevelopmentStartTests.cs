@@ -12,7 +12,7 @@ namespace ComplianceLedger.Tests.Hosting;
 
 /// <summary>
 /// In Development with no connection string, the app makes its own PostgreSQL cluster under
-/// the data directory, and a second start reuses it with its data.
+/// the data directory, stops it when it stops, and a second start reuses it with its data.
 /// </summary>
 public sealed class DevelopmentStartTests : IAsyncLifetime
 {
@@ -40,9 +40,8 @@ public sealed class DevelopmentStartTests : IAsyncLifetime
         Assert.True(DevelopmentData.HasCluster(dataDirectory));
         Assert.True(File.Exists(DevelopmentData.SigningKeyFile(dataDirectory)));
 
-        // Stop the server as a machine restart would; the next start must bring it back with its data.
-        var cluster = await LocalCluster.StartAsync(DevelopmentData.ClusterRoot(dataDirectory), throwaway: false, durable: true);
-        await cluster.StopAsync();
+        // The app stopped the server it started; the next start must bring it back with its data.
+        Assert.False(await LocalCluster.Existing(DevelopmentData.ClusterRoot(dataDirectory)).IsRunningAsync());
 
         await using var second = App();
         var client = second.CreateClient();
@@ -55,9 +54,9 @@ public sealed class DevelopmentStartTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (DevelopmentData.HasCluster(dataDirectory))
+        if (DevelopmentData.HasCluster(dataDirectory) && LocalCluster.Existing(DevelopmentData.ClusterRoot(dataDirectory)) is var cluster
+            && await cluster.IsRunningAsync())
         {
-            var cluster = await LocalCluster.StartAsync(DevelopmentData.ClusterRoot(dataDirectory), throwaway: false, durable: true);
             await cluster.StopAsync();
         }
         NpgsqlConnection.ClearAllPools();

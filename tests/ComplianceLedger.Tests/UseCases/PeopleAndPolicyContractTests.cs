@@ -151,7 +151,8 @@ public sealed class PeopleAndPolicyContractTests(LedgerApp app) : UseCaseContrac
         Assert.Equal(HttpStatusCode.OK, left.StatusCode);
 
         var response = await teacher.GetAsync($"/api/schools/{arranged.School.Urn}/people");
-        await UseCase.AssertProblem(response, HttpStatusCode.Forbidden, "after leaving");
+        // Leaving ends their sessions: the cookie no longer signs them in.
+        await UseCase.AssertProblem(response, HttpStatusCode.Unauthorized, "after leaving");
     }
 
     [Fact]
