@@ -22,7 +22,7 @@ public static class AddTrustSchool
         string trustId, AddTrustSchoolRequest? body, ClaimsPrincipal user, NpgsqlDataSource dataSource, LedgerStore store, PersonalDataVault vault,
         TimeProvider time, CancellationToken ct)
     {
-        if (await LeaderAsync(dataSource, user, trustId, ct) is not { } leader)
+        if (await TrustLeadership.LeaderAsync(dataSource, user, trustId, ct) is not { } leader)
         {
             var shown = trustId.Length <= 40 ? trustId : trustId[..40] + "…";
             return TypedResults.Problem($"You lead no trust {shown}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
@@ -35,30 +35,7 @@ public static class AddTrustSchool
         var command = StartSchool.Check(StartSchool.FieldNames.Api, body.Urn, body.Name, trustId, leader.TrustName, body.HeadteacherName, body.HeadteacherEmail,
             body.HeadteacherStartedOn ?? SchoolDay.Of(now));
         // Recorded in the new school's ledger, where the leader is no member: the actor says whose trust and school they act from.
-        var started = await StartSchool.RunAsync(store, vault, command, $"trust-leader:{leader.Urn}:{leader.PersonId:D}", now, ct);
+        var started = await StartSchool.RunAsync(store, vault, command, $"trust-leader:{leader.Home}:{leader.PersonId:D}", now, ct);
         return TypedResults.Created($"/api/trusts/{trustId}/compliance", started);
-    }
-
-    static async Task<(string Urn, Guid PersonId, string? TrustName)?> LeaderAsync(
-        NpgsqlDataSource dataSource, ClaimsPrincipal user, string trustId, CancellationToken ct)
-    {
-        if (user.FindFirstValue(SchoolMember.SchoolClaim) is not { } urn || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
-        {
-            return null;
-        }
-        await using var command = dataSource.CreateCommand("SELECT trust_id, trust_name FROM rm.schools WHERE tenant = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
-        string? trustName;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct) || reader.IsDBNull(0) || reader.GetString(0) != trustId)
-            {
-                return null;
-            }
-            trustName = reader.IsDBNull(1) ? null : reader.GetString(1);
-        }
-        return await SchoolAccess.CurrentRolesAsync(dataSource, urn, personId, ct) is { } roles && roles.Contains(Role.TrustLeader)
-            ? (urn, personId, trustName)
-            : null;
     }
 }

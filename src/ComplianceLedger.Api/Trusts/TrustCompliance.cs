@@ -34,8 +34,7 @@ public static class TrustCompliance
         string trustId, ClaimsPrincipal user, NpgsqlDataSource dataSource, ReadModelReader readModels, TimeProvider time, CancellationToken ct,
         [Description(AsOfDescription)] string? asOf = null)
     {
-        if (user.FindFirstValue(SchoolMember.SchoolClaim) is not { } home || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var personId)
-            || !await TrustLeadership.LeadsTrustAsync(dataSource, home, personId, trustId, ct))
+        if (await TrustLeadership.LeaderAsync(dataSource, user, trustId, ct) is null)
         {
             return TypedResults.Problem($"You lead no trust {trustId}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
         }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using Npgsql;
@@ -21,12 +22,29 @@ public static class TrustLeadership
         return await command.ExecuteScalarAsync(ct) is true && await HoldsTrustLeaderAsync(dataSource, home, personId, ct);
     }
 
-    /// <summary>Whether the person leads <paramref name="trustId"/>: their home school is one of its schools.</summary>
-    public static async Task<bool> LeadsTrustAsync(NpgsqlDataSource dataSource, string home, Guid personId, string trustId, CancellationToken ct)
+    /// <summary>
+    /// The signed-in person as a leader of <paramref name="trustId"/> (their home school is one of its
+    /// schools and they hold the role there today), with the trust's name; null when they are not.
+    /// </summary>
+    public static async Task<(string Home, Guid PersonId, string? TrustName)?> LeaderAsync(
+        NpgsqlDataSource dataSource, ClaimsPrincipal user, string trustId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT trust_id FROM rm.schools WHERE tenant = $1");
+        if (user.FindFirstValue(SchoolMember.SchoolClaim) is not { } home || !Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
+        {
+            return null;
+        }
+        await using var command = dataSource.CreateCommand("SELECT trust_id, trust_name FROM rm.schools WHERE tenant = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = home });
-        return await command.ExecuteScalarAsync(ct) is string trust && trust == trustId && await HoldsTrustLeaderAsync(dataSource, home, personId, ct);
+        string? trustName;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct) || reader.IsDBNull(0) || reader.GetString(0) != trustId)
+            {
+                return null;
+            }
+            trustName = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        return await HoldsTrustLeaderAsync(dataSource, home, personId, ct) ? (home, personId, trustName) : null;
     }
 
     static async Task<bool> HoldsTrustLeaderAsync(NpgsqlDataSource dataSource, string home, Guid personId, CancellationToken ct) =>
