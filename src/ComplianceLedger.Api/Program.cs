@@ -12,6 +12,7 @@ using ComplianceLedger.Api.Projections;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.Trusts;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerTelemetry();
@@ -30,6 +31,11 @@ app.UseSchoolMembership();
 app.UseSecretGuard();
 
 app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    // The API reference page, read from /openapi/v1.json.
+    app.MapScalarApiReference();
+}
 app.MapHealth();
 app.MapProjections();
 app.MapSigningKey();
