@@ -29,7 +29,7 @@ public static class TrustCompliance
     {
         if (!await IsTrustLeaderAsync(dataSource, user, trustId, ct))
         {
-            return TypedResults.Problem($"You lead no trust {trustId}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
+            return TypedResults.Problem($"You lead no trust {Hosting.ProblemWords.Echo(trustId)}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
         }
         if (asOf is not null)
         {
