@@ -25,6 +25,7 @@ static class OpenApiProblems
         [StatusCodes.Status413PayloadTooLarge] = "The request body is too large.",
         [StatusCodes.Status415UnsupportedMediaType] = "The body must be sent as application/json.",
         [StatusCodes.Status422UnprocessableEntity] = "The Idempotency-Key was used for a different request.",
+        [StatusCodes.Status503ServiceUnavailable] = "Too many questions about the past at once: ask again shortly.",
     };
 
     /// <summary>
@@ -80,6 +81,11 @@ static class OpenApiProblems
         {
             // A member who has left, or whose role may not do this.
             statuses.Add(StatusCodes.Status403Forbidden);
+        }
+        if (operation.Parameters?.Any(p => p.In == ParameterLocation.Query && p.Name == "asOf") == true)
+        {
+            // Replaying history is rationed: too many questions at once are asked to come back.
+            statuses.Add(StatusCodes.Status503ServiceUnavailable);
         }
         if (operation.RequestBody is not null)
         {

@@ -64,6 +64,16 @@ public sealed class ErrorWordsTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
+    public async Task A_wrong_value_deep_in_the_body_is_named_by_its_json_path()
+    {
+        var (client, urn) = await TeacherAsync();
+        var detail = await ProblemDetail(await client.PostAsync($"/api/schools/{urn}/streams/notes-1/events",
+            Json("""{"streamType":"notes","events":[{"type":"noted","data":{}},{"type":7,"data":{}}]}""")), HttpStatusCode.BadRequest);
+
+        Assert.StartsWith("events[1].type: expected text", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_query_date_that_is_not_a_date_names_the_parameter_and_the_format()
     {
         var (client, urn) = await TeacherAsync();

@@ -42,6 +42,22 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
     }
 
     [Fact]
+    public async Task The_standard_problems_are_documented_by_kind_of_route()
+    {
+        var document = await DocumentAsync();
+        string[] Statuses(string path, string verb) => [.. document["paths"]![path]![verb]!["responses"]!.AsObject().Select(r => r.Key)];
+
+        Assert.Superset(new HashSet<string> { "400", "401", "403", "404", "409", "412", "413", "415", "422" }, Statuses("/api/schools/{urn}/people", "post").ToHashSet());
+        Assert.Superset(new HashSet<string> { "400", "401", "403", "404", "503" }, Statuses("/api/schools/{urn}/compliance", "get").ToHashSet());
+        Assert.Contains("404", Statuses("/api/schools/{urn}/exceptions/{id}", "get"));
+        Assert.DoesNotContain("401", Statuses("/api/ledger/signing-key", "get"));
+        // Every problem carries a traceId beside the standard members.
+        var problem = document["components"]!["schemas"]!["ProblemDetails"]!;
+        Assert.NotEqual("false", problem["additionalProperties"]?.ToJsonString());
+        Assert.Equal("integer", (string?)problem["properties"]!["status"]!["type"]);
+    }
+
+    [Fact]
     public async Task Every_operation_takes_a_body_built_from_its_schema_and_answers_only_as_documented()
     {
         var document = await DocumentAsync();
