@@ -71,16 +71,13 @@ static class OpenApiProblems
         };
         if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
         {
+            // Not signed in; or signed in as someone who has left, or whose role may not do this.
             statuses.Add(StatusCodes.Status401Unauthorized);
+            statuses.Add(StatusCodes.Status403Forbidden);
         }
         if (route.Contains('{', StringComparison.Ordinal))
         {
             statuses.Add(StatusCodes.Status404NotFound);
-        }
-        if (route.StartsWith("api/schools/", StringComparison.Ordinal))
-        {
-            // A member who has left, or whose role may not do this.
-            statuses.Add(StatusCodes.Status403Forbidden);
         }
         if (operation.Parameters?.Any(p => p.In == ParameterLocation.Query && p.Name == "asOf") == true)
         {

@@ -69,7 +69,7 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
         Assert.Null(contract.Validate(enrol, JsonNode.Parse("""{"name":"A","roles":["teacher"],"startedOn":"2026-09-01"}""")));
         var failures = new List<string>();
         // Route values of records that exist, by school, from every use case's arrangement.
-        var arranged = new List<(TestSchool School, Dictionary<string, string> Values)>();
+        var arranged = new List<(TestSchool School, Dictionary<string, string> Values, string Template)>();
         var covered = 0;
 
         foreach (var (template, method, operation) in Operations(document).Where(o => o.Operation["requestBody"] is not null))
@@ -89,7 +89,7 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
             var a = await UseCase.FreshSchoolAsync(app, useCase.Arrange);
             var concrete = useCase.Path(a);
             var values = RouteValues(template, concrete);
-            arranged.Add((a.School, values));
+            arranged.Add((a.School, values, template));
             var known = JsonNode.Parse(useCase.Body(a));
             var schema = Contract.RequestSchema(operation);
 
@@ -140,7 +140,9 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
             var names = Regex.Matches(template, "{([^}]+)}").Select(m => m.Groups[1].Value).ToList();
             var (school, values) = template.StartsWith("/api/trusts/", StringComparison.Ordinal)
                 ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["trustId"] = "trust-t1" })
-                : arranged.LastOrDefault(x => names.All(x.Values.ContainsKey)) is { School: not null } found ? found
+                // The arrangement of the command nearest the read (custodians/{personId} from a custodian's removal).
+                : arranged.Where(x => names.All(x.Values.ContainsKey)).OrderByDescending(x => SharedPrefix(x.Template, template))
+                    .Select(x => (x.School, x.Values)).FirstOrDefault() is { School: not null } found ? found
                 : names.All(n => n == "urn") ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn }) : default;
             if (school is null)
             {
@@ -187,6 +189,8 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
     {
         string IReadOnlyDictionary<string, string>.this[string key] => "{" + key + "}";
     }
+
+    static int SharedPrefix(string a, string b) => a.Zip(b).TakeWhile(p => p.First == p.Second).Count();
 
     static bool Matches(string template, string path) =>
         Regex.IsMatch(path.Split('?')[0], "^" + Regex.Replace(Regex.Escape(template), @"\\\{[^}]+}", "[^/]+") + "$");
