@@ -13,6 +13,7 @@ using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.ToDo;
 using ComplianceLedger.Api.Trusts;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerTelemetry();
@@ -36,6 +37,11 @@ app.UseSecretGuard();
 app.UseIdempotencyKeys();
 
 app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    // The API reference page, read from /openapi/v1.json.
+    app.MapScalarApiReference();
+}
 app.MapHealth();
 app.MapProjections();
 app.MapSigningKey();

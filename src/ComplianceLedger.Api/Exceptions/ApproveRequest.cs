@@ -15,7 +15,8 @@ namespace ComplianceLedger.Api.Exceptions;
 /// </summary>
 public static class ApproveRequest
 {
-    public sealed record Request(string? Conditions, DateOnly? Until, string? RiskAssessmentReference);
+    // A risk assessment is needed only for some kinds of exception, so the document does not require it.
+    public sealed record Request(string? Conditions, DateOnly? Until, string? RiskAssessmentReference = null);
 
     public sealed record Command(Guid ItemId, string SealedConditions, DateOnly Until, string? RiskAssessmentReference, Decider By, DateTimeOffset Now);
 

@@ -10,6 +10,7 @@ public static partial class OpenApiSetup
     {
         builder.Services.AddOpenApi(options =>
         {
+            options.CreateSchemaReferenceId = OpenApiProblems.SchemaNames();
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "ComplianceLedger";
@@ -46,6 +47,8 @@ public static partial class OpenApiSetup
                 }
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer(OpenApiProblems.Describe);
+            options.AddDocumentTransformer(OpenApiProblems.DescribeProblemSchema);
         });
         return builder;
     }

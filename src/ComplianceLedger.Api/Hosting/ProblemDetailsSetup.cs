@@ -14,7 +14,8 @@ public static class ProblemDetailsSetup
     /// <summary>Every error is an RFC 7807 problem; input the ledger cannot take is a 4xx, never a 500.</summary>
     public static WebApplicationBuilder AddLedgerProblemDetails(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemWords.Complete);
+        builder.AnswerKestrelRejectionsWithProblems();
         builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
         // Binding failures throw, so the handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -41,9 +42,8 @@ sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException e when e.InnerException is JsonException json =>
-                (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint", json.Message),
-            BadHttpRequestException e => (e.StatusCode, "The request could not be read", e.Message),
+            // The framework's own words name .NET types and its internals: say it in the user's.
+            BadHttpRequestException e => ProblemWords.Describe(context, e),
             LedgerFormatException e => (StatusCodes.Status400BadRequest, "The ledger cannot accept this input", e.Message),
             CommandRefusedException e => (e.Status, e.Title, e.Message),
             WrongExpectedVersionException e => (StatusCodes.Status412PreconditionFailed, "The record has changed since you read it", e.Message),

@@ -14,7 +14,7 @@ public static class QueryTextCheck
             {
                 if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
                 {
-                    throw new BadHttpRequestException($"The query parameter \"{name.Replace("\0", "\\0", StringComparison.Ordinal)}\" contains a NUL character.");
+                    throw ProblemWords.InOwnWords($"The query parameter \"{ProblemWords.Echo(name)}\" contains a NUL character.");
                 }
             }
             return next(context);

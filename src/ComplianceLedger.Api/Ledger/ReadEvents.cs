@@ -25,7 +25,7 @@ public static class ReadEvents
         var events = await store.ReadStreamAsync(urn, streamId, ct: ct).Select(EventView.From).ToListAsync(ct);
         if (events.Count == 0)
         {
-            return TypedResults.Problem($"School {urn} has no stream {streamId}.", title: "No such stream", statusCode: StatusCodes.Status404NotFound);
+            return TypedResults.Problem($"School {urn} has no stream {Hosting.ProblemWords.Echo(streamId)}.", title: "No such stream", statusCode: StatusCodes.Status404NotFound);
         }
         response.Headers.ETag = StreamVersionTag.Quote(events[^1].StreamVersion);
         return TypedResults.Ok(new StreamView(streamId, events[^1].StreamVersion, events));

@@ -9,10 +9,11 @@ namespace ComplianceLedger.Api.Policies;
 /// <summary>Publishes a new version of a policy. Every audience member must acknowledge it afresh.</summary>
 public static partial class PublishPolicyVersion
 {
+    // Ratification is optional (governors may ratify later): defaults keep it out of the document's required members.
     public sealed record Request(
         string? Title, string? VersionLabel, string? DocumentSha256, DateOnly? EffectiveFrom, int? ReviewCycleYears,
-        string? ResponsibleCommittee, DateOnly? RatifiedOn, Guid? RatifiedByChair, IReadOnlyList<Role>? Audiences,
-        int? DaysToAcknowledge, int? MaxExceptionDays);
+        string? ResponsibleCommittee, IReadOnlyList<Role>? Audiences, int? DaysToAcknowledge, int? MaxExceptionDays,
+        DateOnly? RatifiedOn = null, Guid? RatifiedByChair = null);
 
     public sealed record Command(
         string PolicyId, string Title, string VersionLabel, string DocumentSha256, DateOnly EffectiveFrom, int ReviewCycleYears,

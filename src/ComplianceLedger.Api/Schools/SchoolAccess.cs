@@ -53,12 +53,12 @@ public static class SchoolAccess
             ProblemHttpResult? refusal = null;
             if (!Urn.IsValid(urn))
             {
-                refusal = Problem(StatusCodes.Status400BadRequest, "The school is missing or unknown", $"\"{urn}\" is not a school URN (six digits).");
+                refusal = Problem(StatusCodes.Status400BadRequest, "The school is missing or unknown", $"\"{Hosting.ProblemWords.Echo(urn)}\" is not a school URN (six digits).");
             }
             else if (http.User.FindFirstValue(SchoolMember.SchoolClaim) is not { } home
                 || !Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var personId))
             {
-                refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
+                refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {Hosting.ProblemWords.Echo(urn)}.");
             }
             else if (home != urn)
             {

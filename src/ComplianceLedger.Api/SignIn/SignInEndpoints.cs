@@ -88,6 +88,12 @@ public static class SignInEndpoints
         {
             return TypedResults.Problem("Development sign-in is off.", statusCode: StatusCodes.Status404NotFound);
         }
+        // The page posts a form; anything else (JSON, no body) is the caller's mistake, not a 500.
+        if (!http.Request.HasFormContentType)
+        {
+            return TypedResults.Problem("Post the form fields urn and personId (application/x-www-form-urlencoded), as the page at /dev/sign-in does.",
+                title: "Unsupported content type", statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         if (!Urn.IsValid(form["urn"]) || !Guid.TryParse(form["personId"], out var personId)
             || await SchoolAccess.CurrentRolesAsync(dataSource, form["urn"]!, personId, http.RequestAborted) is null)

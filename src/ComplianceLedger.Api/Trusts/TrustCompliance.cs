@@ -36,7 +36,7 @@ public static class TrustCompliance
     {
         if (await TrustLeadership.LeaderAsync(dataSource, user, trustId, ct) is null)
         {
-            return TypedResults.Problem($"You lead no trust {trustId}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
+            return TypedResults.Problem($"You lead no trust {Hosting.ProblemWords.Echo(trustId)}.", title: "No such trust", statusCode: StatusCodes.Status404NotFound);
         }
         var question = AsOfQuestion.Parse(asOf);
         return question switch

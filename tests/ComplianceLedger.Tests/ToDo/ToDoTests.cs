@@ -6,6 +6,7 @@ using System.Text.Json;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
+using ComplianceLedger.Tests.Exceptions;
 using static ComplianceLedger.Tests.Exceptions.ExceptionArrangements;
 
 namespace ComplianceLedger.Tests.ToDo;
@@ -96,7 +97,7 @@ public sealed class ToDoTests(LedgerApp app) : IClassFixture<LedgerApp>
             .Replace("Social Media Policy", "Governors' Code of Conduct", StringComparison.Ordinal)
             .Replace("[\"teacher\",\"support-staff\"]", "[\"governor\",\"chair-of-governors\"]", StringComparison.Ordinal);
         var head = await arranged.School.As(Role.Headteacher);
-        var published = await head.PostAsync($"/api/schools/{urn}/policies/governors-code/versions", Json(governance));
+        var published = await head.PostAsync($"/api/schools/{urn}/policies/governors-code/versions", ExceptionArrangements.Json(governance));
         Assert.True(published.StatusCode == HttpStatusCode.Created, await published.Content.ReadAsStringAsync());
 
         static IEnumerable<string?> Policies(JsonElement items) => items.EnumerateArray().Select(i => i.GetProperty("policyId").GetString());
