@@ -9,7 +9,7 @@ public sealed record StreamDefinition<TState>(string StreamType, TState Initial,
 public sealed record CommandResult(string StreamId, long Version, IReadOnlyList<long> Positions, bool Replayed);
 
 /// <summary>A decision refused: the request is understood but the ledger's state does not allow it.</summary>
-public sealed class CommandRefusedException(int status, string title, string detail) : Exception(detail)
+public class CommandRefusedException(int status, string title, string detail) : Exception(detail)
 {
     public int Status { get; } = status;
     public string Title { get; } = title;

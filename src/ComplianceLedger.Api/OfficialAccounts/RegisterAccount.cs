@@ -33,8 +33,12 @@ public static class RegisterAccount
     /// <summary>An account on the register, not decommissioned, with the same platform and handle.</summary>
     public sealed record SameAccount(Guid AccountId, string Handle);
 
-    /// <summary>The register already holds this account: answered 409, naming the existing record.</summary>
-    public sealed class AlreadyRegisteredException(SameAccount existing, string detail) : Exception(detail)
+    /// <summary>
+    /// The register already holds this account: answered 409, naming the existing record. A refusal
+    /// like any other, so a keyed retry that raced its own first attempt gets that attempt's result.
+    /// </summary>
+    public sealed class AlreadyRegisteredException(SameAccount existing, string detail)
+        : CommandRefusedException(StatusCodes.Status409Conflict, "Already on the register", detail)
     {
         public SameAccount Existing { get; } = existing;
     }

@@ -30,7 +30,15 @@ public sealed class LocationTests(LedgerApp app) : IClassFixture<LedgerApp>
                  "acknowledgedAt":"2026-09-01T08:00:00Z","recordedBy":null}}]}
                 """,
             [], HttpStatusCode.Created),
+        // The test schools are all in trust-t1; each run brings in a school of its own.
+        new("add a school to the trust", Role.TrustLeader, Role.Headteacher,
+            s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())),
+            _ => "/api/trusts/trust-t1/schools",
+            _ => $$"""{"urn":"{{Interlocked.Increment(ref nextUrn)}}","name":"Riverside Academy","headteacherName":"Sam Okoro","headteacherEmail":"head@riverside.sch.uk"}""",
+            [], HttpStatusCode.Created),
     ];
+
+    static int nextUrn = 183000;
 
     static readonly UseCase[] Creating =
     [

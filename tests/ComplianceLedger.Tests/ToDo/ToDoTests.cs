@@ -4,9 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Exceptions;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
-using ComplianceLedger.Tests.Exceptions;
 using static ComplianceLedger.Tests.Exceptions.ExceptionArrangements;
 
 namespace ComplianceLedger.Tests.ToDo;
