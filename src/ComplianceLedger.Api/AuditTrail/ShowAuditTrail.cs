@@ -4,6 +4,7 @@ using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.Projections.ReadModels;
+using ComplianceLedger.Projections.Rules;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -23,8 +24,10 @@ public static class ShowAuditTrail
 {
     /// <param name="Actor">Who recorded it, by name ("erased" once shredded), or the part of the system that did.</param>
     /// <param name="ActorPersonId">The person who recorded it, when a person did: the <c>actor</c> filter takes it.</param>
+    /// <param name="LateDueBy">For an acknowledgement made after its deadline: the last day it was due (it counts, marked late).</param>
     public sealed record AuditLine(
-        long Position, DateTimeOffset RecordedAt, string Actor, Guid? ActorPersonId, string EventType, string StreamId, string Line);
+        long Position, DateTimeOffset RecordedAt, string Actor, Guid? ActorPersonId, string EventType, string StreamId, string Line,
+        DateOnly? LateDueBy = null);
 
     public sealed record AuditTrailPage(LedgerPoint AsOf, IReadOnlyList<AuditLine> Lines, long? NextBefore);
 
@@ -51,11 +54,17 @@ public static class ShowAuditTrail
         }
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         await using var command = scope.Command("""
-            SELECT position, recorded_at, actor, event_type, stream_id, line FROM rm.audit_trail
-             WHERE tenant = $1 AND ($2::text IS NULL OR starts_with(event_type, $2)) AND ($3::text IS NULL OR actor = $3)
-               AND ($4::date IS NULL OR recorded_at >= $4::date) AND ($5::date IS NULL OR recorded_at < $5::date + 1)
-               AND ($6::bigint IS NULL OR position < $6)
-             ORDER BY position DESC LIMIT $7
+            SELECT a.position, a.recorded_at, a.actor, a.event_type, a.stream_id, a.line,
+                   -- A late acknowledgement: its verdict (ok, marked late) says when it was due.
+                   CASE WHEN a.event_type = 'policy.acknowledged.v1' THEN
+                       (SELECT c.detail FROM rm.compliance c
+                         WHERE c.tenant = a.tenant AND c.late AND c.rule = 'acknowledgement' AND a.position = ANY(c.proof) LIMIT 1)
+                   END
+              FROM rm.audit_trail a
+             WHERE a.tenant = $1 AND ($2::text IS NULL OR starts_with(a.event_type, $2)) AND ($3::text IS NULL OR a.actor = $3)
+               AND ($4::date IS NULL OR a.recorded_at >= $4::date) AND ($5::date IS NULL OR a.recorded_at < $5::date + 1)
+               AND ($6::bigint IS NULL OR a.position < $6)
+             ORDER BY a.position DESC LIMIT $7
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(Nullable(type, NpgsqlTypes.NpgsqlDbType.Text));
@@ -64,19 +73,20 @@ public static class ShowAuditTrail
         command.Parameters.Add(Nullable(to, NpgsqlTypes.NpgsqlDbType.Date));
         command.Parameters.Add(Nullable(before, NpgsqlTypes.NpgsqlDbType.Bigint));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line)>();
+        var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line, DateOnly? LateDueBy)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
                 rows.Add((reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetString(4), reader.GetString(5)));
+                    reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : AcknowledgementCoverage.LateDueOn(reader.GetString(6))));
             }
         }
         var names = await NamesAsync(scope, vault, urn, rows.SelectMany(r => new[] { r.Line, AuditLines.Actor(r.Actor) }), ct);
         var lines = rows.Select(r => new AuditLine(r.Position, r.RecordedAt, names.Render(AuditLines.Actor(r.Actor)),
             r.Actor.StartsWith("person:", StringComparison.Ordinal) && Guid.TryParse(r.Actor.AsSpan(7), out var id) ? id : null,
-            r.EventType, r.StreamId, names.Render(r.Line))).ToList();
+            r.EventType, r.StreamId, names.Render(r.Line) + (r.LateDueBy is { } due ? $", late: it was due by {due:d MMMM yyyy}" : ""),
+            r.LateDueBy)).ToList();
         return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
     }
 

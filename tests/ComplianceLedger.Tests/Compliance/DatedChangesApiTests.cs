@@ -258,6 +258,16 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         Assert.False(inTime.GetProperty("late").GetBoolean());
         Assert.Equal(2, Count(await CoverageAsync(school), "acknowledged"));
         Assert.True((await VerdictAsync(school, teacher, asOf: lateDay))!.Value.GetProperty("late").GetBoolean());
+
+        // The audit trail keeps when it was due; the acknowledgement made in time reads as before.
+        var trail = (await (await school.As(Role.Governor)).GetFromJsonAsync<JsonElement>(
+            $"/api/schools/{school.Urn}/audit-trail?type=policy.acknowledged")).GetProperty("lines").EnumerateArray().ToList();
+        Assert.Equal(2, trail.Count);
+        var (lateLine, inTimeLine) = (trail[0], trail[1]);
+        Assert.Equal(Day(Today.AddDays(14)), lateLine.GetProperty("lateDueBy").GetString());
+        Assert.EndsWith($", late: it was due by {Today.AddDays(14):d MMMM yyyy}", lateLine.GetProperty("line").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, inTimeLine.GetProperty("lateDueBy").ValueKind);
+        Assert.DoesNotContain("late", inTimeLine.GetProperty("line").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
