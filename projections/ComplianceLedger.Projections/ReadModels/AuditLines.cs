@@ -80,10 +80,13 @@ public static class AuditLines
 
         public bool ByHolder(string name) => Actor == Person(name);
 
-        /// <summary>"the declared relationship of {person}" or "the exception request of {person}", by the item's stream.</summary>
-        public string Item => (Stored.StreamId.StartsWith("declaration-", StringComparison.Ordinal)
-            ? "the declared relationship of "
-            : "the exception request of ") + Person("personId");
+        /// <summary>
+        /// "the declared relationship of {person}" or "the exception request of {person}", by the item's
+        /// stream; "their …" when the holder recorded it themselves.
+        /// </summary>
+        public string Item => ByHolder("personId")
+            ? (IsDeclaration ? "their declared relationship" : "their exception request")
+            : (IsDeclaration ? "the declared relationship of " : "the exception request of ") + Person("personId");
 
         public bool IsDeclaration => Stored.StreamId.StartsWith("declaration-", StringComparison.Ordinal);
     }

@@ -165,6 +165,20 @@ public sealed partial class AuditLineTests
     }
 
     [Fact]
+    public void What_the_holder_records_of_their_own_item_reads_as_theirs()
+    {
+        var asked = new ExtensionRequested(Guid.Empty, Subject, new DateOnly(2027, 2, 14), "pd1:x", $"person:{Subject:D}", DateTimeOffset.UnixEpoch);
+        Assert.Equal("Ms Patel asked for their exception request to be extended to 14 February 2027",
+            Read(AuditLines.Line(Stored("exception.extension-requested.v1", $"exception-{Guid.Empty}", asked, $"person:{Subject:D}"))));
+        var withdrawn = new ExceptionWithdrawn(Guid.Empty, Subject, "pd1:x", $"person:{Subject:D}", DateTimeOffset.UnixEpoch);
+        Assert.Equal("Ms Patel withdrew their declared relationship",
+            Read(AuditLines.Line(Stored("exception.withdrawn.v1", $"declaration-{Guid.Empty}", withdrawn, $"person:{Subject:D}"))));
+        // Recorded by someone else, the holder is named.
+        Assert.Equal("Mr Jones withdrew the declared relationship of Ms Patel",
+            Read(AuditLines.Line(Stored("exception.withdrawn.v1", $"declaration-{Guid.Empty}", withdrawn, $"person:{Actor:D}"))));
+    }
+
+    [Fact]
     public void An_event_type_this_code_does_not_know_still_gets_a_line()
     {
         var line = AuditLines.Line(new StoredEvent(1, "139001", 1, "test", 1, Guid.Empty, "test.poison.v1", "{}", "system:test", null, null, null,
