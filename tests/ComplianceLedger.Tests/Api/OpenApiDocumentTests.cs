@@ -71,6 +71,7 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
         // Route values of records that exist, by school, from every use case's arrangement.
         var arranged = new List<(TestSchool School, Dictionary<string, string> Values, string Template)>();
         var covered = 0;
+        var reusedKeysRefused = 0;
 
         foreach (var (template, method, operation) in Operations(document).Where(o => o.Operation["requestBody"] is not null))
         {
@@ -128,7 +129,13 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
             await contract.CheckAsync(key, await client.SendAsync(Request(method, concrete, "{}", mediaType: "text/plain")), failures);
             await contract.CheckAsync(key, await client.SendAsync(Request(method, concrete, "{\"x\":\"" + new string('x', 300_000) + "\"}",
                 r => r.Headers.ExpectContinue = true)), failures);
-            await contract.CheckAsync(key, await client.SendAsync(Request(method, concrete, built, r => r.Headers.Add("Idempotency-Key", $"k-{Guid.NewGuid():N}"))), failures);
+            var idempotencyKey = $"k-{Guid.NewGuid():N}";
+            await contract.CheckAsync(key, await client.SendAsync(Request(method, concrete, built, r => r.Headers.Add("Idempotency-Key", idempotencyKey))), failures);
+            // The same key with another request: 422 when the first was recorded (the others were refused
+            // on the state earlier requests left, so nothing holds the key), and documented either way.
+            var reused = await client.SendAsync(Request(method, concrete, "{\"another\":\"request\"}", r => r.Headers.Add("Idempotency-Key", idempotencyKey)));
+            reusedKeysRefused += reused.StatusCode == HttpStatusCode.UnprocessableEntity ? 1 : 0;
+            await contract.CheckAsync(key, reused, failures);
         }
 
         // Reads and commands without a body: as a headteacher of a school where the records exist, as a
@@ -173,6 +180,7 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
 
         Assert.True(covered >= 40, $"only {covered} commands were arranged by a use case");
         Assert.True(contract.Checked > 300, $"only {contract.Checked} answers were checked");
+        Assert.True(reusedKeysRefused >= 10, $"only {reusedKeysRefused} commands refused a reused Idempotency-Key with 422");
         Assert.True(failures.Count == 0, $"{failures.Count} disagreements with the document:\n{string.Join("\n", failures.Distinct().Take(150))}");
     }
 
