@@ -242,7 +242,7 @@ public static partial class SecretGuard
             }
             // Read into memory, never a temporary file: a refused body must not touch the disk.
             // The server's body size limit still applies while reading (413 beyond it).
-            var length = http.Request.ContentLength is { } declared and > 0 and <= int.MaxValue ? (int)declared : 0;
+            var length = Hosting.ProblemDetailsSetup.InitialBufferSize(http.Request);
             var body = new MemoryStream(length);
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);

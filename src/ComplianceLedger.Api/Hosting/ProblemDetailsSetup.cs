@@ -11,6 +11,14 @@ public static class ProblemDetailsSetup
 {
     public const long MaxRequestBodyBytes = 256 * 1024;
 
+    /// <summary>
+    /// How much to reserve for buffering a body: what it declares, but never more than a command
+    /// may be. A declared length is only a claim (Kestrel enforces the limit as the body is read),
+    /// so reserving it whole would let a header alone ask for gigabytes.
+    /// </summary>
+    public static int InitialBufferSize(HttpRequest request) =>
+        request.ContentLength is { } declared and > 0 ? (int)Math.Min(declared, MaxRequestBodyBytes) : 0;
+
     /// <summary>Every error is an RFC 7807 problem; input the ledger cannot take is a 4xx, never a 500.</summary>
     public static WebApplicationBuilder AddLedgerProblemDetails(this WebApplicationBuilder builder)
     {

@@ -151,7 +151,7 @@ public static class IdempotencyKey
             seekable.Position = position;
             return copy;
         }
-        var length = request.ContentLength is { } declared and > 0 and <= int.MaxValue ? (int)declared : 0;
+        var length = Hosting.ProblemDetailsSetup.InitialBufferSize(request);
         var body = new MemoryStream(length);
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
         body.Position = 0;
