@@ -33,7 +33,7 @@ public static class ShowAuditTrail
 
     public static RouteGroupBuilder MapAuditTrail(this RouteGroupBuilder school)
     {
-        school.MapGet("/audit-trail", Handle).RequireRoles(Roles.DashboardReaders).WithAsOf();
+        school.MapGet("/audit-trail", Handle).RequireRoles(Roles.DashboardReaders).ReadableByTrustLeaders().WithAsOf();
         return school;
     }
 

@@ -8,8 +8,8 @@ public static class ComplianceEndpoints
 {
     public static RouteGroupBuilder MapCompliance(this RouteGroupBuilder school)
     {
-        school.MapGet("/compliance", SchoolCompliance.Handle).RequireRoles(Roles.DashboardReaders).WithAsOf();
-        school.MapGet("/compliance/items", SchoolCompliance.Items).RequireRoles(Roles.DashboardReaders).WithAsOf();
+        school.MapGet("/compliance", SchoolCompliance.Handle).RequireRoles(Roles.DashboardReaders).ReadableByTrustLeaders().WithAsOf();
+        school.MapGet("/compliance/items", SchoolCompliance.Items).RequireRoles(Roles.DashboardReaders).ReadableByTrustLeaders().WithAsOf();
         return school;
     }
 }

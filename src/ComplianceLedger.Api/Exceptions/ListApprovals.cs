@@ -19,13 +19,6 @@ public static class ListApprovals
         string urn, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, CancellationToken ct,
         [Description(AsOfQuestion.Description)] string? asOf = null)
     {
-        if (!member.Holds(ExceptionEndpoints.QueueReaders))
-        {
-            // A trust leader reads the school's dashboards, not staff's declared relationships (as ShowRequest).
-            throw new CommandRefusedException(StatusCodes.Status403Forbidden, "Not permitted for your role",
-                "The approvals queue holds staff's declared relationships: only the headteacher, the DSL and the chair of governors read it. "
-                + "The compliance dashboard shows where the decisions stand.");
-        }
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         var heads = await ExceptionCase.HeadteachersAsync(scope, urn, ct);
         // Who may see what is decided by the reader's roles today; the queue is as it stood then.

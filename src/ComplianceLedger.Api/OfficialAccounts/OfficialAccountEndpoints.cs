@@ -13,8 +13,8 @@ public static class OfficialAccountEndpoints
 
     public static RouteGroupBuilder MapOfficialAccounts(this RouteGroupBuilder school)
     {
-        school.MapGet("/official-accounts", AccountRegister.List).RequireRoles(Roles.DashboardReaders).WithAsOf();
-        school.MapGet("/official-accounts/{accountId:guid}", AccountRegister.One).RequireRoles(Roles.DashboardReaders).WithAsOf();
+        school.MapGet("/official-accounts", AccountRegister.List).RequireRoles(Roles.DashboardReaders).ReadableByTrustLeaders().WithAsOf();
+        school.MapGet("/official-accounts/{accountId:guid}", AccountRegister.One).RequireRoles(Roles.DashboardReaders).ReadableByTrustLeaders().WithAsOf();
         school.MapPost("/official-accounts", RegisterAccount.Handle).RequireRoles(Recorders);
         school.MapPost("/official-accounts/{accountId:guid}/risk-assessments", RecordRiskAssessment.Handle).RequireRoles(Managers);
         // Segregation (owner never approves; the chair approves the head's own) is in the decision.

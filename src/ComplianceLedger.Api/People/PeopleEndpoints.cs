@@ -12,7 +12,7 @@ public static class PeopleEndpoints
 
     public static RouteGroupBuilder MapPeople(this RouteGroupBuilder school)
     {
-        school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]).WithAsOf();
+        school.MapGet("/people", ListPeople.Handle).RequireRoles([.. Enrollers, .. Roles.DashboardReaders]).ReadableByTrustLeaders().WithAsOf();
         school.MapPost("/people", EnrolPerson.Handle).RequireRoles(Enrollers);
         school.MapGet("/people/{personId:guid}", ShowPerson.Handle).WithAsOf().ProducesProblem(StatusCodes.Status403Forbidden);
         school.MapPut("/people/{personId:guid}/roles", ChangeRoles.Handle).RequireRoles(Enrollers);

@@ -10,8 +10,8 @@ public static class PolicyEndpoints
     public static RouteGroupBuilder MapPolicies(this RouteGroupBuilder school)
     {
         // Everyone at the school reads the current versions, to know what to acknowledge.
-        school.MapGet("/policies", ListPolicies.Handle).WithAsOf();
-        school.MapGet("/policies/{policyId}", ShowPolicy.Handle).WithAsOf();
+        school.MapGet("/policies", ListPolicies.Handle).ReadableByTrustLeaders().WithAsOf();
+        school.MapGet("/policies/{policyId}", ShowPolicy.Handle).ReadableByTrustLeaders().WithAsOf();
         school.MapPost("/policies/{policyId}/versions", PublishPolicyVersion.Handle).RequireRoles(Role.Headteacher, Role.Slt);
         school.MapPost("/policies/{policyId}/versions/{versionLabel}/ratification", RatifyPolicyVersion.Handle)
             .RequireRoles(Role.ChairOfGovernors, Role.Headteacher, Role.Office);

@@ -11,8 +11,9 @@ namespace ComplianceLedger.Api.Schools;
 /// Guards everything under <c>/api/schools/{urn}</c>: signed in (401), a member of that very
 /// school (else 404: another school's records do not exist for you), still there (403), and
 /// holding one of the endpoint's roles (403). Roles come from the ledger, read per request,
-/// so a role change or leaving takes effect at once. A trust leader reads (GET) every school of
-/// their trust whatever the endpoint's roles, and records nothing at a school they are not at (403).
+/// so a role change or leaving takes effect at once. A trust leader reads (GET) what is marked
+/// <see cref="ReadableByTrustLeaders"/> at every school of their trust whatever the endpoint's roles,
+/// and nothing else at a school they are not at (403).
 /// </summary>
 public static class SchoolAccess
 {
@@ -24,13 +25,26 @@ public static class SchoolAccess
 
     sealed class SchoolScoped;
 
+    sealed class TrustReadable;
+
+    /// <summary>
+    /// A read a trust leader may make at every school of the trust, whatever its roles: the
+    /// dashboards, registers, policies and audit trail. Nothing else (the raw events, the approvals
+    /// queue, staff's own declarations) is theirs to read.
+    /// </summary>
+    public static TBuilder ReadableByTrustLeaders<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new TrustReadable());
+
+    static bool IsTrustReadable(HttpContext http) =>
+        ReadsOnly(http.Request.Method) && http.GetEndpoint()?.Metadata.GetMetadata<TrustReadable>() is not null;
+
     /// <summary>Only these roles may call the endpoint.</summary>
     public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params Role[] roles) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var member = context.HttpContext.Features.Get<SchoolMember>()!;
-            // A trust leader reads every school of the trust, whatever the endpoint's roles; decisions keep them.
-            return member.Holds(roles) || (member.ReadsForTrust && ReadsOnly(context.HttpContext.Request.Method))
+            // A trust leader reads what is marked for them at every school of the trust; decisions keep their roles.
+            return member.Holds(roles) || (member.ReadsForTrust && IsTrustReadable(context.HttpContext))
                 ? await next(context)
                 : Problem(StatusCodes.Status403Forbidden, "Not permitted for your role",
                     $"This needs one of: {string.Join(", ", roles.Select(Roles.Name))}.");
@@ -67,11 +81,11 @@ public static class SchoolAccess
                 {
                     refusal = Problem(StatusCodes.Status404NotFound, "No such school", $"You have no school {urn}.");
                 }
-                else if (!ReadsOnly(http.Request.Method))
+                else if (!IsTrustReadable(http))
                 {
                     refusal = Problem(StatusCodes.Status403Forbidden, "Trust leaders read, the school decides",
-                        $"As a leader of its trust you can read school {urn}'s dashboards, registers and audit trail, "
-                        + "but only the school's own people can record anything there.");
+                        $"As a leader of its trust you can read school {urn}'s dashboards, registers, policies and audit trail, "
+                        + "but only the school's own people can record anything there or read staff's own records.");
                 }
                 else
                 {

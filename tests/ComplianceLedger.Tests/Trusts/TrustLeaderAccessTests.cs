@@ -34,8 +34,16 @@ public sealed class TrustLeaderAccessTests(LedgerApp app) : IClassFixture<Ledger
         var trail = await leader.GetFromJsonAsync<JsonElement>($"/api/schools/{other.School.Urn}/audit-trail");
         Assert.NotEmpty(trail.GetProperty("lines").EnumerateArray());
 
-        // Staff's declared relationships stay with the headteacher, the DSL and the chair.
-        await UseCase.AssertProblem(await leader.GetAsync($"/api/schools/{other.School.Urn}/approvals"), HttpStatusCode.Forbidden, "the approvals queue");
+        // Staff's declared relationships stay with the headteacher, the DSL and the chair, and the
+        // raw events that hold them are not the trust's to read either: nothing but what is marked for trust leaders.
+        foreach (var path in new[] { "/approvals", "/events", "/streams/policy-social-media", "/me/to-do", "/me/exceptions" })
+        {
+            var refused = await leader.GetAsync($"/api/schools/{other.School.Urn}{path}");
+            await UseCase.AssertProblem(refused, HttpStatusCode.Forbidden, path);
+            Assert.Contains("read staff's own records", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // At their own school the roles they hold there decide, as for anyone.
+        Assert.Equal(HttpStatusCode.Forbidden, (await leader.GetAsync($"/api/schools/{home.School.Urn}/events")).StatusCode);
 
         // Their own school too, although its dashboard is otherwise for governors and leadership.
         Assert.Equal(HttpStatusCode.OK, (await leader.GetAsync($"/api/schools/{home.School.Urn}/compliance")).StatusCode);
