@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore;
 using ComplianceLedger.Tests.Demo;
 
 namespace ComplianceLedger.Tests.Docs;
@@ -58,7 +60,15 @@ public sealed partial class ApiDocExamplesTests(DemoApp app) : IClassFixture<Dem
             var stdout = bash.StandardOutput.ReadToEndAsync();
             var stderr = bash.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await bash.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await bash.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                bash.Kill(entireProcessTree: true);
+                throw new TimeoutException($"docs/api.md's examples took over a minute: {await stdout}");
+            }
             Assert.True(bash.ExitCode == 0, $"the examples' shell failed ({bash.ExitCode}): {await stderr}\n{await stdout}");
 
             var outputs = new Dictionary<int, string>();
@@ -77,8 +87,15 @@ public sealed partial class ApiDocExamplesTests(DemoApp app) : IClassFixture<Dem
 
     async Task<Guid> TeacherAsync()
     {
-        await using var command = app.AdminDataSource.CreateCommand(
-            "SELECT person_id FROM rm.people WHERE tenant = '139001' AND 'teacher' = ANY(roles) AND left_on IS NULL ORDER BY person_id LIMIT 1");
+        // A teacher today: started, not on leave, not leaving, teaching under the roles in effect now.
+        await using var command = app.AdminDataSource.CreateCommand($"""
+            SELECT p.person_id FROM rm.people p
+             WHERE p.tenant = '139001' AND 'teacher' = ANY({SchoolAccess.RolesTodaySql})
+               AND p.started_on <= {SchoolDay.TodaySql} AND p.left_on IS NULL
+               AND NOT EXISTS (SELECT FROM rm.person_leaves l WHERE l.tenant = p.tenant AND l.person_id = p.person_id
+                                  AND l.from_on <= {SchoolDay.TodaySql} AND (l.until_on IS NULL OR l.until_on > {SchoolDay.TodaySql}))
+             ORDER BY p.person_id LIMIT 1
+            """);
         return (Guid)(await command.ExecuteScalarAsync())!;
     }
 
