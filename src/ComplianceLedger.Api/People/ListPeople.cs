@@ -23,15 +23,8 @@ public static class ListPeople
     {
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         var rows = new List<(Guid Id, string Sealed, string[] Roles, DateOnly Started, DateOnly? Left, DateOnly? Leave)>();
-        await using (var command = scope.Command("""
-            SELECT p.person_id, p.sealed_name,
-                   COALESCE((SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= $2
-                              ORDER BY r.from_on DESC LIMIT 1),
-                            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
-                            p.roles),
-                   p.started_on, p.left_on,
-                   (SELECT l.from_on FROM rm.person_leaves l WHERE l.tenant = p.tenant AND l.person_id = p.person_id
-                       AND (l.until_on IS NULL OR l.until_on > $2) ORDER BY l.from_on LIMIT 1)
+        await using (var command = scope.Command($"""
+            SELECT p.person_id, p.sealed_name, {PeopleSql.RolesOn("$2")}, p.started_on, p.left_on, {PeopleSql.LeaveFromOn("$2")}
               FROM rm.people p WHERE p.tenant = $1 ORDER BY p.started_on, p.person_id
             """))
         {

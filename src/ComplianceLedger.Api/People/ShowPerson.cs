@@ -26,10 +26,13 @@ public static class ShowPerson
                 "You may read your own record; anyone's needs one of: " + string.Join(", ", PeopleEndpoints.Readers.Distinct().Select(Roles.Name)) + ".");
         }
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
-        await using var command = scope.Command(
-            "SELECT sealed_name, roles, started_on, left_on, leave_from FROM rm.people WHERE tenant = $1 AND person_id = $2");
+        await using var command = scope.Command($"""
+            SELECT p.sealed_name, {PeopleSql.RolesOn("$3")}, p.started_on, p.left_on, {PeopleSql.LeaveFromOn("$3")}
+              FROM rm.people p WHERE p.tenant = $1 AND p.person_id = $2
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = scope.On });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {

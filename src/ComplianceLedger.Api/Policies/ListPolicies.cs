@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using ComplianceLedger.Api.AsOf;
+using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.ToDo;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,9 +29,9 @@ public static class ListPolicies
         [Description(AsOfQuestion.Description)] string? asOf = null)
     {
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
-        await using var command = scope.Command("""
+        await using var command = scope.Command($"""
             SELECT v.policy_id, v.title, v.version_label, v.effective_from, v.document_sha256, v.ratified_on, v.next_review_due,
-                   v.responsible_committee, v.audiences, v.days_to_acknowledge, a.outcome, COALESCE(v.audiences && p.roles, false)
+                   v.responsible_committee, v.audiences, v.days_to_acknowledge, a.outcome, COALESCE(v.audiences && {PeopleSql.RolesOn("$3")}, false)
               FROM rm.policy_versions v
               LEFT JOIN rm.acknowledgements a
                 ON (a.tenant, a.person_id, a.policy_id, a.version_label) = (v.tenant, $2, v.policy_id, v.version_label)
@@ -40,6 +41,7 @@ public static class ListPolicies
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = member.PersonId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = scope.On });
         var policies = new List<CurrentPolicy>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -120,13 +120,8 @@ public static class SchoolAccess
     /// The roles of the person row <c>p</c> (<c>rm.people</c>) in effect today: a role change counts
     /// from its effective date; before their first role starts, the roles they were enrolled with.
     /// </summary>
-    public const string RolesTodaySql = $"""
-        COALESCE(
-            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id AND r.from_on <= {SchoolDay.TodaySql}
-              ORDER BY r.from_on DESC LIMIT 1),
-            (SELECT r.roles FROM rm.person_roles r WHERE r.tenant = p.tenant AND r.person_id = p.person_id ORDER BY r.from_on LIMIT 1),
-            p.roles)
-        """;
+    public static readonly string RolesTodaySql = PeopleSql.RolesOn(SchoolDay.TodaySql);
+
 
     /// <summary>The person's roles today, or null when they are not (or no longer) at the school.</summary>
     /// <remarks>A role change counts from its effective date, not from when it was recorded.</remarks>

@@ -69,7 +69,8 @@ public static class SignInEndpoints
     {
         var urn = user.FindFirstValue(SchoolMember.SchoolClaim)!;
         var personId = Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        await using var command = dataSource.CreateCommand("SELECT sealed_name, roles FROM rm.people WHERE tenant = $1 AND person_id = $2");
+        await using var command = dataSource.CreateCommand(
+            $"SELECT p.sealed_name, {SchoolAccess.RolesTodaySql} FROM rm.people p WHERE p.tenant = $1 AND p.person_id = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
         await using var reader = await command.ExecuteReaderAsync(ct);

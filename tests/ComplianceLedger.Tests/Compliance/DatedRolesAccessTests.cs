@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
@@ -27,5 +28,16 @@ public sealed class DatedRolesAccessTests(LedgerApp app) : IClassFixture<LedgerA
         // The dashboard is for governors and leadership: the teacher is not one yet, the governor still is.
         Assert.Equal(HttpStatusCode.Forbidden, (await (await school.As(Role.Teacher)).GetAsync($"/api/schools/{school.Urn}/compliance")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await (await school.As(Role.Governor)).GetAsync($"/api/schools/{school.Urn}/compliance")).StatusCode);
+
+        // And every view of the person says so: their own, the register's entry, the list.
+        var teacher = await school.As(Role.Teacher);
+        Assert.Equal(["teacher"], Roles((await teacher.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("roles")));
+        var entry = await teacher.GetFromJsonAsync<JsonElement>($"/api/schools/{school.Urn}/people/{school.People[Role.Teacher]}");
+        Assert.Equal(["teacher"], Roles(entry.GetProperty("item").GetProperty("roles")));
+        var list = await office.GetFromJsonAsync<JsonElement>($"/api/schools/{school.Urn}/people");
+        var listed = list.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("personId").GetString() == school.People[Role.Governor].ToString());
+        Assert.Equal(["governor"], Roles(listed.GetProperty("roles")));
     }
+
+    static string[] Roles(JsonElement roles) => [.. roles.EnumerateArray().Select(r => r.GetString()!)];
 }
