@@ -10,7 +10,8 @@ namespace ComplianceLedger.Tests.Demo;
 
 public sealed class DemoSeedTests(DemoLedger db) : IClassFixture<DemoLedger>
 {
-    static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
+    // The school's day (Europe/London), as the app judges it.
+    static DateOnly Today => ComplianceLedger.EventStore.SchoolDay.Today(TimeProvider.System);
 
     [Fact]
     public async Task Seed_demo_writes_a_trust_of_ten_schools_whose_ledgers_verify()
