@@ -53,7 +53,10 @@ public static class AuditLines
     public static string Actor(string actor) =>
         actor.StartsWith("person:", StringComparison.Ordinal) && Guid.TryParse(actor.AsSpan(7), out var id)
             ? Person(id)
-            : actor.StartsWith("system:", StringComparison.Ordinal) ? $"the system ({Clean(actor[7..])})" : Clean(actor);
+            : actor.StartsWith("system:", StringComparison.Ordinal) ? $"the system ({Clean(actor[7..])})"
+            // A trust leader acting from their own school (trust-leader:<urn>:<person id>), who is no one at this one.
+            : actor.Split(':') is ["trust-leader", var home, var leader] && Guid.TryParse(leader, out _) ? $"a trust leader (of school {Clean(home)})"
+            : Clean(actor);
 
     static string Person(Guid id) => $"{{person:{id:D}}}";
 

@@ -59,7 +59,7 @@ public static class AppendEvents
                 new EventMetadata(member.Actor, System.Diagnostics.Activity.Current?.TraceId.ToString(), null, commandId))
             { RequestFingerprint = fingerprint }, ct);
         }
-        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && e.ConstraintName == OfficialAccounts.RegisterAccount.LiveHandleIndex)
         {
             // An inline read model's unique rule (an official account registered twice): nothing was appended.
             return TypedResults.Problem("The events would register a record that is already on the school's register; nothing was appended.",

@@ -139,7 +139,8 @@ public static class RegisterAccount
         }
     }
 
-    const string LiveHandleIndex = "official_accounts_live_handle";
+    /// <summary>The read model's unique index of live accounts by platform and handle (165_official_account_handles.sql).</summary>
+    public const string LiveHandleIndex = "official_accounts_live_handle";
 
     static string AlreadyRegisteredDetail(Platform platform, SameAccount existing) =>
         $"{existing.Handle} on {AuditLines.PlatformName(PlatformName(platform))} is already on the register (account {existing.AccountId:D}). "

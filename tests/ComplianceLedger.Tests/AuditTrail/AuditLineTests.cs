@@ -179,6 +179,17 @@ public sealed partial class AuditLineTests
     }
 
     [Fact]
+    public void A_school_started_by_a_trust_leader_names_them_as_a_trust_leader_not_by_a_raw_id()
+    {
+        var actor = $"trust-leader:139001:{Actor:D}";
+        var line = AuditLines.Line(new StoredEvent(1, "181001", 1, "school-181001", 1, Guid.Empty, "school.registered.v1",
+            """{"urn":"181001","name":"Calcot Junior School","trustId":"kennet","trustName":null,"emailDomains":["calcot.sch.uk"],"handleTag":null}""",
+            actor, null, null, null, DateTimeOffset.UnixEpoch, [], []));
+        Assert.Equal("a trust leader (of school 139001) registered Calcot Junior School (URN 181001)", line);
+        Assert.Equal("a trust leader (of school 139001)", AuditLines.Actor(actor));
+    }
+
+    [Fact]
     public void An_event_type_this_code_does_not_know_still_gets_a_line()
     {
         var line = AuditLines.Line(new StoredEvent(1, "139001", 1, "test", 1, Guid.Empty, "test.poison.v1", "{}", "system:test", null, null, null,
