@@ -12,7 +12,7 @@ namespace ComplianceLedger.Projections.Rules;
 /// they took on a role that must acknowledge and their return from leave. An acknowledgement after
 /// the deadline is ok, marked late. Declining is never acknowledging: it needs the head's attention.
 /// </summary>
-public static partial class AcknowledgementCoverage
+public static class AcknowledgementCoverage
 {
     public const string Rule = "acknowledgement";
 
@@ -54,17 +54,8 @@ public static partial class AcknowledgementCoverage
             [version.Positions[0], person.LastPosition]);
     }
 
-    /// <summary>How a late acknowledgement's verdict says when it was due (the audit trail reads it back).</summary>
+    /// <summary>How a late acknowledgement's verdict says when it was due.</summary>
     public static string LateNote(DateOnly due) => $"late (due by {due:yyyy-MM-dd})";
-
-    /// <summary>The day a late acknowledgement was due, from its verdict's detail (see <see cref="LateNote"/>).</summary>
-    public static DateOnly? LateDueOn(string detail) =>
-        LateNotePattern().Match(detail) is { Success: true } m
-            ? DateOnly.ParseExact(m.Groups[1].Value, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
-            : null;
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"late \(due by (\d{4}-\d{2}-\d{2})\)")]
-    private static partial System.Text.RegularExpressions.Regex LateNotePattern();
 
     /// <summary>
     /// The last allowed day as it stood on <paramref name="day"/>: the latest of the version's

@@ -33,6 +33,9 @@ public sealed class ReadScope : IAsyncDisposable
 
     public NpgsqlCommand Command(string sql) => new(ProjectionTarget.Sql(transaction, sql), connection, transaction);
 
+    /// <summary>Runs a query of the projections' facts (<c>FactsQueries</c>) in this scope's snapshot, live or "as of".</summary>
+    public Task<T> FactsAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> query) => query(connection, transaction);
+
     public NpgsqlBatch Batch(params NpgsqlBatchCommand[] commands)
     {
         var batch = new NpgsqlBatch(connection, transaction);

@@ -1,7 +1,9 @@
 using System.ComponentModel;
+using System.Text.Json;
 using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.Projections.ReadModels;
 using ComplianceLedger.Projections.Rules;
@@ -55,10 +57,9 @@ public static class ShowAuditTrail
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
         await using var command = scope.Command("""
             SELECT a.position, a.recorded_at, a.actor, a.event_type, a.stream_id, a.line,
-                   -- A late acknowledgement: its verdict (ok, marked late) says when it was due.
+                   -- An acknowledgement's own record: whether it was late is judged from it and the facts.
                    CASE WHEN a.event_type = 'policy.acknowledged.v1' THEN
-                       (SELECT c.detail FROM rm.compliance c
-                         WHERE c.tenant = a.tenant AND c.late AND c.rule = 'acknowledgement' AND a.position = ANY(c.proof) LIMIT 1)
+                       (SELECT e.data::text FROM ledger.events e WHERE e.tenant = a.tenant AND e.chain_position = a.position)
                    END
               FROM rm.audit_trail a
              WHERE a.tenant = $1 AND ($2::text IS NULL OR starts_with(a.event_type, $2)) AND ($3::text IS NULL OR a.actor = $3)
@@ -73,21 +74,67 @@ public static class ShowAuditTrail
         command.Parameters.Add(Nullable(to, NpgsqlTypes.NpgsqlDbType.Date));
         command.Parameters.Add(Nullable(before, NpgsqlTypes.NpgsqlDbType.Bigint));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line, DateOnly? LateDueBy)>();
+        var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line)>();
+        var acknowledgements = new List<(long Position, string Data)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
                 rows.Add((reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : AcknowledgementCoverage.LateDueOn(reader.GetString(6))));
+                    reader.GetString(4), reader.GetString(5)));
+                if (!reader.IsDBNull(6))
+                {
+                    acknowledgements.Add((reader.GetInt64(0), reader.GetString(6)));
+                }
             }
         }
+        var late = await LateAcknowledgementsAsync(scope, urn, acknowledgements, ct);
         var names = await NamesAsync(scope, vault, urn, rows.SelectMany(r => new[] { r.Line, AuditLines.Actor(r.Actor) }), ct);
         var lines = rows.Select(r => new AuditLine(r.Position, r.RecordedAt, names.Render(AuditLines.Actor(r.Actor)),
             r.Actor.StartsWith("person:", StringComparison.Ordinal) && Guid.TryParse(r.Actor.AsSpan(7), out var id) ? id : null,
-            r.EventType, r.StreamId, names.Render(r.Line) + (r.LateDueBy is { } due ? $", late: it was due by {due:d MMMM yyyy}" : ""),
-            r.LateDueBy)).ToList();
+            r.EventType, r.StreamId, names.Render(r.Line) + (late.TryGetValue(r.Position, out var due) ? $", late: it was due by {due:d MMMM yyyy}" : ""),
+            late.TryGetValue(r.Position, out var dueBy) ? dueBy : null)).ToList();
         return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
+    }
+
+    /// <summary>
+    /// Which of the page's acknowledgements came after their deadline, and that deadline: judged as
+    /// the rule judges it (the last allowed day as it stood on the day of acknowledging), from the
+    /// event and the person's and version's facts, so it holds whatever has happened since.
+    /// </summary>
+    static async Task<Dictionary<long, DateOnly>> LateAcknowledgementsAsync(
+        ReadScope scope, string urn, List<(long Position, string Data)> acknowledgements, CancellationToken ct)
+    {
+        var late = new Dictionary<long, DateOnly>();
+        if (acknowledgements.Count == 0)
+        {
+            return late;
+        }
+        var acknowledged = acknowledgements.Select(a =>
+        {
+            using var data = JsonDocument.Parse(a.Data);
+            var root = data.RootElement;
+            return (a.Position, Person: root.GetProperty("personId").GetGuid(), Policy: root.GetProperty("policyId").GetString()!,
+                Label: root.GetProperty("versionLabel").GetString()!, Day: SchoolDay.Of(root.GetProperty("acknowledgedAt").GetDateTimeOffset()));
+        }).ToList();
+        var people = (await scope.FactsAsync((c, tx) => FactsQueries.PeopleAsync(c, tx, urn, null, ct))).ToDictionary(p => p.PersonId);
+        var versions = new Dictionary<(string, string), PolicyVersionFacts>();
+        foreach (var policy in acknowledged.Select(a => a.Policy).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var version in await scope.FactsAsync((c, tx) => FactsQueries.VersionsAsync(c, tx, urn, policy, ct)))
+            {
+                versions[(version.PolicyId, version.VersionLabel)] = version;
+            }
+        }
+        foreach (var a in acknowledged)
+        {
+            if (people.TryGetValue(a.Person, out var person) && versions.TryGetValue((a.Policy, a.Label), out var version)
+                && AcknowledgementCoverage.DueOn(person, version, a.Day) is { } due && a.Day > due)
+            {
+                late[a.Position] = due;
+            }
+        }
+        return late;
     }
 
     /// <summary>What the tokens of a page's lines stand for, as the read models say (live or "as of").</summary>

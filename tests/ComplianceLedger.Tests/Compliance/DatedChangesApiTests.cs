@@ -268,6 +268,16 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         Assert.EndsWith($", late: it was due by {Today.AddDays(14):d MMMM yyyy}", lateLine.GetProperty("line").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, inTimeLine.GetProperty("lateDueBy").ValueKind);
         Assert.DoesNotContain("late", inTimeLine.GetProperty("line").GetString(), StringComparison.Ordinal);
+
+        // A new version replaces the verdict; the record of the late acknowledgement stays as it was.
+        var head = await school.As(Role.Headteacher);
+        var second = PeopleAndPolicyContractTests.PublishBody("2").Replace("2026-09-01", Day(lateDay), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await head.PostAsync($"/api/schools/{school.Urn}/policies/social-media/versions",
+            new StringContent(second, Encoding.UTF8, "application/json"))).StatusCode);
+        var after = (await (await school.As(Role.Governor)).GetFromJsonAsync<JsonElement>(
+            $"/api/schools/{school.Urn}/audit-trail?type=policy.acknowledged")).GetProperty("lines").EnumerateArray().ToList();
+        Assert.Equal(Day(Today.AddDays(14)), after.Single(l => l.GetProperty("position").GetInt64() == lateLine.GetProperty("position").GetInt64())
+            .GetProperty("lateDueBy").GetString());
     }
 
     [Fact]
