@@ -33,14 +33,6 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         }
     }
 
-    static async Task<JsonObject> ReadAsync(HttpClient client, string path)
-    {
-        var response = await client.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
-
     /// <summary>The body without its <c>asOf</c>, as comparable text.</summary>
     static string Comparable(JsonObject body)
     {
@@ -71,7 +63,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
             long? position = null;
             foreach (var (path, reader) in Reads(school, ids))
             {
-                var body = await ReadAsync(await As(reader), path);
+                var body = await AsOfReads.ReadAsync(await As(reader), path);
                 var asOf = body["asOf"]!;
                 Assert.True(asOf["live"]!.GetValue<bool>(), path);
                 Assert.Null(asOf["asyncPosition"]?.GetValue<long>()); // the client waits for the daemon before reading
@@ -117,7 +109,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
                 {
                     continue; // the item did not exist yet at that position
                 }
-                var then = await ReadAsync(await As(reader), With(path, position.ToString(CultureInfo.InvariantCulture)));
+                var then = await AsOfReads.ReadAsync(await As(reader), With(path, position.ToString(CultureInfo.InvariantCulture)));
                 Assert.Equal(live, Comparable(then));
                 var asOf = then["asOf"]!;
                 Assert.False(asOf["live"]!.GetValue<bool>());
@@ -134,9 +126,9 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         var school = arranged.School;
         await CreatedIdAsync(await school.As(Role.Teacher), $"{Base(school)}/declarations", Declaration);
         var head = await school.As(Role.Headteacher);
-        var live = await ReadAsync(head, $"{Base(school)}/approvals");
+        var live = await AsOfReads.ReadAsync(head, $"{Base(school)}/approvals");
 
-        var today = await ReadAsync(head, With($"{Base(school)}/approvals", LondonToday()));
+        var today = await AsOfReads.ReadAsync(head, With($"{Base(school)}/approvals", LondonToday()));
         Assert.Equal(Comparable(live), Comparable(today));
         Assert.Equal(live["asOf"]!["position"]!.GetValue<long>(), today["asOf"]!["position"]!.GetValue<long>());
         Assert.Equal(LondonToday(), today["asOf"]!["day"]!.GetValue<string>());
@@ -151,12 +143,12 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     {
         var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
         var governor = await arranged.School.As(Role.Governor);
-        var live = await ReadAsync(governor, $"{Base(arranged.School)}/compliance");
+        var live = await AsOfReads.ReadAsync(governor, $"{Base(arranged.School)}/compliance");
         var head = live["asOf"]!["position"]!.GetValue<long>();
         Assert.Equal(head, await app.CountEventsAsync(arranged.School.Urn));
         Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), live["asOf"]!["day"]!.GetValue<string>());
 
-        var first = await ReadAsync(governor, With($"{Base(arranged.School)}/compliance", "1"));
+        var first = await AsOfReads.ReadAsync(governor, With($"{Base(arranged.School)}/compliance", "1"));
         Assert.Equal(1, first["asOf"]!["position"]!.GetValue<long>());
         Assert.Equal(arranged.School.Urn, first["urn"]!.GetValue<string>());
         Assert.Equal($"Test School {arranged.School.Urn}", first["name"]!.GetValue<string>());
@@ -199,7 +191,7 @@ public sealed class AsOfApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         await UseCase.AssertProblem(response, HttpStatusCode.BadRequest, "trust as of");
         Assert.Contains("each school", (await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
 
-        var live = await ReadAsync(leader, "/api/trusts/trust-t1/compliance");
+        var live = await AsOfReads.ReadAsync(leader, "/api/trusts/trust-t1/compliance");
         Assert.True(live["asOf"]!["live"]!.GetValue<bool>());
         var line = live["schoolLines"]!.AsArray().Single(l => l!["urn"]!.GetValue<string>() == arranged.School.Urn)!;
         Assert.Equal(await app.CountEventsAsync(arranged.School.Urn), line["position"]!.GetValue<long>());

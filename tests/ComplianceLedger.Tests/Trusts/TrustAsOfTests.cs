@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.AsOf;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.AspNetCore.Hosting;
@@ -24,14 +25,6 @@ public sealed class ClockedLedgerApp : LedgerApp
 public sealed class TrustAsOfTests(ClockedLedgerApp app) : IClassFixture<ClockedLedgerApp>
 {
     const string Trust = "trust-asof";
-
-    static async Task<JsonObject> ReadAsync(HttpClient client, string path)
-    {
-        var response = await client.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
 
     /// <summary>The figures without what says which point they reflect.</summary>
     static string Figures(JsonObject body)
@@ -78,8 +71,8 @@ public sealed class TrustAsOfTests(ClockedLedgerApp app) : IClassFixture<Clocked
         Assert.Equal(HttpStatusCode.Created, ack.StatusCode);
 
         var leader = await app.ClientFor("830002", people["830002"][Role.TrustLeader]);
-        var live = await ReadAsync(leader, $"/api/trusts/{Trust}/compliance");
-        var then = await ReadAsync(leader, $"/api/trusts/{Trust}/compliance?asOf=2026-09-01");
+        var live = await AsOfReads.ReadAsync(leader, $"/api/trusts/{Trust}/compliance");
+        var then = await AsOfReads.ReadAsync(leader, $"/api/trusts/{Trust}/compliance?asOf=2026-09-01");
 
         Assert.Equal(1, live["acknowledged"]!.GetValue<int>());
         Assert.Equal(0, then["acknowledged"]!.GetValue<int>());
@@ -111,7 +104,7 @@ public sealed class TrustAsOfTests(ClockedLedgerApp app) : IClassFixture<Clocked
         });
 
         // As of today, it is the live dashboard.
-        Assert.Equal(Figures(live), Figures(await ReadAsync(leader, $"/api/trusts/{Trust}/compliance?asOf=2026-10-01")));
+        Assert.Equal(Figures(live), Figures(await AsOfReads.ReadAsync(leader, $"/api/trusts/{Trust}/compliance?asOf=2026-10-01")));
     }
 
     [Fact]
