@@ -1,4 +1,5 @@
 using ComplianceLedger.EventStore;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -12,53 +13,29 @@ public static class Telemetry
     public const string ServiceName = "compliance-ledger";
 
     /// <summary>
-    /// Traces and metrics through the OpenTelemetry SDK (OpenTelemetry.Extensions.Hosting is not
-    /// available here), exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
-    /// Spans are recorded only then: with nowhere to send them, recording a span for every request
-    /// and every SQL command only costs CPU (a tenth of a cheap request's, measured in
-    /// docs/benchmarks.md). Metrics are always collected, for the health check and the gauges.
+    /// Traces, metrics and logs through OpenTelemetry's hosting integration, exported over OTLP when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Spans are recorded only then: with nowhere to send
+    /// them, recording a span for every request and every SQL command only costs CPU (a tenth of a
+    /// cheap request's, measured in docs/benchmarks.md). Metrics are always collected, for the
+    /// health check and the gauges. The host starts and flushes the providers.
     /// </summary>
     public static WebApplicationBuilder AddLedgerTelemetry(this WebApplicationBuilder builder)
     {
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        var sdk = OpenTelemetrySdk.Create(otel =>
-        {
-            otel.ConfigureResource(resource => resource.AddService(ServiceName));
-            if (exportOtlp)
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName))
+            .WithMetrics(metrics => metrics.AddMeter(
+                "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", LedgerTelemetry.SourceName))
+            .WithLogging(_ => { }, logging =>
             {
-                otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "Npgsql", LedgerTelemetry.SourceName));
-            }
-            otel.WithMetrics(metrics => metrics.AddMeter(
-                "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", LedgerTelemetry.SourceName));
-            if (exportOtlp)
-            {
-                otel.UseOtlpExporter();
-            }
-        });
-        builder.Services.AddSingleton(sdk);
-        builder.Logging.AddOpenTelemetry(logging =>
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            });
+        if (exportOtlp)
         {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-            logging.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName));
-            if (exportOtlp)
-            {
-                logging.AddOtlpExporter();
-            }
-        });
-        builder.Services.AddHostedService<TelemetryLifetime>();
-        return builder;
-    }
-
-    /// <summary>Flushes and disposes the SDK when the application stops.</summary>
-    sealed class TelemetryLifetime(OpenTelemetrySdk sdk, IHostApplicationLifetime lifetime) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            lifetime.ApplicationStopped.Register(sdk.Dispose);
-            return Task.CompletedTask;
+            otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", LedgerTelemetry.SourceName).AddNpgsql());
+            otel.UseOtlpExporter();
         }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        return builder;
     }
 }

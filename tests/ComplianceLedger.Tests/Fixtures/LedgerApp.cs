@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.Projections;
+using ComplianceLedger.EventStore.Projections.Daemon;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
@@ -90,10 +91,35 @@ public class LedgerApp : LedgerDatabase
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("async projections did not catch up");
+                throw new TimeoutException($"async projections did not catch up: {await StallReportAsync(names)}");
             }
             await Task.Delay(5);
         }
+    }
+
+    // What a stall looked like, so a rare one in CI says why: the daemon's own state, which
+    // schools are behind, and what every session on the database was doing.
+    async Task<string> StallReportAsync(string[] names)
+    {
+        var daemon = Factory.Services.GetRequiredService<ProjectionDaemon>();
+        var report = new System.Text.StringBuilder($"leader={daemon.IsLeader} applied={daemon.Applied};");
+        await using var command = AdminDataSource.CreateCommand("""
+            SELECT 'behind ' || h.tenant || ' ' || pr.projection || ' head=' || h.position || ' at=' || COALESCE(p.position, 0)
+              FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection)
+              LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
+             WHERE h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL
+            UNION ALL
+            SELECT 'session ' || pid || ' ' || COALESCE(usename, '') || ' ' || COALESCE(state, '') || ' wait=' || COALESCE(wait_event_type || ':' || wait_event, '-')
+                   || ' xact=' || COALESCE(round(extract(epoch FROM now() - xact_start))::text || 's', '-') || ' ' || left(COALESCE(query, ''), 120)
+              FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = names });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            report.Append(' ').Append(reader.GetString(0)).Append(';');
+        }
+        return report.ToString();
     }
 
     public SchoolSetup Setup => Factory.Services.GetRequiredService<SchoolSetup>();

@@ -108,9 +108,11 @@ public sealed partial class ProjectionDaemon(
             {
                 break;
             }
-            catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                // Connection lost or the database restarting: stand down and contend again.
+                // Connection lost, the database restarting, or anything unforeseen: stand down and
+                // contend again. A daemon that died here would leave every dashboard stale unnoticed;
+                // one that keeps retrying shows its error in the log and its lag on /health/ready.
                 LogStoodDown(e);
                 IsLeader = false;
                 await Task.Delay(options.LeaderRetry, CancellationToken.None);
