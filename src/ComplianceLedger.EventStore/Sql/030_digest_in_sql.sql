@@ -17,7 +17,7 @@ END $$;
 -- Raises LDG04, the code for data the ledger cannot hash faithfully. Returns text so that it can
 -- stand in an expression's refusing branch; VOLATILE so that the planner never folds it early.
 CREATE FUNCTION ledger.refuse_unhashable(p_message text) RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE PARALLEL SAFE AS $$
 BEGIN
     RAISE EXCEPTION '%', p_message USING ERRCODE = 'LDG04',
         HINT = 'Carry decimals, money and large identifiers as strings.';
