@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using ComplianceLedger.EventStore.Marten;
 using Npgsql;
 
 namespace ComplianceLedger.EventStore.Migrations;
@@ -60,6 +61,14 @@ public static class LedgerMigrator
                 applied_at timestamptz NOT NULL DEFAULT now());
             """, ct);
 
+        // Marten's objects first (040 chains its events table): made from Marten's own script on a
+        // new database; an existing one is brought up to Marten's configuration after this commits.
+        var martenExisted = await ExistsAsync(connection, tx, LedgerMarten.Schema, ct);
+        if (!martenExisted)
+        {
+            await Execute(connection, tx, LedgerMarten.CreationScript(), ct);
+        }
+
         var applied = new Dictionary<int, (string Name, string Checksum)>();
         await using (var cmd = new NpgsqlCommand("SELECT number, name, checksum FROM ledger.schema_migrations", connection, tx))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -94,7 +103,29 @@ public static class LedgerMigrator
         }
 
         await tx.CommitAsync(ct);
+        if (martenExisted)
+        {
+            await UpdateMartenAsync(adminConnectionString, ct);
+        }
         return ran;
+    }
+
+    static async Task<bool> ExistsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string schema, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", connection, tx);
+        cmd.Parameters.Add(new() { Value = schema });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    // Marten compares its configuration with the database and applies the difference, as the owner
+    // role so that what it makes belongs to ledger_owner (a no-op when nothing changed).
+    static async Task UpdateMartenAsync(string adminConnectionString, CancellationToken ct)
+    {
+        var asOwner = new NpgsqlConnectionStringBuilder(adminConnectionString) { Options = "-c role=ledger_owner" }.ConnectionString;
+        var options = LedgerMarten.Configure(new global::Marten.StoreOptions(), asOwner, TimeProvider.System);
+        options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
+        using var store = new global::Marten.DocumentStore(options);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 
     static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)

@@ -1,0 +1,154 @@
+using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Marten;
+using ComplianceLedger.Tests.Fixtures;
+using Marten;
+using Npgsql;
+
+namespace ComplianceLedger.Tests.EventStore;
+
+/// <summary>
+/// Events appended through Marten, as the app's role, are chained by the database (040) with
+/// the bytes docs/ledger-format.md specifies, and Marten's table is append-only for everyone.
+/// </summary>
+public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDatabase>
+{
+    public sealed record PolicyAcknowledged(string PersonId, string PolicyId, int Version, string Note);
+
+    DocumentStore Store(TimeProvider? time = null)
+    {
+        var options = LedgerMarten.Configure(new StoreOptions(), db.AppConnectionString, time ?? TimeProvider.System);
+        options.Events.MapEventType<PolicyAcknowledged>("policy.acknowledged.v1");
+        return new DocumentStore(options);
+    }
+
+    static PolicyAcknowledged Ack(int i) => new($"person-{i}", "policy-1", 3, $"read on paper, \"signed\" ✓ {i}\n");
+
+    [Fact]
+    public async Task Events_appended_through_marten_are_chained_gap_free_with_the_documented_hash()
+    {
+        var time = new FixedTime(new DateTimeOffset(2026, 9, 1, 8, 30, 0, 123, TimeSpan.Zero).AddTicks(4567));
+        using var store = Store(time);
+        foreach (var school in new[] { "610001", "610002" })
+        {
+            await using var session = store.LightweightSession(school);
+            session.CorrelationId = "correlation-1";
+            session.LastModifiedBy = "person:head";
+            session.SetHeader("commandId", "key:abc");
+            session.Events.StartStream($"person-a-{school}", Ack(1), Ack(2));
+            session.Events.StartStream($"person-b-{school}", Ack(3));
+            await session.SaveChangesAsync();
+            time.Now = time.Now.AddMinutes(5);
+            await using var next = store.LightweightSession(school);
+            next.Events.Append($"person-a-{school}", Ack(4));
+            await next.SaveChangesAsync();
+        }
+
+        var rows = await ChainAsync();
+        Assert.Equal(8, rows.Count);
+        foreach (var school in rows.GroupBy(r => r.Tenant))
+        {
+            Assert.Equal([1L, 2L, 3L, 4L], school.Select(r => r.Position));
+        }
+        AssertLinksRecompute(rows);
+        Assert.All(rows, r => Assert.Equal("person:head", r.Actor));
+        Assert.Contains(rows, r => r.RecordedAt == new DateTimeOffset(2026, 9, 1, 8, 35, 0, 123, TimeSpan.Zero).AddTicks(4560));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_on_one_school_leave_one_unbroken_chain()
+    {
+        using var store = Store();
+        const string school = "610003";
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                await using var session = store.LightweightSession(school);
+                session.Events.StartStream($"writer-{writer}-{i}", Ack(i), Ack(i + 100));
+                await session.SaveChangesAsync();
+            }
+        })));
+
+        var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        Assert.Equal(Enumerable.Range(1, 240).Select(p => (long)p), rows.Select(r => r.Position));
+        AssertLinksRecompute(rows);
+    }
+
+    [Theory]
+    [InlineData("UPDATE marten.mt_events SET data = '{}'")]
+    [InlineData("DELETE FROM marten.mt_events")]
+    [InlineData("TRUNCATE marten.mt_events")]
+    [InlineData("UPDATE ledger.chain SET hash = prev_hash")]
+    [InlineData("DELETE FROM ledger.chain")]
+    public async Task Rewriting_marten_events_or_their_chain_is_refused_even_to_the_superuser(string sql)
+    {
+        using var store = Store();
+        await using (var session = store.LightweightSession("610004"))
+        {
+            session.Events.StartStream($"person-{Guid.NewGuid():N}", Ack(1));
+            await session.SaveChangesAsync();
+        }
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsAdminAsync(sql));
+        Assert.Equal("LDG10", refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_chain_row_cannot_be_written_except_by_appending_an_event()
+    {
+        var byHand = "INSERT INTO ledger.chain VALUES ('610005', 1, 1, '\\x" + new string('0', 64) + "', '\\x" + new string('1', 64) + "')";
+        Assert.Equal("LDG11", (await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsAdminAsync(byHand))).SqlState);
+
+        await using var command = db.AppDataSource.CreateCommand(byHand);
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync())).SqlState);
+    }
+
+    [Fact]
+    public async Task The_app_role_cannot_change_martens_schema()
+    {
+        await using var command = db.AppDataSource.CreateCommand("ALTER TABLE marten.mt_events DISABLE TRIGGER mt_events_chain");
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    sealed record ChainRow(string Tenant, long Position, string StreamId, long Version, Guid EventId, string Type, string Data,
+        string Actor, string? CorrelationId, string? CausationId, string? CommandId, DateTimeOffset RecordedAt, byte[] PrevHash, byte[] Hash);
+
+    async Task<List<ChainRow>> ChainAsync()
+    {
+        await using var command = db.AdminDataSource.CreateCommand("""
+            SELECT c.tenant, c.chain_position, e.stream_id, e.version, e.id, e.type, e.data::text, COALESCE(e.user_name, ''),
+                   e.correlation_id, e.causation_id, e.headers ->> 'commandId', e.timestamp, c.prev_hash, c.hash
+              FROM ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id
+             ORDER BY c.tenant, c.chain_position
+            """);
+        var rows = new List<ChainRow>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new ChainRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4),
+                reader.GetString(5), reader.GetString(6), reader.GetString(7), Nullable(reader, 8), Nullable(reader, 9), Nullable(reader, 10),
+                reader.GetFieldValue<DateTimeOffset>(11), reader.GetFieldValue<byte[]>(12), reader.GetFieldValue<byte[]>(13)));
+        }
+        return rows;
+    }
+
+    static string? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    // Recomputed here from the stored fields with the app's own code (ChainHash, CanonicalJson).
+    static void AssertLinksRecompute(List<ChainRow> rows)
+    {
+        foreach (var school in rows.GroupBy(r => r.Tenant))
+        {
+            var prev = ChainHash.Genesis.ToArray();
+            foreach (var row in school)
+            {
+                Assert.Equal(prev, row.PrevHash);
+                var digest = ChainHash.Digest(new EventContent(row.Tenant, row.StreamId, row.EventId, row.Type,
+                    CanonicalJson.Canonicalize(row.Data), row.Actor, row.CorrelationId, row.CausationId, row.CommandId, row.RecordedAt));
+                Assert.Equal(ChainHash.Link(prev, row.Position, row.Version, digest), row.Hash);
+                prev = row.Hash;
+            }
+        }
+    }
+}
