@@ -33,10 +33,22 @@ public static class LedgerMarten
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.MetadataConfig.UserNameEnabled = true;
+        // Marten makes its event tables only once it knows an event type, and the schema must not
+        // depend on which ones a caller maps (they all share one table): name one the store owns.
+        options.Events.MapEventType<NeverAppended>("ledger.never-appended.v1");
         return options;
     }
 
+    /// <summary>Known to Marten so that its event tables exist; nothing appends it.</summary>
+    public sealed record NeverAppended;
+
     /// <summary>The SQL that creates Marten's objects on an empty database, made without connecting.</summary>
-    public static string CreationScript() =>
-        new DocumentStore(Configure(new StoreOptions(), "Host=unused", TimeProvider.System)).Storage.ToDatabaseScript();
+    public static string CreationScript() => Script.Value;
+
+    // Made once per process: the migrator runs for every new database (one per test class).
+    static readonly Lazy<string> Script = new(() =>
+    {
+        using var store = new DocumentStore(Configure(new StoreOptions(), "Host=unused", TimeProvider.System));
+        return store.Storage.ToDatabaseScript();
+    });
 }

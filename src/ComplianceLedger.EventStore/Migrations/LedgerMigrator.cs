@@ -105,7 +105,7 @@ public static class LedgerMigrator
         await tx.CommitAsync(ct);
         if (martenExisted)
         {
-            await UpdateMartenAsync(adminConnectionString, ct);
+            await UpdateMartenAsync(adminConnectionString);
         }
         return ran;
     }
@@ -119,7 +119,7 @@ public static class LedgerMigrator
 
     // Marten compares its configuration with the database and applies the difference, as the owner
     // role so that what it makes belongs to ledger_owner (a no-op when nothing changed).
-    static async Task UpdateMartenAsync(string adminConnectionString, CancellationToken ct)
+    static async Task UpdateMartenAsync(string adminConnectionString)
     {
         var asOwner = new NpgsqlConnectionStringBuilder(adminConnectionString) { Options = "-c role=ledger_owner" }.ConnectionString;
         var options = LedgerMarten.Configure(new global::Marten.StoreOptions(), asOwner, TimeProvider.System);

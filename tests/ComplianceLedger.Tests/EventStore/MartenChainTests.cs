@@ -39,11 +39,12 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
             await session.SaveChangesAsync();
             time.Now = time.Now.AddMinutes(5);
             await using var next = store.LightweightSession(school);
+            next.LastModifiedBy = "person:head";
             next.Events.Append($"person-a-{school}", Ack(4));
             await next.SaveChangesAsync();
         }
 
-        var rows = await ChainAsync();
+        var rows = (await ChainAsync()).Where(r => r.Tenant is "610001" or "610002").ToList();
         Assert.Equal(8, rows.Count);
         foreach (var school in rows.GroupBy(r => r.Tenant))
         {
