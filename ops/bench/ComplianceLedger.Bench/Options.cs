@@ -25,7 +25,8 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag] [--results DIR]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag,cross-school-stall]
+                      [--results DIR]
                       [--connection-options "Key=Value;…"] [--statements]
 
           --quick          ~4 s per phase, one round, 50k-event import, smaller API, async-lag and rebuild data: about 95 s
@@ -34,6 +35,7 @@ sealed record Options(
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
           async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
+          cross-school-stall  one school's append held open 5 s while the other 49 append at 200/s; their lag during the hold
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
           --rebuild-events N events in the 100-school synthetic trust whose read models rebuild replays (quick 50k, full 1M)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)

@@ -100,6 +100,8 @@ public sealed class SlowOrFailingAppends : IProjection
         {
             return;
         }
+        // The other inline projections' rows are sent first, so their row locks are held through the hold too.
+        await ReplayBatch.FlushAsync(connection, transaction, ct);
         plan.Holding?.TrySetResult();
         await Task.Delay(plan.HoldOpen, ct);
         if (plan.RollBack)
