@@ -15,15 +15,15 @@ namespace ComplianceLedger.Bench;
 /// A daemon following one store-wide sequence would hold them all back for the whole hold.
 /// </summary>
 sealed class CrossSchoolStallBenchmark(
-    NpgsqlDataSource app, IEnumerable<IProjection> projections, NpgsqlDataSource admin, string[] asyncProjections, AsyncLagBenchmark lag)
+    NpgsqlDataSource app, IEnumerable<IProjection> projections, NpgsqlDataSource admin, string[] asyncProjections, AsyncLagBenchmark lag, TimeSpan hold)
 {
-    public static readonly TimeSpan Hold = TimeSpan.FromSeconds(5);
+    public TimeSpan Hold { get; } = hold;
 
     /// <summary>The other schools' offered rate: well inside this machine's capacity, so the delay is the stall's, not a queue's.</summary>
     public const int Rate = 200;
 
     /// <summary>The other schools append for this long while the hold lasts, so every append measured is made during it.</summary>
-    public static readonly TimeSpan During = Hold - TimeSpan.FromMilliseconds(500);
+    public TimeSpan During => Hold - TimeSpan.FromMilliseconds(500);
 
     public static readonly TimeSpan Normal = TimeSpan.FromSeconds(3);
 
@@ -31,7 +31,7 @@ sealed class CrossSchoolStallBenchmark(
         string SlowSchool, AsyncLagBenchmark.Run Normal, AsyncLagBenchmark.Run DuringHold, TimeSpan HeldFor, TimeSpan SlowSchoolProjectedAfterCommit);
 
     /// <summary>The acknowledgements a run needs: one for the slow school, the rest for the others.</summary>
-    public static int Needed => 1 + (int)(Rate * (1 + Normal.TotalSeconds + During.TotalSeconds)) + 100;
+    public int Needed => 1 + (int)(Rate * (1 + Normal.TotalSeconds + During.TotalSeconds)) + 100;
 
     public async Task<Result> RunAsync(IReadOnlyList<AsyncLagBenchmark.Acknowledger> pairs, int writers, CpuMeter meter, Func<TimeSpan> daemonCpu, CancellationToken ct)
     {

@@ -538,21 +538,21 @@ async Task RunAsyncLagAsync()
     {
         // Acknowledgements not yet made first (the lag run took them from the front), then, in a
         // full run that used nearly all of them, again from the front: a person acknowledging again.
-        var fresh = pairs.Skip(used).ToList();
-        var stallPairs = fresh.Count >= CrossSchoolStallBenchmark.Needed ? fresh : [.. fresh, .. pairs.Take(CrossSchoolStallBenchmark.Needed - fresh.Count)];
         var stall = new CrossSchoolStallBenchmark(services.Services.GetRequiredService<NpgsqlDataSource>(),
-            services.Services.GetServices<ComplianceLedger.EventStore.Projections.IProjection>(), admin, projections, bench);
+            services.Services.GetServices<ComplianceLedger.EventStore.Projections.IProjection>(), admin, projections, bench, options.StallHold);
+        var fresh = pairs.Skip(used).ToList();
+        var stallPairs = fresh.Count >= stall.Needed ? fresh : [.. fresh, .. pairs.Take(stall.Needed - fresh.Count)];
         var result = await stall.RunAsync(stallPairs, options.Writers, meter, () => api.Cpu, ct);
         var (normal, during) = (result.Normal, result.DuringHold);
         Report.Log($"cross-school-stall: school {result.SlowSchool}'s append held open {result.HeldFor.TotalSeconds:0.0} s; the other schools at {CrossSchoolStallBenchmark.Rate}/s offered: " +
             $"lag p50 {during.P50Ms} ms, p99 {during.P99Ms} ms, max {during.MaxMs} ms during the hold ({during.Measured} events, {during.PerSecond:0}/s appended) " +
             $"against p50 {normal.P50Ms} ms, p99 {normal.P99Ms} ms, max {normal.MaxMs} ms without it ({normal.Measured} events); the held append projected {result.SlowSchoolProjectedAfterCommit.TotalMilliseconds:0} ms after its commit");
         report.Add(new Figure("cross_school_stall_ms", during.P99Ms, "ms", Baseline: normal.P99Ms, Target: 1000, Met: during.P99Ms <= 1000,
-            Notes: $"one school's acknowledgement append held open {CrossSchoolStallBenchmark.Hold.TotalSeconds:0} s inside its transaction (events and inline rows written, chain head locked, not committed; held {result.HeldFor.TotalSeconds:0.0} s) " +
-            $"while the other {schools - 1} schools append acknowledgements through the app's LedgerStore at {CrossSchoolStallBenchmark.Rate}/s offered ({options.Writers} writers) for the first {CrossSchoolStallBenchmark.During.TotalSeconds:0.0} s of the hold; " +
+            Notes: $"one school's acknowledgement append held open {stall.Hold.TotalSeconds:0} s inside its transaction (events and inline rows written, chain head locked, not committed; held {result.HeldFor.TotalSeconds:0.0} s) " +
+            $"while the other {schools - 1} schools append acknowledgements through the app's LedgerStore at {CrossSchoolStallBenchmark.Rate}/s offered ({options.Writers} writers) for the first {stall.During.TotalSeconds:0.0} s of the hold; " +
             $"value = p99 of their lag (AppendAsync returning to both async checkpoints of that school at or past the event, as async_lag_p99_ms) over the {during.Measured} events appended during the hold " +
             $"(p50 {during.P50Ms} ms, max {during.MaxMs} ms, {during.PerSecond:0}/s appended); baseline = the same p99 at the same rate just before, without a hold ({normal.Measured} events, p50 {normal.P50Ms} ms, max {normal.MaxMs} ms), " +
-            $"so value - baseline ({during.P99Ms - normal.P99Ms:0.0} ms) is the stall; a daemon waiting for the held transaction would show about {CrossSchoolStallBenchmark.Hold.TotalMilliseconds:0} ms; " +
+            $"so value - baseline ({during.P99Ms - normal.P99Ms:0.0} ms) is the stall; a daemon waiting for the held transaction would show about {stall.Hold.TotalMilliseconds:0} ms; " +
             $"the held school's own append was projected {result.SlowSchoolProjectedAfterCommit.TotalMilliseconds:0} ms after its commit"));
     }
 }
