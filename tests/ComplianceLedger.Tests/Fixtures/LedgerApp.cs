@@ -13,8 +13,11 @@ namespace ComplianceLedger.Tests.Fixtures;
 /// <summary>
 /// The real application, hosted by Alba (its TestServer: real HTTP requests through the whole
 /// pipeline, no socket), on a fresh migrated database. New tests write
-/// <c>await app.Host.Scenario(s => { s.Post.Json(body).ToUrl(url); s.StatusCodeShouldBe(201); })</c>;
-/// <see cref="Client"/> and <see cref="ClientFor"/> give HttpClients on the same host.
+/// <c>await app.Host.Scenario(s => { s.SignedIn(cookie); s.Post.RawJson(body).ToUrl(url); s.StatusCodeShouldBe(201); })</c>
+/// with a cookie from <see cref="SessionCookieAsync"/> (IdempotencyKeyTests shows the pattern); a
+/// scenario goes straight to the app, so one that reads an async projection awaits
+/// <see cref="ProjectionsCaughtUpAsync"/> first. <see cref="Client"/> and <see cref="ClientFor"/>
+/// give HttpClients on the same host.
 /// </summary>
 public class LedgerApp : LedgerDatabase
 {
@@ -149,6 +152,18 @@ public class LedgerApp : LedgerDatabase
         return client;
     }
 
+    /// <summary>Signs the person in (the development sign-in) and returns their session cookie, <c>ledger=…</c>, for scenarios.</summary>
+    public async Task<string> SessionCookieAsync(string urn, Guid personId)
+    {
+        var signedIn = await Host.Scenario(s =>
+        {
+            s.Post.FormData(new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }).ToUrl("/dev/sign-in");
+            s.StatusCodeShouldBe(System.Net.HttpStatusCode.Redirect);
+        });
+        var cookie = signedIn.Context.Response.Headers.SetCookie.Select(c => c ?? "").Single(c => c.StartsWith("ledger=", StringComparison.Ordinal));
+        return cookie[..cookie.IndexOf(';', StringComparison.Ordinal)];
+    }
+
     /// <summary>Registers a school with one person in each of the given roles; returns their ids by role.</summary>
     public Task<TestSchool> SchoolAsync(string urn, params Role[] roles) =>
         schools.GetOrAdd(urn, _ => RegisterAsync(urn, roles));
@@ -183,6 +198,19 @@ public class LedgerApp : LedgerDatabase
 public sealed record TestSchool(LedgerApp App, string Urn, IReadOnlyDictionary<Role, Guid> People)
 {
     public Task<HttpClient> As(Role role, Transport transport = Transport.InMemory) => App.ClientFor(Urn, People[role], transport);
+
+    /// <summary>The session cookie of the person in that role, for <c>s.SignedIn(cookie)</c> in a scenario.</summary>
+    public Task<string> SessionCookie(Role role) => App.SessionCookieAsync(Urn, People[role]);
+}
+
+public static class ScenarioSignIn
+{
+    /// <summary>Sends the request as the person whose session cookie this is.</summary>
+    public static Scenario SignedIn(this Scenario scenario, string sessionCookie)
+    {
+        scenario.WithRequestHeader("Cookie", sessionCookie);
+        return scenario;
+    }
 }
 
 /// <summary>How a test's client reaches the app.</summary>
