@@ -64,7 +64,19 @@ public class LedgerApp : LedgerDatabase
     /// bytes a client library would not send): a second node on the same database, started on
     /// first use, that leaves the projection daemon to <see cref="Host"/>.
     /// </summary>
-    public Uri LoopbackAddress => (loopback ??= StartOnLoopback()).ClientOptions.BaseAddress;
+    public Uri LoopbackAddress
+    {
+        get
+        {
+            // Parallel requests of one test may ask at once: one node, not two.
+            lock (loopbackStart)
+            {
+                return (loopback ??= StartOnLoopback()).ClientOptions.BaseAddress;
+            }
+        }
+    }
+
+    readonly Lock loopbackStart = new();
 
     WebApplicationFactory<Program> StartOnLoopback()
     {
