@@ -27,12 +27,12 @@ public sealed class DaemonApp : LedgerApp
             services.AddSingleton<IProjection>(Poison);
         });
 
-    public LedgerStore LedgerStore => Factory.Services.GetRequiredService<LedgerStore>();
+    public LedgerStore LedgerStore => Services.GetRequiredService<LedgerStore>();
 
-    public ProjectionDaemon Daemon => Factory.Services.GetRequiredService<ProjectionDaemon>();
+    public ProjectionDaemon Daemon => Services.GetRequiredService<ProjectionDaemon>();
 
     public string[] AsyncProjections =>
-        [.. Factory.Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
+        [.. Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
 
     /// <summary>An acknowledgement of the test policy by a person of the school, as the app would append it.</summary>
     public Task<AppendResult> AcknowledgeAsync(string urn, Guid personId, CancellationToken ct = default) =>
