@@ -8,7 +8,7 @@ namespace ComplianceLedger.Chaos;
 
 /// <summary>What a run did and found.</summary>
 public sealed record ChaosReport(
-    ChaosOptions Options, int Commands, int Acknowledged, int Replayed, Counters Counters, int Kills, int PgRestarts, long Events,
+    ChaosOptions Options, int Commands, int SetUp, int Acknowledged, int Replayed, Counters Counters, int Kills, int PgRestarts, long Events,
     int Missing, int Duplicates, int Refused, int ChainsVerified, int Chains, bool ReadModelsEqual, IReadOnlyList<string> Violations,
     TimeSpan FaultPhase, TimeSpan Elapsed)
 {
@@ -16,7 +16,7 @@ public sealed record ChaosReport(
 
     public string Summary() => string.Create(CultureInfo.InvariantCulture, $"""
         chaos: {Options}
-        commands acknowledged: {Acknowledged} of {Commands} sent ({Replayed} answered as a replay of an earlier attempt), {Acknowledged / Math.Max(0.001, FaultPhase.TotalSeconds):0.0}/s over {FaultPhase.TotalSeconds:0} s of faults
+        commands acknowledged: {Acknowledged} of {Commands} sent ({SetUp} setting up, {Commands - SetUp} by the writers at {(Commands - SetUp) / Math.Max(0.001, FaultPhase.TotalSeconds):0.0}/s over {FaultPhase.TotalSeconds:0} s of faults); {Replayed} answered as a replay of an earlier attempt
         retries: {Counters.Retries} (connection refused or reset {Counters.ConnectionFailures}, time-outs {Counters.Timeouts}, 5xx {Counters.ServerErrors}, signed in again after 401 {Counters.SignInsAgain})
         app kills (SIGKILL): {Kills}; PostgreSQL immediate restarts: {PgRestarts}
         ledger: {Events} events; missing {Missing}; duplicates {Duplicates}; refused {Refused}
@@ -67,7 +67,7 @@ public static partial class ChaosRun
         var counters = new Counters();
         var findings = new Findings();
         var workload = new Workload(schools, options.Writers, options.Seed);
-        int kills = 0, restarts = 0, chainsVerified = 0;
+        int kills = 0, restarts = 0, chainsVerified = 0, setUp = 0;
         long events = 0;
         var readModelsEqual = false;
         TimeSpan faultPhase;
@@ -78,14 +78,17 @@ public static partial class ChaosRun
             {
                 var clock = Stopwatch.StartNew();
                 await workload.SetUpAsync(setup, options.PeoplePerSchool, options.Policies, ct);
+                setUp = workload.Answers.Count;
                 log($"set up {schools.Count} schools of {options.PeoplePerSchool} teachers and {options.Policies} policies over HTTP in {clock.Elapsed.TotalSeconds:0.0} s");
             }
 
             // The writers, and the faults while they write.
             using var stop = new CancellationTokenSource();
+            // When the faults cannot go on (the app does not come back), writers stop waiting for answers.
+            using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var clients = Enumerable.Range(0, options.Writers).Select(_ => new LedgerClient(api.Address, counters)).ToList();
             var faultClock = Stopwatch.StartNew();
-            var writers = clients.Select((c, k) => Task.Run(() => workload.WriteAsync(k, c, stop.Token, ct), ct)).ToList();
+            var writers = clients.Select((c, k) => Task.Run(() => workload.WriteAsync(k, c, stop.Token, abort.Token), ct)).ToList();
             try
             {
                 var random = new Random(options.Seed);
@@ -118,6 +121,11 @@ public static partial class ChaosRun
                 }
                 await Task.Delay(Between(random, options.MinUptime, options.MaxUptime), ct);
             }
+            catch
+            {
+                await abort.CancelAsync();
+                throw;
+            }
             finally
             {
                 // Writers finish the command they are on: every command sent gets its answer.
@@ -125,6 +133,10 @@ public static partial class ChaosRun
                 try
                 {
                     await Task.WhenAll(writers);
+                }
+                catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                {
+                    // Aborted: the fault's own exception says why.
                 }
                 finally
                 {
@@ -192,7 +204,7 @@ public static partial class ChaosRun
             Directory.Delete(dataDirectory, recursive: true);
         }
         var answers = workload.Answers;
-        return new ChaosReport(options, answers.Count, answers.Count(a => a.Acknowledged), answers.Count(a => a.Acknowledged && a.Result!.Replayed),
+        return new ChaosReport(options, answers.Count, setUp, answers.Count(a => a.Acknowledged), answers.Count(a => a.Acknowledged && a.Result!.Replayed),
             counters, kills, restarts, events, findings.Missing.Count, findings.Duplicates.Count, findings.Refused.Count, chainsVerified, schools.Count,
             readModelsEqual, [.. findings.All], faultPhase, total.Elapsed);
     }

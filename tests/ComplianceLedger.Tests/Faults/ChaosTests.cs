@@ -25,7 +25,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             MinUptime = TimeSpan.FromMilliseconds(1500),
             MaxUptime = TimeSpan.FromMilliseconds(3500),
             // The API build beside the tests, as AppProcessTests runs it.
-            ApiDll = typeof(Program).Assembly.Location,
+            ApiDll = typeof(global::Program).Assembly.Location,
         };
         using var within = new CancellationTokenSource(TimeSpan.FromMinutes(4));
 
