@@ -20,13 +20,15 @@ sealed record Options(
     string? ResultsDirectory,
     string? ConnectionOptions,
     IReadOnlySet<string> Only,
-    bool Statements)
+    bool Statements,
+    TimeSpan StallHold)
 {
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag] [--results DIR]
-                      [--connection-options "Key=Value;…"] [--statements]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag,cross-school-stall]
+                      [--results DIR]
+                      [--connection-options "Key=Value;…"] [--statements] [--stall-seconds N]
 
           --quick          ~4 s per phase, one round, 50k-event import, smaller API, async-lag and rebuild data: about 95 s
           (default)        30 s per phase as 6 alternating rounds of 5 s, 200k-event import, 3 rounds, API figures: about 9 minutes
@@ -34,6 +36,8 @@ sealed record Options(
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
           async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
+          cross-school-stall  one school's append held open 5 s while the other 49 append at 200/s; their lag during the hold
+          --stall-seconds N  how long cross-school-stall holds the append open (default 5)
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
           --rebuild-events N events in the 100-school synthetic trust whose read models rebuild replays (quick 50k, full 1M)
           --dashboard-requests N  timed sequential requests per dashboard figure (quick 100, full 500)
@@ -59,6 +63,7 @@ sealed record Options(
         string? connectionOptions = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
         var statements = false;
+        var stallSeconds = 5;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -103,6 +108,9 @@ sealed record Options(
                 case "--results":
                     results = Next();
                     break;
+                case "--stall-seconds":
+                    stallSeconds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--statements":
                     statements = true;
                     break;
@@ -113,6 +121,6 @@ sealed record Options(
             }
         }
         return new Options(quick, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(quick ? 3 : 8), TimeSpan.FromSeconds(seconds), rounds, quick ? 1 : 3, writers, 50,
-            importEvents, reference, trustEvents, rebuildEvents, dashboardRequests, results, connectionOptions, only, statements);
+            importEvents, reference, trustEvents, rebuildEvents, dashboardRequests, results, connectionOptions, only, statements, TimeSpan.FromSeconds(Math.Max(1, stallSeconds)));
     }
 }

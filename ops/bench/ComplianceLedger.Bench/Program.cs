@@ -76,7 +76,7 @@ if (options.Runs("trust-dashboard"))
 {
     await RunTrustDashboardAsync();
 }
-if (options.Runs("async-lag"))
+if (options.Runs("async-lag") || options.Runs("cross-school-stall"))
 {
     await RunAsyncLagAsync();
 }
@@ -501,24 +501,60 @@ async Task RunAsyncLagAsync()
     var pairs = await bench.PairsAsync(ct);
     var caughtUp = await bench.CaughtUpAsync(ct);
     Report.Log($"async-lag: {schools} schools, {events} events seeded in {seed.Elapsed.TotalSeconds:0.0} s, daemon caught up {caughtUp.TotalSeconds:0.0} s later; {pairs.Count} acknowledgements to make");
-    var warm = await bench.RunAsync(pairs.Take(rate).ToList(), rate, options.Writers, TimeSpan.FromSeconds(1), meter, () => api.Cpu, ct);
-    var duration = options.Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(30);
-    if (options.Statements)
+    var used = 0;
+    if (options.Runs("async-lag"))
     {
-        await Statements.ResetAsync(admin, ct);
+        used = await RunLagAsync();
     }
-    var run = await bench.RunAsync(pairs.Skip(rate).ToList(), rate, options.Writers, duration, meter, () => api.Cpu, ct);
-    if (options.Statements)
+    if (options.Runs("cross-school-stall"))
     {
-        await Statements.LogAsync(admin, "async-lag", ct);
+        await RunCrossSchoolStallAsync();
     }
-    var cpu = run.CpuPerEventUs;
-    Report.Log($"async-lag: offered {rate}/s, appended {run.PerSecond:0}/s ({run.Appended}); lag p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, p99 {run.P99Ms} ms, max {run.MaxMs} ms over {run.Measured} events ({run.Polls} polls; warm-up p99 {warm.P99Ms} ms); CPU per event: PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us");
-    report.Add(new Figure("async_lag_p99_ms", run.P99Ms, "ms", Target: 200, Met: run.P99Ms <= 200,
-        Notes: $"acknowledgements appended through the app's LedgerStore (inline projections in each append) at a steady {rate}/s offered ({run.PerSecond:0}/s achieved, {options.Writers} writers, durable commit) over {schools} synthetic schools " +
-        $"for {duration.TotalSeconds:0} s ({run.Appended / run.PerSecond:0.0} s taken; it ends early if the acknowledgements to make run out) after 1 s warm-up, while the API child process's daemon runs the async projections ({string.Join(", ", projections)}); " +
-        $"lag = from AppendAsync returning to a {AsyncLagBenchmark.PollEvery.TotalMilliseconds:0} ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured; " +
-        $"CPU per event (appends, inline projections and the daemon's work, to the end of the drain): PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us"));
+
+    async Task<int> RunLagAsync()
+    {
+        var warm = await bench.RunAsync(pairs.Take(rate).ToList(), rate, options.Writers, TimeSpan.FromSeconds(1), meter, () => api.Cpu, ct);
+        var duration = options.Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(30);
+        if (options.Statements)
+        {
+            await Statements.ResetAsync(admin, ct);
+        }
+        var run = await bench.RunAsync(pairs.Skip(rate).ToList(), rate, options.Writers, duration, meter, () => api.Cpu, ct);
+        if (options.Statements)
+        {
+            await Statements.LogAsync(admin, "async-lag", ct);
+        }
+        var cpu = run.CpuPerEventUs;
+        Report.Log($"async-lag: offered {rate}/s, appended {run.PerSecond:0}/s ({run.Appended}); lag p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, p99 {run.P99Ms} ms, max {run.MaxMs} ms over {run.Measured} events ({run.Polls} polls; warm-up p99 {warm.P99Ms} ms); CPU per event: PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us");
+        report.Add(new Figure("async_lag_p99_ms", run.P99Ms, "ms", Target: 200, Met: run.P99Ms <= 200,
+            Notes: $"acknowledgements appended through the app's LedgerStore (inline projections in each append) at a steady {rate}/s offered ({run.PerSecond:0}/s achieved, {options.Writers} writers, durable commit) over {schools} synthetic schools " +
+            $"for {duration.TotalSeconds:0} s ({run.Appended / run.PerSecond:0.0} s taken; it ends early if the acknowledgements to make run out) after 1 s warm-up, while the API child process's daemon runs the async projections ({string.Join(", ", projections)}); " +
+            $"lag = from AppendAsync returning to a {AsyncLagBenchmark.PollEvery.TotalMilliseconds:0} ms poller seeing both checkpoints of that school at or past the event; p50 {run.P50Ms} ms, p95 {run.P95Ms} ms, max {run.MaxMs} ms, {run.Measured}/{run.Appended} measured; " +
+            $"CPU per event (appends, inline projections and the daemon's work, to the end of the drain): PostgreSQL {cpu.Server} us, writers {cpu.Writers} us, daemon {cpu.Daemon} us"));
+        return rate + run.Appended;
+    }
+
+    async Task RunCrossSchoolStallAsync()
+    {
+        // Acknowledgements not yet made first (the lag run took them from the front), then, in a
+        // full run that used nearly all of them, again from the front: a person acknowledging again.
+        var stall = new CrossSchoolStallBenchmark(services.Services.GetRequiredService<NpgsqlDataSource>(),
+            services.Services.GetServices<ComplianceLedger.EventStore.Projections.IProjection>(), admin, projections, bench, options.StallHold);
+        var fresh = pairs.Skip(used).ToList();
+        var stallPairs = fresh.Count >= stall.Needed ? fresh : [.. fresh, .. pairs.Take(stall.Needed - fresh.Count)];
+        var result = await stall.RunAsync(stallPairs, options.Writers, meter, () => api.Cpu, ct);
+        var (normal, during) = (result.Normal, result.DuringHold);
+        Report.Log($"cross-school-stall: school {result.SlowSchool}'s append held open {result.HeldFor.TotalSeconds:0.0} s; the other schools at {CrossSchoolStallBenchmark.Rate}/s offered: " +
+            $"lag p50 {during.P50Ms} ms, p99 {during.P99Ms} ms, max {during.MaxMs} ms during the hold ({during.Measured} events, {during.PerSecond:0}/s appended) " +
+            $"against p50 {normal.P50Ms} ms, p99 {normal.P99Ms} ms, max {normal.MaxMs} ms without it ({normal.Measured} events); the held append projected {result.SlowSchoolProjectedAfterCommit.TotalMilliseconds:0} ms after its commit");
+        report.Add(new Figure("cross_school_stall_ms", during.P99Ms, "ms", Baseline: normal.P99Ms, Target: 1000, Met: during.P99Ms <= 1000,
+            Notes: $"one school's acknowledgement append held open {stall.Hold.TotalSeconds:0} s inside its transaction (events and inline rows written, chain head locked, not committed; held {result.HeldFor.TotalSeconds:0.0} s) " +
+            $"while the other {schools - 1} schools append acknowledgements through the app's LedgerStore at {CrossSchoolStallBenchmark.Rate}/s offered ({options.Writers} writers) for the first {stall.During.TotalSeconds:0.0} s of the hold; " +
+            $"value = p99 of their lag (AppendAsync returning to both async checkpoints of that school at or past the event, as async_lag_p99_ms) over the {during.Measured} events appended during the hold " +
+            $"(p50 {during.P50Ms} ms, max {during.MaxMs} ms, {during.PerSecond:0}/s appended); baseline = the same p99 at the same rate just before, without a hold ({normal.Measured} events, p50 {normal.P50Ms} ms, max {normal.MaxMs} ms), " +
+            $"so value - baseline ({during.P99Ms - normal.P99Ms:0.0} ms) is the stall; a daemon waiting for the held transaction would show about {stall.Hold.TotalMilliseconds:0} ms; " +
+            $"the held school's own append was projected {result.SlowSchoolProjectedAfterCommit.TotalMilliseconds:0} ms after its commit"));
+    }
 }
 
 async Task RunRebuildAsync()

@@ -67,7 +67,7 @@ public sealed class LocationTests(LedgerApp app) : IClassFixture<LedgerApp>
     [Fact]
     public void Every_operation_that_can_answer_201_is_checked_above()
     {
-        var endpoints = app.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
         var creating = from endpoint in endpoints
                        where endpoint.Metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>().Any(m => m.StatusCode == (int)HttpStatusCode.Created)
                        from method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []

@@ -15,7 +15,7 @@ public sealed class ReadModelReaderTests(LedgerApp app) : IClassFixture<LedgerAp
 {
     /// <summary>A reader on a one-connection pool, so every scope and the next transaction share one physical connection.</summary>
     ReadModelReader Reader(NpgsqlDataSource dataSource, long maxEvents = 50_000) => new(
-        dataSource, app.Factory.Services.GetServices<IProjection>(), TimeProvider.System,
+        dataSource, app.Services.GetServices<IProjection>(), TimeProvider.System,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ledger:AsOf:MaxEvents"] = $"{maxEvents}" }).Build());
 
     NpgsqlDataSource OneConnection() => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(app.AppConnectionString) { MaxPoolSize = 1 }.ConnectionString);

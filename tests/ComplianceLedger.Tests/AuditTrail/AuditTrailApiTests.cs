@@ -79,7 +79,7 @@ public sealed class AuditTrailApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         var teacher = $"Teacher of {school.Urn}";
         var stored = await StoredLinesAsync(school.Urn);
 
-        await app.Factory.Services.GetRequiredService<PersonalDataVault>().ShredAsync(school.Urn, school.People[Role.Teacher], "person:test");
+        await app.Services.GetRequiredService<PersonalDataVault>().ShredAsync(school.Urn, school.People[Role.Teacher], "person:test");
 
         var (text, lines) = await Trail(school);
         Assert.DoesNotContain(teacher, text, StringComparison.Ordinal);

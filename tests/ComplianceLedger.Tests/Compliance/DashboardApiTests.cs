@@ -5,7 +5,6 @@ using ComplianceLedger.Api.People;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Compliance;
@@ -59,7 +58,7 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
             """;
         async Task<List<string>> RowsAsync(string sql)
         {
-            await using var command = app.Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
+            await using var command = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
             command.Parameters.AddWithValue(urn);
             var rows = new List<string>();
             await using var reader = await command.ExecuteReaderAsync();
@@ -116,8 +115,8 @@ public sealed class DashboardApiTests(LedgerApp app) : IClassFixture<LedgerApp>
     [Fact]
     public async Task Development_sign_in_does_not_exist_outside_Development()
     {
-        await using var production = app.Factory.WithWebHostBuilder(web => web.UseEnvironment("Production"));
-        var client = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await using var production = app.StartAnotherInstance(web => web.UseEnvironment("Production"));
+        var client = production.Server.CreateClient();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/dev/sign-in")).StatusCode);
         var post = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["urn"] = "810001" }));
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);

@@ -306,7 +306,7 @@ public sealed class DatedChangesApiTests(ClockedLedgerApp app) : IClassFixture<C
         Assert.Contains(live["person_leaves"], r => r.Contains(teacher.ToString(), StringComparison.Ordinal));
 
         await ComplianceLedger.EventStore.Projections.ProjectionRebuild.RunAsync(app.AppDataSource,
-            [.. app.Factory.Services.GetServices<ComplianceLedger.EventStore.Projections.IProjection>()]);
+            [.. app.Services.GetServices<ComplianceLedger.EventStore.Projections.IProjection>()]);
 
         var rebuilt = await SnapshotAsync();
         foreach (var (table, rows) in live)

@@ -54,7 +54,7 @@ public sealed class VaultReferenceSealingTests(LedgerApp app) : IClassFixture<Le
         var a = await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Registered);
         Assert.Equal(HttpStatusCode.Created, (await LodgeAsync(a, a["slt"], "KeePass: Comms/Slipped")).StatusCode);
         var sealedReference = Assert.Single(await StoredReferencesAsync(a.School.Urn, "credentials.lodged.v1"));
-        var vault = app.Factory.Services.GetRequiredService<PersonalDataVault>();
+        var vault = app.Services.GetRequiredService<PersonalDataVault>();
 
         Assert.True(await vault.ShredAsync(a.School.Urn, PersonalDataVault.SubjectOf(sealedReference)!.Value, "person:test"));
 
@@ -106,7 +106,7 @@ public sealed class VaultReferenceSealingTests(LedgerApp app) : IClassFixture<Le
     public async Task The_demo_lodges_sealed_vault_references_that_pass_the_guard()
     {
         var school = (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
-        await DemoAccounts.SeedAsync(app.Factory.Services, school.Urn, school.People.ToDictionary(p => Roles.Name(p.Key), p => p.Value), TimeProvider.System);
+        await DemoAccounts.SeedAsync(app.Services, school.Urn, school.People.ToDictionary(p => Roles.Name(p.Key), p => p.Value), TimeProvider.System);
 
         var stored = await StoredReferencesAsync(school.Urn, "credentials.lodged.v1");
         Assert.NotEmpty(stored);
@@ -114,7 +114,7 @@ public sealed class VaultReferenceSealingTests(LedgerApp app) : IClassFixture<Le
         Assert.NotEmpty(rotated);
         stored.AddRange(rotated);
         Assert.All(stored, s => Assert.True(PersonalDataVault.IsSealed(s), "a demo vault reference is stored plain"));
-        var opened = await app.Factory.Services.GetRequiredService<PersonalDataVault>().OpenAsync(school.Urn, stored);
+        var opened = await app.Services.GetRequiredService<PersonalDataVault>().OpenAsync(school.Urn, stored);
         Assert.All(opened.Values, reference =>
         {
             Assert.NotNull(reference);

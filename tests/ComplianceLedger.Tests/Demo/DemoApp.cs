@@ -10,6 +10,6 @@ public sealed class DemoApp : Fixtures.LedgerApp
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _ = Factory;
+        _ = Host;
     }
 }

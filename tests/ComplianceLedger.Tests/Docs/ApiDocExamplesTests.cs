@@ -54,7 +54,7 @@ public sealed partial class ApiDocExamplesTests(DemoApp app) : IClassFixture<Dem
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            start.Environment["LEDGER"] = app.Client().BaseAddress!.ToString().TrimEnd('/');
+            start.Environment["LEDGER"] = app.LoopbackAddress.ToString().TrimEnd('/');
             start.Environment["TEACHER"] = teacher.ToString();
             using var bash = Process.Start(start)!;
             var stdout = bash.StandardOutput.ReadToEndAsync();

@@ -100,7 +100,7 @@ public static class ExceptionArrangements
     public static async Task<Arranged> Lapsed(TestSchool school)
     {
         var a = await PeopleAndPolicyContractTests.WithPolicy(school);
-        var items = await DemoExceptions.SeedAsync(school.App.Factory.Services, school.Urn, PeopleByKey(school), TimeProvider.System);
+        var items = await DemoExceptions.SeedAsync(school.App.Services, school.Urn, PeopleByKey(school), TimeProvider.System);
         return new Arranged(school, new Dictionary<string, string>(a.Ids) { ["item"] = items["review-overdue"].ToString() }
             .Concat(items.Select(i => KeyValuePair.Create(i.Key, i.Value.ToString()))).ToDictionary());
     }

@@ -243,7 +243,7 @@ public sealed class ExceptionJourneyTests(LedgerApp app) : IClassFixture<LedgerA
 
         // Seeding again adds nothing.
         var before = await app.CountEventsAsync(school.Urn);
-        var again = await DemoExceptions.SeedAsync(app.Factory.Services, school.Urn, PeopleByKey(school), TimeProvider.System);
+        var again = await DemoExceptions.SeedAsync(app.Services, school.Urn, PeopleByKey(school), TimeProvider.System);
         Assert.Equal(before, await app.CountEventsAsync(school.Urn));
         Assert.Equal(arranged["expired"], again["expired"].ToString());
     }
@@ -290,7 +290,7 @@ public sealed class ExceptionJourneyTests(LedgerApp app) : IClassFixture<LedgerA
         await app.ProjectionsCaughtUpAsync();
         var live = await SnapshotAsync(urn);
 
-        var services = app.Factory.Services;
+        var services = app.Services;
         // The inline read models: this app runs no daemon, so its async verdicts are not live (ProjectionRebuildTests cover those).
         var projections = services.GetServices<IProjection>().ToList();
         await ProjectionRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), projections,

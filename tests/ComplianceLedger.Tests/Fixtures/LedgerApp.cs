@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Alba;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore.Projections;
@@ -10,39 +11,48 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Fixtures;
 
-/// <summary>The real application on Kestrel, over real HTTP on loopback, on a fresh migrated database.</summary>
+/// <summary>
+/// The real application, hosted by Alba (its TestServer: real HTTP requests through the whole
+/// pipeline, no socket), on a fresh migrated database. New tests write
+/// <c>await app.Host.Scenario(s => { s.SignedIn(cookie); s.Post.RawJson(body).ToUrl(url); s.StatusCodeShouldBe(201); })</c>
+/// with a cookie from <see cref="SessionCookieAsync"/> (IdempotencyKeyTests shows the pattern); a
+/// scenario goes straight to the app, so one that reads an async projection awaits
+/// <see cref="ProjectionsCaughtUpAsync"/> first. <see cref="Client"/> and <see cref="ClientFor"/>
+/// give HttpClients on the same host.
+/// </summary>
 public class LedgerApp : LedgerDatabase
 {
-    WebApplicationFactory<Program>? factory;
+    IAlbaHost? host;
+    WebApplicationFactory<Program>? loopback;
 
     public string SigningKeyPem { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
 
-    public WebApplicationFactory<Program> Factory => factory ??= Start();
+    /// <summary>The app under test, started on first use.</summary>
+    public IAlbaHost Host => host ??= Start();
+
+    public IServiceProvider Services => Host.Services;
 
     /// <summary>Another node of the app on the same database (e.g. to contend for the projection daemon); the caller disposes it.</summary>
-    public WebApplicationFactory<Program> StartAnotherInstance(Action<IWebHostBuilder>? configure = null) => Start(configure);
+    public IAlbaHost StartAnotherInstance(Action<IWebHostBuilder>? configure = null) => Start(configure);
 
-    WebApplicationFactory<Program> Start(Action<IWebHostBuilder>? configure = null)
+    // No extensions are given, so For completes without waiting on anything.
+    IAlbaHost Start(Action<IWebHostBuilder>? configure = null) =>
+        AlbaHost.For<Program>(web => Configure(web, configure)).GetAwaiter().GetResult();
+
+    void Configure(IWebHostBuilder web, Action<IWebHostBuilder>? configure)
     {
-        var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseEnvironment("Development");
-            web.UseUrls("http://127.0.0.1:0");
-            web.UseSetting("ConnectionStrings:Ledger", AppConnectionString);
-            // No admin connection: the fixture migrated under the catalog lock, and a second,
-            // unlocked migration at app start can race other classes' catalog changes.
-            web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
-            web.UseSetting("Ledger:RawAppend:Enabled", "true");
-            web.UseSetting("Ledger:SeedDemo", "false");
-            web.UseSetting("Ledger:Projections:PollInterval", "00:00:01");
-            web.UseSetting("Ledger:Projections:LeaderRetry", "00:00:00.200");
-            web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
-            ConfigureWebHost(web);
-            configure?.Invoke(web);
-        });
-        started.UseKestrel();
-        started.StartServer();
-        return started;
+        web.UseEnvironment("Development");
+        web.UseSetting("ConnectionStrings:Ledger", AppConnectionString);
+        // No admin connection: the fixture migrated under the catalog lock, and a second,
+        // unlocked migration at app start can race other classes' catalog changes.
+        web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
+        web.UseSetting("Ledger:RawAppend:Enabled", "true");
+        web.UseSetting("Ledger:SeedDemo", "false");
+        web.UseSetting("Ledger:Projections:PollInterval", "00:00:01");
+        web.UseSetting("Ledger:Projections:LeaderRetry", "00:00:00.200");
+        web.UseSetting("Ledger:AppRolePassword", Server.Cluster is null ? PostgresServer.AppRolePassword : null);
+        ConfigureWebHost(web);
+        configure?.Invoke(web);
     }
 
     /// <summary>For fixtures that need more of the host, e.g. a log capture.</summary>
@@ -50,15 +60,57 @@ public class LedgerApp : LedgerDatabase
     {
     }
 
+    /// <summary>
+    /// The same app listening on a loopback port, for what must cross a real socket (curl, raw
+    /// bytes a client library would not send): a second node on the same database, started on
+    /// first use, that leaves the projection daemon to <see cref="Host"/>.
+    /// </summary>
+    public Uri LoopbackAddress
+    {
+        get
+        {
+            // Parallel requests of one test may ask at once: one node, not two.
+            lock (loopbackStart)
+            {
+                return (loopback ??= StartOnLoopback()).ClientOptions.BaseAddress;
+            }
+        }
+    }
+
+    readonly Lock loopbackStart = new();
+
+    WebApplicationFactory<Program> StartOnLoopback()
+    {
+        _ = Host;
+        var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseUrls("http://127.0.0.1:0");
+            Configure(web, node => node.UseSetting("Ledger:Projections:RunDaemon", "false"));
+        });
+        started.UseKestrel();
+        started.StartServer();
+        return started;
+    }
+
     /// <summary>A client with no one signed in.</summary>
-    public HttpClient Client() => CreateClient();
+    public HttpClient Client(Transport transport = Transport.InMemory) => CreateClient(transport);
 
     /// <summary>
-    /// Clients read after the async projections have caught up, as a person would a moment
-    /// later; the daemon's own tests read without waiting.
+    /// Clients follow redirects, keep cookies and read after the async projections have caught
+    /// up, as a person would a moment later (a redirect is followed at once, as before: a
+    /// sign-in's landing page waits for nothing); the daemon's own tests read without waiting.
     /// </summary>
-    HttpClient CreateClient() => Factory.CreateDefaultClient(Factory.ClientOptions.BaseAddress,
-        new RedirectHandler(), new CookieContainerHandler(), new ReadAfterProjectionsHandler(this));
+    HttpClient CreateClient(Transport transport)
+    {
+        var (server, address) = transport == Transport.Socket
+            ? (new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }, LoopbackAddress)
+            : (Host.Server.CreateHandler(), Host.Server.BaseAddress);
+        return new HttpClient(new ReadAfterProjectionsHandler(this)
+        {
+            InnerHandler = new RedirectHandler { InnerHandler = new CookieContainerHandler { InnerHandler = server } },
+        })
+        { BaseAddress = address };
+    }
 
     sealed class ReadAfterProjectionsHandler(LedgerApp app) : DelegatingHandler
     {
@@ -75,7 +127,7 @@ public class LedgerApp : LedgerDatabase
     /// <summary>Waits until every async projection has applied every committed event (paused ones excepted).</summary>
     public async Task ProjectionsCaughtUpAsync(TimeSpan? timeout = null)
     {
-        var names = Factory.Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name).ToArray();
+        var names = Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name).ToArray();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
@@ -101,7 +153,7 @@ public class LedgerApp : LedgerDatabase
     // schools are behind, and what every session on the database was doing.
     async Task<string> StallReportAsync(string[] names)
     {
-        var daemon = Factory.Services.GetRequiredService<ProjectionDaemon>();
+        var daemon = Services.GetRequiredService<ProjectionDaemon>();
         var report = new System.Text.StringBuilder($"leader={daemon.IsLeader} applied={daemon.Applied};");
         await using var command = AdminDataSource.CreateCommand("""
             SELECT 'behind ' || h.tenant || ' ' || pr.projection || ' head=' || h.position || ' at=' || COALESCE(p.position, 0)
@@ -122,12 +174,12 @@ public class LedgerApp : LedgerDatabase
         return report.ToString();
     }
 
-    public SchoolSetup Setup => Factory.Services.GetRequiredService<SchoolSetup>();
+    public SchoolSetup Setup => Services.GetRequiredService<SchoolSetup>();
 
     /// <summary>A client signed in (through the development sign-in) as the given person.</summary>
-    public async Task<HttpClient> ClientFor(string urn, Guid personId)
+    public async Task<HttpClient> ClientFor(string urn, Guid personId, Transport transport = Transport.InMemory)
     {
-        var client = CreateClient();
+        var client = CreateClient(transport);
         var response = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(
             new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }));
         // The sign-in redirects to /api/me, which answers only for a signed-in person.
@@ -136,6 +188,18 @@ public class LedgerApp : LedgerDatabase
             throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
         return client;
+    }
+
+    /// <summary>Signs the person in (the development sign-in) and returns their session cookie, <c>ledger=…</c>, for scenarios.</summary>
+    public async Task<string> SessionCookieAsync(string urn, Guid personId)
+    {
+        var signedIn = await Host.Scenario(s =>
+        {
+            s.Post.FormData(new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }).ToUrl("/dev/sign-in");
+            s.StatusCodeShouldBe(System.Net.HttpStatusCode.Redirect);
+        });
+        var cookie = signedIn.Context.Response.Headers.SetCookie.Select(c => c ?? "").Single(c => c.StartsWith("ledger=", StringComparison.Ordinal));
+        return cookie[..cookie.IndexOf(';', StringComparison.Ordinal)];
     }
 
     /// <summary>Registers a school with one person in each of the given roles; returns their ids by role.</summary>
@@ -157,9 +221,13 @@ public class LedgerApp : LedgerDatabase
 
     public override async Task DisposeAsync()
     {
-        if (factory is not null)
+        if (loopback is not null)
         {
-            await factory.DisposeAsync();
+            await loopback.DisposeAsync();
+        }
+        if (host is not null)
+        {
+            await host.DisposeAsync();
         }
         await base.DisposeAsync();
     }
@@ -167,5 +235,31 @@ public class LedgerApp : LedgerDatabase
 
 public sealed record TestSchool(LedgerApp App, string Urn, IReadOnlyDictionary<Role, Guid> People)
 {
-    public Task<HttpClient> As(Role role) => App.ClientFor(Urn, People[role]);
+    public Task<HttpClient> As(Role role, Transport transport = Transport.InMemory) => App.ClientFor(Urn, People[role], transport);
+
+    /// <summary>The session cookie of the person in that role, for <c>s.SignedIn(cookie)</c> in a scenario.</summary>
+    public Task<string> SessionCookie(Role role) => App.SessionCookieAsync(Urn, People[role]);
+}
+
+public static class ScenarioSignIn
+{
+    /// <summary>Sends the request as the person whose session cookie this is.</summary>
+    public static Scenario SignedIn(this Scenario scenario, string sessionCookie)
+    {
+        scenario.WithRequestHeader("Cookie", sessionCookie);
+        return scenario;
+    }
+}
+
+/// <summary>How a test's client reaches the app.</summary>
+public enum Transport
+{
+    /// <summary>Through the Alba host's TestServer: the whole pipeline, no socket.</summary>
+    InMemory,
+
+    /// <summary>
+    /// Over a loopback socket to Kestrel, for what only a real server does: its request limits
+    /// (413), its parsing of raw paths (a NUL, bytes that are not UTF-8), curl.
+    /// </summary>
+    Socket,
 }

@@ -1,30 +1,40 @@
 using ComplianceLedger.EventStore.LocalPostgres;
+using DotNet.Testcontainers.Builders;
 using Npgsql;
+using Testcontainers.PostgreSql;
 
 namespace ComplianceLedger.Tests.Fixtures;
 
 /// <summary>
-/// The PostgreSQL server the tests run on: <c>LEDGER_TEST_CONNECTION</c> (an administrative
-/// connection string) when set, else one throwaway cluster from the local binaries, started
-/// once per test run and removed when the run ends.
+/// The PostgreSQL server the tests run on, chosen once per test run, in this order:
+/// <c>LEDGER_TEST_CONNECTION</c> (an administrative connection string) when set; else a
+/// Testcontainers PostgreSQL container when a Docker engine answers; else one throwaway cluster
+/// from the local binaries. Whatever made a server removes it when the run ends.
+/// <see cref="Source"/> says which, and why the ones before it were passed over.
 /// </summary>
 public sealed class PostgresServer
 {
     public const string AppRolePassword = "ledger-app-test";
-    static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    public const string ContainerImage = "postgres:16";
+    static readonly Lazy<Task<PostgresServer>> Shared = new(() => ChooseAsync(
+        Environment.GetEnvironmentVariable("LEDGER_TEST_CONNECTION"), Environment.GetEnvironmentVariable("DOCKER_HOST"), StartLocalClusterAsync));
 
     readonly string adminTemplate;
     readonly string appTemplate;
 
-    PostgresServer(string adminTemplate, string appTemplate, LocalCluster? cluster)
+    PostgresServer(string adminTemplate, string appTemplate, LocalCluster? cluster, string source)
     {
         this.adminTemplate = adminTemplate;
         this.appTemplate = appTemplate;
         Cluster = cluster;
+        Source = source;
     }
 
-    /// <summary>The local cluster, when the tests made one (null on <c>LEDGER_TEST_CONNECTION</c>).</summary>
+    /// <summary>The local cluster, when the tests made one (null on <c>LEDGER_TEST_CONNECTION</c> or a container).</summary>
     public LocalCluster? Cluster { get; }
+
+    /// <summary>Which server this is, in a line for the test run's output.</summary>
+    public string Source { get; }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
@@ -56,20 +66,74 @@ public sealed class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
-    static async Task<PostgresServer> StartAsync()
+    /// <summary>
+    /// The choice itself, with the environment passed in so a test can make it on purpose;
+    /// <paramref name="dockerHost"/> is <c>DOCKER_HOST</c> (null: Testcontainers looks where it
+    /// usually does).
+    /// </summary>
+    internal static async Task<PostgresServer> ChooseAsync(string? configured, string? dockerHost, Func<string, Task<PostgresServer>> localCluster)
     {
-        var configured = Environment.GetEnvironmentVariable("LEDGER_TEST_CONNECTION");
         if (!string.IsNullOrWhiteSpace(configured))
         {
             var app = new NpgsqlConnectionStringBuilder(configured) { Username = "ledger_app", Password = AppRolePassword };
-            return new PostgresServer(configured, app.ConnectionString, null);
+            var at = new NpgsqlConnectionStringBuilder(configured);
+            return new PostgresServer(configured, app.ConnectionString, null, $"LEDGER_TEST_CONNECTION (server {at.Host}:{at.Port})");
         }
+        var (container, why) = await TryContainerAsync(dockerHost);
+        return container ?? await localCluster(why);
+    }
 
+    /// <summary>A container when a Docker engine answers, else why not.</summary>
+    static async Task<(PostgresServer? Server, string WhyNot)> TryContainerAsync(string? dockerHost)
+    {
+        PostgreSqlContainer container;
+        try
+        {
+            var builder = new PostgreSqlBuilder(ContainerImage);
+            if (!string.IsNullOrWhiteSpace(dockerHost))
+            {
+                builder = builder.WithDockerEndpoint(dockerHost);
+            }
+            container = builder.Build();
+        }
+        catch (DockerUnavailableException e)
+        {
+            return (null, $"no Docker engine ({FirstLine(e.Message)})");
+        }
+        try
+        {
+            // A named endpoint that nothing answers fails here, on connecting (refused or no
+            // such socket): at once, not after a timeout.
+            await container.StartAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            await container.DisposeAsync();
+            return (null, $"no Docker engine answered at {dockerHost ?? "the usual places"} ({FirstLine(e.Message)})");
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var admin = container.GetConnectionString();
+        var appRole = new NpgsqlConnectionStringBuilder(admin) { Username = "ledger_app", Password = AppRolePassword };
+        return (new PostgresServer(admin, appRole.ConnectionString, null, $"Testcontainers.PostgreSql ({ContainerImage}, container {container.Id[..12]})"), "");
+    }
+
+    static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    internal static async Task<PostgresServer> StartLocalClusterAsync(string whyNotContainer)
+    {
         RemoveStoppedClusters();
         var root = Path.Combine(Path.GetTempPath(), $"ledger-tests-{Guid.NewGuid():N}"[..24]);
         var cluster = await LocalCluster.StartAsync(root, throwaway: true, durable: false);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return new PostgresServer(cluster.AdminConnectionString("postgres"), cluster.AppConnectionString("postgres"), cluster);
+        // Unless a test removed it already (the source choice's own test).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (Directory.Exists(root))
+            {
+                cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        };
+        return new PostgresServer(cluster.AdminConnectionString("postgres"), cluster.AppConnectionString("postgres"), cluster,
+            $"local throwaway cluster under {root} (no LEDGER_TEST_CONNECTION; {whyNotContainer})");
     }
 
     /// <summary>

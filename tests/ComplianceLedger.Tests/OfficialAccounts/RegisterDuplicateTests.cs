@@ -141,7 +141,7 @@ public sealed class RegisterDuplicateTests(LedgerApp app) : IClassFixture<Ledger
         var registered = new AccountRegistered(late, Platform.X, "racetst", "https://x.com/racetst", "p", "o",
             school.People[Role.Teacher], "sealed", "test.sch.uk", [], "system:test", DateTimeOffset.UtcNow);
 
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => app.Factory.Services.GetRequiredService<LedgerStore>().AppendAsync(
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => app.Services.GetRequiredService<LedgerStore>().AppendAsync(
             new AppendRequest(school.Urn, Account.StreamId(late), "account", ExpectedVersion.NoStream, [EventTypes.ToNewEvent(registered)],
                 new EventMetadata("system:test"))));
 
@@ -168,7 +168,7 @@ public sealed class RegisterDuplicateTests(LedgerApp app) : IClassFixture<Ledger
         await app.Store().AppendAsync(new AppendRequest(school.Urn, Account.StreamId(old), "account", ExpectedVersion.NoStream,
             [EventTypes.ToNewEvent(registered)], new EventMetadata("system:test")));
 
-        var services = app.Factory.Services;
+        var services = app.Services;
         await ProjectionRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IProjection>()], tenant: school.Urn);
 
         Assert.Equal(2, await Accounts(app, school.Urn));

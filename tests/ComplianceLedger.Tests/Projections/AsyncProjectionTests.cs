@@ -74,7 +74,7 @@ public sealed class AsyncProjectionTests(DaemonApp app) : IClassFixture<DaemonAp
         // Each async read model equals a fresh rebuild from the ledger.
         var compliance = await app.RowsAsync("rm.compliance", "tenant, rule, subject_id");
         var trail = await app.RowsAsync("rm.audit_trail", "tenant, position");
-        await ProjectionRebuild.RunAsync(app.AppDataSource, [.. app.Factory.Services.GetServices<IProjection>()]);
+        await ProjectionRebuild.RunAsync(app.AppDataSource, [.. app.Services.GetServices<IProjection>()]);
         Assert.Equal(compliance, await app.RowsAsync("rm.compliance", "tenant, rule, subject_id"));
         Assert.Equal(trail, await app.RowsAsync("rm.audit_trail", "tenant, position"));
     }

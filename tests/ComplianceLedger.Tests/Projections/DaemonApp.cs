@@ -27,12 +27,12 @@ public sealed class DaemonApp : LedgerApp
             services.AddSingleton<IProjection>(Poison);
         });
 
-    public LedgerStore LedgerStore => Factory.Services.GetRequiredService<LedgerStore>();
+    public LedgerStore LedgerStore => Services.GetRequiredService<LedgerStore>();
 
-    public ProjectionDaemon Daemon => Factory.Services.GetRequiredService<ProjectionDaemon>();
+    public ProjectionDaemon Daemon => Services.GetRequiredService<ProjectionDaemon>();
 
     public string[] AsyncProjections =>
-        [.. Factory.Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
+        [.. Services.GetServices<IProjection>().Where(p => p.Mode == ProjectionMode.Async).Select(p => p.Name)];
 
     /// <summary>An acknowledgement of the test policy by a person of the school, as the app would append it.</summary>
     public Task<AppendResult> AcknowledgeAsync(string urn, Guid personId, CancellationToken ct = default) =>
@@ -75,8 +75,11 @@ public sealed class DaemonApp : LedgerApp
     }
 }
 
-/// <summary>What the next append on this async flow should suffer: held open, then committed or rolled back.</summary>
-public sealed record AppendPlan(TimeSpan HoldOpen, bool RollBack);
+/// <summary>
+/// What the next append on this async flow should suffer: held open, then committed or rolled
+/// back. <paramref name="Holding"/> is completed once the events are written and the hold begins.
+/// </summary>
+public sealed record AppendPlan(TimeSpan HoldOpen, bool RollBack, TaskCompletionSource? Holding = null);
 
 /// <summary>Inline, last: runs inside the append transaction after the events are written.</summary>
 public sealed class SlowOrFailingAppends : IProjection
@@ -97,6 +100,9 @@ public sealed class SlowOrFailingAppends : IProjection
         {
             return;
         }
+        // The other inline projections' rows are sent first, so their row locks are held through the hold too.
+        await ReplayBatch.FlushAsync(connection, transaction, ct);
+        plan.Holding?.TrySetResult();
         await Task.Delay(plan.HoldOpen, ct);
         if (plan.RollBack)
         {

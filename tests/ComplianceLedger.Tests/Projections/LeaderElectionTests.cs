@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Alba;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.EventStore;
@@ -6,7 +7,6 @@ using ComplianceLedger.EventStore.Projections.Daemon;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Projections;
@@ -20,7 +20,7 @@ public sealed class TwoNodeApp : LedgerApp
         web.UseSetting("Ledger:Projections:RunDaemon", "false");
     }
 
-    public WebApplicationFactory<Program> StartNode() =>
+    public IAlbaHost StartNode() =>
         StartAnotherInstance(web => web.UseSetting("Ledger:Projections:RunDaemon", "true"));
 }
 
@@ -31,7 +31,7 @@ public sealed class LeaderElectionTests(TwoNodeApp app) : IClassFixture<TwoNodeA
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
         var people = school.People.Values.ToList();
-        var nodes = new List<WebApplicationFactory<Program>> { app.StartNode(), app.StartNode() };
+        var nodes = new List<IAlbaHost> { app.StartNode(), app.StartNode() };
         try
         {
             var daemons = nodes.Select(n => n.Services.GetRequiredService<ProjectionDaemon>()).ToList();

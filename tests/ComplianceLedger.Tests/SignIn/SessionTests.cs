@@ -19,11 +19,8 @@ public sealed class SessionTests(LedgerApp app) : IClassFixture<LedgerApp>
     async Task<TestSchool> SchoolAsync() =>
         await app.SchoolAsync(Interlocked.Increment(ref next).ToString(System.Globalization.CultureInfo.InvariantCulture), Role.Headteacher, Role.Teacher);
 
-    /// <summary>A browser of our own: it keeps nothing, so the test holds the cookie and can replay it.</summary>
-    HttpClient Browser() => new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
-    {
-        BaseAddress = app.Factory.ClientOptions.BaseAddress,
-    };
+    /// <summary>A browser of our own: it keeps nothing and follows no redirect, so the test holds the cookie and can replay it.</summary>
+    HttpClient Browser() => new(app.Host.Server.CreateHandler()) { BaseAddress = app.Host.Server.BaseAddress };
 
     async Task<string> SignInAsync(string urn, Guid personId)
     {

@@ -15,7 +15,7 @@ public sealed class DemoAccountsTests(LedgerApp app) : IClassFixture<LedgerApp>
         var school = arranged.School;
         var people = school.People.ToDictionary(p => Roles.Name(p.Key), p => p.Value);
 
-        var ids = await DemoAccounts.SeedAsync(app.Factory.Services, school.Urn, people, TimeProvider.System);
+        var ids = await DemoAccounts.SeedAsync(app.Services, school.Urn, people, TimeProvider.System);
 
         var register = (await UseCaseChecks.GetJson(await school.As(Role.Governor), $"/api/schools/{school.Urn}/official-accounts")).GetProperty("items");
         var flags = register.EnumerateArray().ToDictionary(

@@ -114,7 +114,7 @@ public sealed class OfficialAccountComplianceTests(LedgerApp app) : IClassFixtur
         var live = await SnapshotAsync(school.Urn);
         Assert.Contains("credentials not rotated", live, StringComparison.Ordinal);
 
-        var services = app.Factory.Services;
+        var services = app.Services;
         await ProjectionRebuild.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), [.. services.GetServices<IProjection>()], tenant: school.Urn);
 
         Assert.Equal(live, await SnapshotAsync(school.Urn));
