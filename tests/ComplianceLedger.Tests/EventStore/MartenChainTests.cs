@@ -1,5 +1,7 @@
 using ComplianceLedger.EventStore.Chain;
 using ComplianceLedger.EventStore.Marten;
+using ComplianceLedger.EventStore.Migrations;
+using ComplianceLedger.Projections;
 using ComplianceLedger.Tests.Fixtures;
 using Marten;
 using Npgsql;
@@ -73,6 +75,32 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
         var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
         Assert.Equal(Enumerable.Range(1, 240).Select(p => (long)p), rows.Select(r => r.Position));
         AssertLinksRecompute(rows);
+    }
+
+    [Fact]
+    public async Task Migrating_again_brings_marten_up_to_date_and_keeps_the_chain_trigger()
+    {
+        using var store = Store();
+        const string school = "610006";
+        await using (var session = store.LightweightSession(school))
+        {
+            session.Events.StartStream("person-before", Ack(1));
+            await session.SaveChangesAsync();
+        }
+
+        Assert.Empty(await LedgerMigrator.MigrateAsync(db.AdminConnectionString, null, ProjectionSchema.Scripts));
+
+        await using (var session = store.LightweightSession(school))
+        {
+            session.Events.Append("person-before", Ack(2));
+            await session.SaveChangesAsync();
+        }
+        var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        Assert.Equal([1L, 2L], rows.Select(r => r.Position));
+        AssertLinksRecompute(rows);
+        await using var owner = db.AdminDataSource.CreateCommand(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'marten'::regnamespace AND relowner <> 'ledger_owner'::regrole");
+        Assert.Equal(0L, await owner.ExecuteScalarAsync());
     }
 
     [Theory]
