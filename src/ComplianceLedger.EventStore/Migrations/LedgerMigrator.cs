@@ -39,11 +39,17 @@ public static class LedgerMigrator
         {
             throw new InvalidOperationException($"Two migrations share number {clash.Key}: {string.Join(", ", clash.Select(s => s.Name))}.");
         }
-        await using var connection = new NpgsqlConnection(adminConnectionString);
+        // Unpooled, so that closing it ends the session and frees the lock below.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
+        // Held for the session, not the transaction: Marten's own update runs after the commit, and
+        // two nodes starting at once must not run its DDL side by side.
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext('compliance-ledger.migrate'))", connection))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('compliance-ledger.migrate'))", ct);
         // Roles are cluster-wide and must exist before anything can be owned by them.
         await Execute(connection, tx, Scripts.Single(s => s.Name == RolesScript).Sql, ct);
         if (appRolePassword is not null)
@@ -121,7 +127,9 @@ public static class LedgerMigrator
     // role so that what it makes belongs to ledger_owner (a no-op when nothing changed).
     static async Task UpdateMartenAsync(string adminConnectionString)
     {
-        var asOwner = new NpgsqlConnectionStringBuilder(adminConnectionString) { Options = "-c role=ledger_owner" }.ConnectionString;
+        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString);
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c role=ledger_owner" : builder.Options + " -c role=ledger_owner";
+        var asOwner = builder.ConnectionString;
         var options = LedgerMarten.Configure(new global::Marten.StoreOptions(), asOwner, TimeProvider.System);
         options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
         using var store = new global::Marten.DocumentStore(options);

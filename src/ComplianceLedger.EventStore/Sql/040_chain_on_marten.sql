@@ -22,6 +22,17 @@ DECLARE
     v_position bigint;
     v_prev     bytea;
 BEGIN
+    -- A trigger can be pointed at this function from any table (PostgreSQL checks EXECUTE only
+    -- when the trigger is made): only Marten's events table chains.
+    IF TG_RELID <> 'marten.mt_events'::regclass THEN
+        RAISE EXCEPTION 'ledger.chain is written only by appending events' USING ERRCODE = 'LDG11';
+    END IF;
+    -- Under REPEATABLE READ the last link read would be the snapshot's, not the one committed
+    -- by the writer this append waited for, and the append would fail on the key.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'events are appended at READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = 'LDG13';
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('ledger.chain:' || NEW.tenant_id, 0));
     SELECT c.chain_position, c.hash INTO v_position, v_prev
       FROM ledger.chain c WHERE c.tenant = NEW.tenant_id
@@ -38,6 +49,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
+REVOKE ALL ON FUNCTION ledger.chain_event() FROM PUBLIC;
+
 CREATE TRIGGER mt_events_chain AFTER INSERT ON marten.mt_events
     FOR EACH ROW EXECUTE FUNCTION ledger.chain_event();
 
@@ -53,7 +66,13 @@ END $$;
 CREATE TRIGGER chain_only_from_events BEFORE INSERT ON ledger.chain
     FOR EACH ROW EXECUTE FUNCTION ledger.chain_only_from_events();
 
--- History is append-only for every role, as ledger.events is (002).
+-- History is append-only for every role, as ledger.events is (002); the refusal names the table's schema.
+CREATE OR REPLACE FUNCTION ledger.reject_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%.% is append-only: % is not allowed', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'LDG10';
+END $$;
+
 CREATE TRIGGER mt_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON marten.mt_events
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.reject_rewrite();
 CREATE TRIGGER chain_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger.chain
@@ -71,7 +90,8 @@ END $$;
 CREATE TRIGGER mt_events_no_tombstone BEFORE INSERT ON marten.mt_events
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_tombstone();
 
--- The app appends and reads; stream versions are Marten's to bump.
+-- The app appends and reads; stream versions are Marten's to bump. A Marten upgrade that adds an
+-- object the app must use needs its grant in a new numbered script (no default privileges here).
 GRANT USAGE ON SCHEMA marten TO ledger_app;
 GRANT SELECT, INSERT ON marten.mt_events TO ledger_app;
 GRANT SELECT, INSERT, UPDATE ON marten.mt_streams TO ledger_app;

@@ -88,7 +88,14 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
             await session.SaveChangesAsync();
         }
 
+        // Something of Marten's goes missing; migrating again has Marten make it, as the owner.
+        await db.ExecuteAsAdminAsync("DROP FUNCTION marten.mt_quick_append_events");
         Assert.Empty(await LedgerMigrator.MigrateAsync(db.AdminConnectionString, null, ProjectionSchema.Scripts));
+        await using (var remade = db.AdminDataSource.CreateCommand(
+            "SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'mt_quick_append_events' AND pronamespace = 'marten'::regnamespace"))
+        {
+            Assert.Equal("ledger_owner", await remade.ExecuteScalarAsync());
+        }
 
         await using (var session = store.LightweightSession(school))
         {
@@ -130,6 +137,41 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
 
         await using var command = db.AppDataSource.CreateCommand(byHand);
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync())).SqlState);
+    }
+
+    [Fact]
+    public async Task The_chain_function_cannot_be_borrowed_by_another_tables_trigger()
+    {
+        await using var connection = await db.AppDataSource.OpenConnectionAsync();
+        await using var make = new NpgsqlCommand("""
+            CREATE TEMP TABLE forged (LIKE marten.mt_events);
+            CREATE TRIGGER forge AFTER INSERT ON forged FOR EACH ROW EXECUTE FUNCTION ledger.chain_event();
+            """, connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => make.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+
+        // Even the owner's own trigger on another table writes no link.
+        await db.ExecuteAsAdminAsync("""
+            CREATE TABLE public.forged (LIKE marten.mt_events INCLUDING DEFAULTS);
+            CREATE TRIGGER forge AFTER INSERT ON public.forged FOR EACH ROW EXECUTE FUNCTION ledger.chain_event();
+            """);
+        var borrowed = await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsAdminAsync(
+            "INSERT INTO public.forged (seq_id, id, stream_id, version, data, type, timestamp, tenant_id) VALUES (999999, gen_random_uuid(), 's', 1, '{}', 't', now(), '610007')"));
+        Assert.Equal("LDG11", borrowed.SqlState);
+    }
+
+    [Fact]
+    public async Task An_append_at_repeatable_read_is_refused_with_a_clear_error()
+    {
+        await using var connection = await db.AdminDataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using var append = new NpgsqlCommand("""
+            INSERT INTO marten.mt_streams (id, tenant_id, version) VALUES ('person-rr', '610008', 1);
+            INSERT INTO marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id)
+                 VALUES (nextval('marten.mt_events_sequence'), gen_random_uuid(), 'person-rr', 1, '{}', 'policy.acknowledged.v1', now(), '610008');
+            """, connection, transaction);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => append.ExecuteNonQueryAsync());
+        Assert.Equal("LDG13", refused.SqlState);
     }
 
     [Fact]

@@ -23,12 +23,23 @@ namespace ComplianceLedger.Tests.Fixtures;
 public class LedgerApp : LedgerDatabase
 {
     IAlbaHost? host;
+    readonly Lock hostStart = new();
     WebApplicationFactory<Program>? loopback;
 
     public string SigningKeyPem { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
 
     /// <summary>The app under test, started on first use.</summary>
-    public IAlbaHost Host => host ??= Start();
+    public IAlbaHost Host
+    {
+        get
+        {
+            // Asked for by parallel requests: one host starts, never a second that would leak.
+            lock (hostStart)
+            {
+                return host ??= Start();
+            }
+        }
+    }
 
     public IServiceProvider Services => Host.Services;
 

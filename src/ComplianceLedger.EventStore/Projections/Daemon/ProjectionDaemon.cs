@@ -108,12 +108,23 @@ public sealed partial class ProjectionDaemon(
             {
                 break;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            catch (Exception e)
             {
+                if (ct.IsCancellationRequested)
+                {
+                    break;
+                }
                 // Connection lost, the database restarting, or anything unforeseen: stand down and
                 // contend again. A daemon that died here would leave every dashboard stale unnoticed;
                 // one that keeps retrying shows its error in the log and its lag on /health/ready.
-                LogStoodDown(e);
+                if (e is NpgsqlException or IOException or TimeoutException)
+                {
+                    LogStoodDown(e);
+                }
+                else
+                {
+                    LogFailed(e);
+                }
                 IsLeader = false;
                 await Task.Delay(options.LeaderRetry, CancellationToken.None);
             }
@@ -440,6 +451,9 @@ public sealed partial class ProjectionDaemon(
 
     [LoggerMessage(LogLevel.Warning, "Projection daemon stood down; contending again")]
     partial void LogStoodDown(Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Projection daemon failed unexpectedly; standing down and contending again")]
+    partial void LogFailed(Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Projection {Projection} paused for tenant {Tenant} at position {Position} ({EventType})")]
     partial void LogPaused(Exception exception, string projection, string tenant, long position, string eventType);
