@@ -135,6 +135,13 @@ public class LedgerApp : LedgerDatabase
         }
     }
 
+    // The schools an async projection ($1) has not caught up with, paused ones excepted.
+    const string Behind = """
+        FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection)
+        LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
+        WHERE h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL
+        """;
+
     /// <summary>Waits until every async projection has applied every committed event (paused ones excepted).</summary>
     public async Task ProjectionsCaughtUpAsync(TimeSpan? timeout = null)
     {
@@ -142,11 +149,7 @@ public class LedgerApp : LedgerDatabase
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            await using var command = AdminDataSource.CreateCommand("""
-                SELECT EXISTS (SELECT 1 FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection)
-                  LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
-                 WHERE h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL)
-                """);
+            await using var command = AdminDataSource.CreateCommand($"SELECT EXISTS (SELECT 1 {Behind})");
             command.Parameters.Add(new Npgsql.NpgsqlParameter<string[]> { TypedValue = names });
             if (!(bool)(await command.ExecuteScalarAsync())!)
             {
@@ -166,11 +169,8 @@ public class LedgerApp : LedgerDatabase
     {
         var daemon = Services.GetRequiredService<ProjectionDaemon>();
         var report = new System.Text.StringBuilder($"leader={daemon.IsLeader} applied={daemon.Applied};");
-        await using var command = AdminDataSource.CreateCommand("""
-            SELECT 'behind ' || h.tenant || ' ' || pr.projection || ' head=' || h.position || ' at=' || COALESCE(p.position, 0)
-              FROM ledger.chain_heads h CROSS JOIN unnest($1::text[]) AS pr(projection)
-              LEFT JOIN ledger.projection_progress p ON p.projection = pr.projection AND p.tenant = h.tenant
-             WHERE h.position > COALESCE(p.position, 0) AND p.paused_at IS NULL
+        await using var command = AdminDataSource.CreateCommand($"""
+            SELECT 'behind ' || h.tenant || ' ' || pr.projection || ' head=' || h.position || ' at=' || COALESCE(p.position, 0) {Behind}
             UNION ALL
             SELECT 'session ' || pid || ' ' || COALESCE(usename, '') || ' ' || COALESCE(state, '') || ' wait=' || COALESCE(wait_event_type || ':' || wait_event, '-')
                    || ' xact=' || COALESCE(round(extract(epoch FROM now() - xact_start))::text || 's', '-') || ' ' || left(COALESCE(query, ''), 120)

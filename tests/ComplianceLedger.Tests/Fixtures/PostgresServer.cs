@@ -103,13 +103,15 @@ public sealed class PostgresServer
         try
         {
             // A named endpoint that nothing answers fails here, on connecting (refused or no
-            // such socket): at once, not after a timeout.
-            await container.StartAsync();
+            // such socket): at once, not after a timeout. An engine that cannot pull the image
+            // (offline) gives up within a minute, and the local cluster serves.
+            using var pull = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await container.StartAsync(pull.Token);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             await container.DisposeAsync();
-            return (null, $"no Docker engine answered at {dockerHost ?? "the usual places"} ({FirstLine(e.Message)})");
+            return (null, $"no Docker engine answered at {dockerHost ?? "the usual places"} ({e.GetType().Name}: {FirstLine(e.Message)})");
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
         var admin = container.GetConnectionString();

@@ -17,6 +17,16 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> Received { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Each OTLP trace export as received (protobuf, in which scope names are plain UTF-8).</summary>
+    public ConcurrentBag<byte[]> TraceBodies { get; } = [];
+
+    /// <summary>Whether any trace export names this instrumentation scope (an ActivitySource).</summary>
+    public bool TracedBy(string scope)
+    {
+        var name = System.Text.Encoding.UTF8.GetBytes(scope);
+        return TraceBodies.Any(body => body.AsSpan().IndexOf(name) >= 0);
+    }
+
     public string Endpoint { get; }
 
     public OtlpReceiver()
@@ -31,6 +41,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
             if (body.Length > 0)
             {
                 Received.AddOrUpdate(signal, 1, (_, n) => n + 1);
+                if (signal == "traces")
+                {
+                    TraceBodies.Add(body.ToArray());
+                }
             }
             return Results.Ok();
         });
@@ -65,7 +79,7 @@ public sealed class ExportingLedgerApp : LedgerApp
 public sealed class TelemetryExportTests(ExportingLedgerApp app) : IClassFixture<ExportingLedgerApp>
 {
     [Fact]
-    public async Task With_an_OTLP_endpoint_the_app_exports_traces_metrics_and_logs_of_a_command()
+    public async Task With_an_OTLP_endpoint_the_app_exports_request_and_database_spans_metrics_and_logs()
     {
         var school = await app.SchoolAsync("300777", Role.Headteacher);
         var head = await school.As(Role.Headteacher);
@@ -74,11 +88,15 @@ public sealed class TelemetryExportTests(ExportingLedgerApp app) : IClassFixture
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         string[] signals = ["traces", "metrics", "logs"];
-        while (!signals.All(app.Receiver.Received.ContainsKey) && DateTime.UtcNow < deadline)
+        bool AllArrived() => signals.All(app.Receiver.Received.ContainsKey)
+            && app.Receiver.TracedBy("Microsoft.AspNetCore") && app.Receiver.TracedBy("Npgsql");
+        while (!AllArrived() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
         Assert.True(signals.All(app.Receiver.Received.ContainsKey),
             "received: " + string.Join(", ", app.Receiver.Received.Select(r => $"{r.Key} x{r.Value}")));
+        Assert.True(app.Receiver.TracedBy("Microsoft.AspNetCore"), "no request spans were exported");
+        Assert.True(app.Receiver.TracedBy("Npgsql"), "no database spans were exported");
     }
 }
