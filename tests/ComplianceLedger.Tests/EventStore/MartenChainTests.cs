@@ -110,6 +110,35 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
         Assert.Equal(0L, await owner.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Saves_to_two_streams_of_a_school_in_opposite_orders_neither_deadlock_nor_break_the_chain()
+    {
+        using var store = Store();
+        const string school = "610009";
+        await using (var first = await LedgerMarten.OpenSchoolSessionAsync(store, school, default))
+        {
+            first.Events.StartStream("person-left", Ack(0));
+            first.Events.StartStream("person-right", Ack(0));
+            await first.SaveChangesAsync();
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                await using var session = await LedgerMarten.OpenSchoolSessionAsync(store, school, default);
+                var (one, two) = (writer + i) % 2 == 0 ? ("person-left", "person-right") : ("person-right", "person-left");
+                session.Events.Append(one, Ack(i));
+                session.Events.Append(two, Ack(i));
+                await session.SaveChangesAsync();
+            }
+        })));
+
+        var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        Assert.Equal(Enumerable.Range(1, 242).Select(p => (long)p), rows.Select(r => r.Position));
+        AssertLinksRecompute(rows);
+    }
+
     [Theory]
     [InlineData("UPDATE marten.mt_events SET data = '{}'")]
     [InlineData("DELETE FROM marten.mt_events")]
