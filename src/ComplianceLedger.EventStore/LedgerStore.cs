@@ -1,21 +1,31 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Marten;
 using ComplianceLedger.EventStore.Projections;
+using JasperFx.Events;
+using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace ComplianceLedger.EventStore;
 
 /// <summary>
-/// Appends to and reads from the ledger. Every append is one call of
-/// <c>ledger.append_events</c>: one round trip, one transaction, the tenant's chain
-/// extended under its chain-head lock. When inline projections handle any of the events,
-/// they run in that same transaction.
+/// Appends to and reads from the ledger. Every append is one Marten session of the school: its
+/// transaction takes the school's chain lock first (<see cref="LedgerMarten.OpenSchoolSessionAsync"/>),
+/// so the idempotency look-up, the version check and the chain positions cannot race another
+/// writer of the school; Marten's append function inserts the events, the database chains them
+/// (040), and inline projections run in the same transaction before it commits.
 /// </summary>
-public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection>? projections = null)
+public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore marten, TimeProvider time, IEnumerable<IProjection>? projections = null)
 {
     readonly IProjection[] inline = projections?.Where(p => p.Mode == ProjectionMode.Inline).ToArray() ?? [];
+
+    /// <summary>A store on the data source's own Marten document store (<see cref="LedgerMarten.StoreFor"/>).</summary>
+    public LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection>? projections = null)
+        : this(dataSource, LedgerMarten.StoreFor(dataSource), time, projections)
+    {
+    }
 
     public const int MaxEventsPerAppend = 100;
     public const int MaxEventDataBytes = LedgerInput.MaxEventDataBytes;
@@ -30,120 +40,222 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
 
         var recordedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
         var prepared = Prepare(request, recordedAt);
+        var m = request.Metadata;
 
-        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // Inline projections share the append's transaction; without them the function call is its own.
-        await using var transaction = interested.Length > 0 ? await connection.BeginTransactionAsync(ct) : null;
-        await using var command = new NpgsqlCommand(AppendSql, connection, transaction);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
-        p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
-        p.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
-        p.Add(new NpgsqlParameter { Value = (object?)request.ExpectedVersion.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        p.Add(Text(request.Metadata.CommandId));
-        p.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata.Actor });
-        p.Add(Text(request.Metadata.CorrelationId));
-        p.Add(Text(request.Metadata.CausationId));
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt });
-        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = prepared.EventIds });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Types });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Data });
-        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = prepared.Digests });
-        p.Add(new NpgsqlParameter { Value = (object?)request.RequestFingerprint ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        await using var session = marten.LightweightSession(request.Tenant);
+        await session.BeginTransactionAsync(ct);
+        var state = await ReadStateAsync(session.Connection!, request, ct);
 
-        var appended = new List<AppendedEvent>(prepared.EventIds.Length);
-        var replayed = false;
-        string? replayedStream = null;
-        try
+        if (state.Earlier is { } earlier)
         {
-            // Prepared once per physical connection; Npgsql keeps it across pooled opens, so
-            // after the first append this costs nothing. Besides saving the parse, it keeps
-            // the function's cached plans alive: a pooled connection with no prepared
-            // statement is reset with DISCARD ALL, which throws them away on every append.
-            await command.PrepareAsync(ct);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                replayed = reader.GetBoolean(3);
-                replayedStream = replayed ? reader.GetString(4) : null;
-                appended.Add(new AppendedEvent(
-                    replayed ? Guid.Empty : prepared.EventIds[appended.Count],
-                    reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
-            }
+            activity?.SetTag("ledger.replayed", true);
+            LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return earlier;
         }
-        catch (PostgresException e) when (e.SqlState == "LDG01")
+        if (request.ExpectedVersion.Value is { } expected && expected != (state.StreamVersion ?? 0))
         {
             activity?.SetStatus(ActivityStatusCode.Error, "wrong expected version");
-            throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion, long.Parse(e.Hint!, System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (PostgresException e) when (e.SqlState == "LDG02")
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, "command id reused");
-            throw new CommandIdReusedException(request.Metadata.CommandId!);
-        }
-        catch (PostgresException e) when (e.SqlState == "LDG03")
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, "command id used for a different request");
-            throw CommandIdReusedException.DifferentRequest(request.Metadata.CommandId!);
+            throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion, state.StreamVersion ?? 0);
         }
 
-        if (transaction is not null && !replayed)
+        var n = prepared.EventIds.Length;
+        session.LastModifiedBy = m.Actor;
+        session.CorrelationId = m.CorrelationId;
+        session.CausationId = m.CausationId;
+        if (m.CommandId is not null)
         {
-            // The school's chain head stays locked from the append to the commit, and every other
-            // writer of the school waits that long: the projections' writes are held back and go
-            // with the COMMIT, one round trip instead of two.
+            session.SetHeader(CommandIdHeader, m.CommandId);
+        }
+        var data = prepared.Data.Select(d => (object)new LedgerEventData(d)).ToArray();
+        var action = state.StreamVersion is { } current
+            ? session.Events.Append(request.StreamId, current + n, data)
+            : session.Events.StartStream(request.StreamId, data);
+        for (var i = 0; i < n; i++)
+        {
+            // The event's own name, id and time: the store's, not Marten's defaults for the wrapper.
+            var e = action.Events[i];
+            e.EventTypeName = prepared.Types[i];
+            e.Id = prepared.EventIds[i];
+            e.Timestamp = recordedAt;
+        }
+        if (state.StreamVersion is null)
+        {
+            // Marten names a stream's type after a C# aggregate; the ledger's streams have their own.
+            session.QueueSqlCommand("UPDATE marten.mt_streams SET type = ? WHERE tenant_id = ? AND id = ?",
+                request.StreamType, request.Tenant, request.StreamId);
+        }
+        if (m.CommandId is not null && request.RequestFingerprint is not null)
+        {
+            session.QueueSqlCommand(
+                "INSERT INTO ledger.commands (tenant, command_id, fingerprint, stream_id, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                request.Tenant, m.CommandId, request.RequestFingerprint, request.StreamId, recordedAt);
+        }
+
+        // Under the school's lock no other event can enter its chain: these are the positions the trigger gives.
+        var version = state.StreamVersion ?? 0;
+        var appended = new List<AppendedEvent>(n);
+        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
+        if (interested.Length > 0)
+        {
+            ((ITransactionParticipantRegistrar)session).AddTransactionParticipant(new InlineProjections(interested, () =>
+            {
+                Fill(appended, action, prepared, state.ChainHead, version);
+                return Stored(request, prepared, recordedAt, appended);
+            }));
+        }
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (global::Marten.Exceptions.MartenCommandException e) when (e.InnerException is PostgresException refused)
+        {
+            // A refusal by the database (an inline projection's unique key, a trigger) reaches the
+            // caller as PostgreSQL said it, as it did before Marten carried the append.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(refused).Throw();
+            throw;
+        }
+        catch (JasperFx.ConcurrencyException)
+        {
+            // Only a writer that does not take the school's lock first can get here.
+            activity?.SetStatus(ActivityStatusCode.Error, "wrong expected version");
+            throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion,
+                await GetStreamVersionAsync(request.Tenant, request.StreamId, ct) ?? 0);
+        }
+        if (appended.Count == 0)
+        {
+            Fill(appended, action, prepared, state.ChainHead, version);
+        }
+
+        LedgerTelemetry.EventsAppended.Add(appended.Count, new KeyValuePair<string, object?>("ledger.tenant", request.Tenant));
+        activity?.SetTag("ledger.replayed", false);
+        activity?.SetTag("ledger.chain_position", appended[^1].ChainPosition);
+        LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return new AppendResult(appended[^1].StreamVersion, appended, Replayed: false) { StreamId = request.StreamId };
+    }
+
+    /// <summary>The header of Marten's events that carries the command id (hashed, docs/ledger-format.md).</summary>
+    public const string CommandIdHeader = "commandId";
+
+    static void Fill(List<AppendedEvent> appended, StreamAction action, PreparedEvents prepared, long chainHead, long version)
+    {
+        appended.Clear();
+        for (var i = 0; i < prepared.EventIds.Length; i++)
+        {
+            appended.Add(new AppendedEvent(prepared.EventIds[i], chainHead + i + 1, version + i + 1, action.Events[i].Sequence));
+        }
+    }
+
+    sealed record AppendState(long? StreamVersion, long ChainHead, AppendResult? Earlier);
+
+    /// <summary>
+    /// In one round trip: the school's chain lock, then (under it) the command's earlier result if
+    /// the id was used before, the stream's version and the chain's last position.
+    /// </summary>
+    static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken ct)
+    {
+        var m = request.Metadata;
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command(LedgerMarten.LockSchoolSql, request.Tenant));
+        batch.BatchCommands.Add(Command("""
+            SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
+                   COALESCE((SELECT c.chain_position FROM ledger.chain c WHERE c.tenant = $1 ORDER BY c.chain_position DESC LIMIT 1), 0),
+                   (SELECT k.fingerprint FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3),
+                   (SELECT k.stream_id FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3)
+            """, request.Tenant, request.StreamId, (object?)m.CommandId ?? DBNull.Value));
+        if (m.CommandId is not null)
+        {
+            batch.BatchCommands.Add(Command(CommandEventsSql, request.Tenant, m.CommandId));
+        }
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var streamVersion = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
+        var chainHead = reader.GetInt64(1);
+        var fingerprint = reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2);
+        if (m.CommandId is null)
+        {
+            return new AppendState(streamVersion, chainHead, null);
+        }
+        await reader.NextResultAsync(ct);
+        var (earlier, stream) = await ReadCommandEventsAsync(reader, ct);
+        if (earlier.Count == 0)
+        {
+            return new AppendState(streamVersion, chainHead, null);
+        }
+        // The rules of docs/api.md, "Idempotency-Key": a fingerprinted retry must match the first
+        // request's fingerprint; without one, the same stream replays and another is refused.
+        if (request.RequestFingerprint is not null && (fingerprint is null || !fingerprint.AsSpan().SequenceEqual(request.RequestFingerprint)))
+        {
+            throw CommandIdReusedException.DifferentRequest(m.CommandId);
+        }
+        if (request.RequestFingerprint is null && !string.Equals(stream, request.StreamId, StringComparison.Ordinal))
+        {
+            throw new CommandIdReusedException(m.CommandId);
+        }
+        return new AppendState(streamVersion, chainHead, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
+    }
+
+    const string CommandEventsSql = """
+        SELECT e.id, c.chain_position, e.version, e.seq_id, e.stream_id
+          FROM ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id
+         WHERE c.tenant = $1 AND c.command_id = $2 ORDER BY c.chain_position
+        """;
+
+    static async Task<(List<AppendedEvent> Events, string? StreamId)> ReadCommandEventsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var events = new List<AppendedEvent>();
+        string? streamId = null;
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+            streamId = reader.GetString(4);
+        }
+        return (events, streamId);
+    }
+
+    static NpgsqlBatchCommand Command(string sql, params object[] args)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(arg is string text ? new NpgsqlParameter<string> { TypedValue = text } : new NpgsqlParameter { Value = arg, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+        return command;
+    }
+
+    /// <summary>Runs the inline projections in Marten's transaction, after its inserts and before its commit.</summary>
+    sealed class InlineProjections(IProjection[] projections, Func<List<StoredEvent>> events) : ITransactionParticipant
+    {
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
+            var stored = events();
+            // Their writes go in one round trip, not one each.
             ReplayBatch.Defer(transaction);
             try
             {
-                await ProjectAsync(connection, transaction, interested, Stored(request, prepared, recordedAt, appended), ct);
-                await ReplayBatch.CommitAsync(connection, transaction, ct);
+                foreach (var projection in projections)
+                {
+                    var mine = stored.Where(e => projection.Projects(e.EventType)).ToList();
+                    if (mine.Count > 0)
+                    {
+                        await projection.ApplyAsync(connection, transaction, mine, token);
+                    }
+                }
+                await ReplayBatch.FlushAsync(connection, transaction, token);
             }
             finally
             {
                 ReplayBatch.End(transaction);
             }
         }
-        else if (transaction is not null)
-        {
-            await transaction.CommitAsync(ct);
-        }
-        if (replayed)
-        {
-            appended = await WithEventIds(connection, request.Tenant, appended, ct);
-        }
-        else
-        {
-            LedgerTelemetry.EventsAppended.Add(appended.Count, new KeyValuePair<string, object?>("ledger.tenant", request.Tenant));
-        }
-        activity?.SetTag("ledger.replayed", replayed);
-        activity?.SetTag("ledger.chain_position", appended[^1].ChainPosition);
-        LedgerTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        // A replay names the stream the first attempt wrote to: a retried create drew a new id this time.
-        return new AppendResult(appended[^1].StreamVersion, appended, replayed) { StreamId = replayedStream ?? request.StreamId };
-    }
-
-    const string AppendSql = "SELECT * FROM ledger.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
-
-    static async Task ProjectAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, List<StoredEvent> events, CancellationToken ct)
-    {
-        using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
-        foreach (var projection in projections)
-        {
-            var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
-            if (mine.Count > 0)
-            {
-                await projection.ApplyAsync(connection, transaction, mine, ct);
-            }
-        }
     }
 
     /// <summary>
-    /// The events just appended, from what the store sent and what the function returned, so
-    /// inline projections need no read-back while the chain head is locked. The data is the
-    /// canonical JSON that was stored (the same document as the row's jsonb). The hashes are
-    /// computed in the database and left empty here: no projection reads them.
+    /// The events just appended, from what the store sent and what Marten returned, so inline
+    /// projections need no read-back while the chain is locked. The data is the canonical JSON
+    /// that was stored (the same document as the row's jsonb). The hashes are computed in the
+    /// database and left empty here: no projection reads them.
     /// </summary>
     static List<StoredEvent> Stored(AppendRequest request, PreparedEvents prepared, DateTimeOffset recordedAt, List<AppendedEvent> appended)
     {
@@ -160,24 +272,13 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     /// </summary>
     public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, byte[]? fingerprint = null, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT e.event_id, e.chain_position, e.stream_version, e.global_position, e.stream_id, c.fingerprint
-              FROM ledger.events e
-              LEFT JOIN ledger.commands c ON c.tenant = e.tenant AND c.command_id = e.command_id
-             WHERE e.tenant = $1 AND e.command_id = $2 ORDER BY e.chain_position
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
-        var events = new List<AppendedEvent>();
-        string? streamId = null;
-        byte[]? recorded = null;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
-            streamId = reader.GetString(4);
-            recorded = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
-        }
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(CommandEventsSql, tenant, commandId));
+        batch.BatchCommands.Add(Command("SELECT fingerprint FROM ledger.commands WHERE tenant = $1 AND command_id = $2", tenant, commandId));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var (events, streamId) = await ReadCommandEventsAsync(reader, ct);
+        await reader.NextResultAsync(ct);
+        var recorded = await reader.ReadAsync(ct) ? reader.GetFieldValue<byte[]>(0) : null;
         if (events.Count == 0)
         {
             return null;
@@ -215,35 +316,26 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
         return prepared;
     }
 
-    static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    static async Task<List<AppendedEvent>> WithEventIds(NpgsqlConnection connection, string tenant, List<AppendedEvent> appended, CancellationToken ct)
-    {
-        var ids = new Dictionary<long, Guid>();
-        await using var command = new NpgsqlCommand(
-            "SELECT chain_position, event_id FROM ledger.events WHERE tenant = $1 AND chain_position = ANY($2)", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. appended.Select(a => a.ChainPosition)] });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            ids[reader.GetInt64(0)] = reader.GetGuid(1);
-        }
-        return [.. appended.Select(a => a with { EventId = ids[a.ChainPosition] })];
-    }
-
     internal const string EventColumns = """
         global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
         actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
         """;
 
+    // A stream's events are found by Marten's (tenant_id, stream_id, version) index, which the
+    // view's school (the chain's) cannot use: the same columns as EventColumns, from the tables.
+    const string StreamEvents = "marten.mt_events e JOIN ledger.chain c ON c.seq_id = e.seq_id";
+
+    const string StreamEventColumns = """
+        e.seq_id, c.tenant, c.chain_position, e.stream_id::text, e.version, e.id, e.type::text, e.data::text,
+        COALESCE(e.user_name, '')::text, e.correlation_id::text, e.causation_id::text, e.headers ->> 'commandId', e.timestamp, c.prev_hash, c.hash
+        """;
+
     /// <summary>A stream's events in order, from <paramref name="fromVersion"/> (inclusive). Empty when the tenant has no such stream.</summary>
     public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string tenant, string streamId, long fromVersion = 1, CancellationToken ct = default) =>
         Query($"""
-            SELECT {EventColumns} FROM ledger.events
-             WHERE tenant = $1 AND stream_id = $2 AND stream_version >= $3
-             ORDER BY stream_version
+            SELECT {StreamEventColumns} FROM {StreamEvents}
+             WHERE e.tenant_id = $1 AND e.stream_id = $2 AND e.version >= $3
+             ORDER BY e.version
             """, [tenant, streamId, fromVersion], ct);
 
     /// <summary>Several streams' events in one round trip, each in version order (empty for a stream that does not exist).</summary>
@@ -251,9 +343,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     {
         var streams = streamIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => new List<StoredEvent>(), StringComparer.Ordinal);
         await foreach (var e in Query($"""
-            SELECT {EventColumns} FROM ledger.events
-             WHERE tenant = $1 AND stream_id = ANY($2)
-             ORDER BY stream_id, stream_version
+            SELECT {StreamEventColumns} FROM {StreamEvents}
+             WHERE e.tenant_id = $1 AND e.stream_id = ANY($2)
+             ORDER BY e.stream_id, e.version
             """, [tenant, streams.Keys.ToArray()], ct))
         {
             streams[e.StreamId].Add(e);
@@ -273,7 +365,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, 
     /// <summary>The stream's current version, or null when the tenant has no such stream.</summary>
     public async Task<long?> GetStreamVersionAsync(string tenant, string streamId, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT version FROM ledger.streams WHERE tenant = $1 AND stream_id = $2");
+        await using var command = dataSource.CreateCommand("SELECT version FROM marten.mt_streams WHERE tenant_id = $1 AND id = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         return await command.ExecuteScalarAsync(ct) is long version ? version : null;

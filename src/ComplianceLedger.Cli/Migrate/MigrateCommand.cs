@@ -56,6 +56,31 @@ internal static class MigrateCommand
             }
             context.Out.Line($"{ConsoleLines.Count(applied.Count, "script")} applied.");
         }
+        if (applied.Contains(CutOverScript))
+        {
+            await ReportCarryOverAsync(context, database.ConnectionString, ct);
+        }
         return ExitCodes.Success;
+    }
+
+    const string CutOverScript = "042_cut_over_to_marten.sql";
+
+    /// <summary>What the cut-over carried onto Marten's table, school by school: `ledger verify` shows the same heads.</summary>
+    static async Task ReportCarryOverAsync(CliContext context, string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT tenant, events, head_hash FROM ledger.carry_overs ORDER BY tenant", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var schools = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            schools++;
+            context.Out.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"carried school {reader.GetString(0)} onto Marten's table: {ConsoleLines.Count(reader.GetInt64(1), "event")}, head {Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(2))}"));
+        }
+        context.Out.Line(schools == 0
+            ? "No ledger to carry over: events are appended to Marten's table from now on."
+            : $"{ConsoleLines.Count(schools, "school")} carried over, every position and hash as before.");
     }
 }

@@ -115,7 +115,7 @@ internal static class VerifyCommand
     }
 
     /// <summary>
-    /// <c>tenant 123456: 20 events, 2 checkpoints: OK</c>, or
+    /// <c>tenant 123456: 20 events, 2 checkpoints: OK</c> and the head it verified up to, or
     /// <c>tenant 123456: FAILED at position 17: …</c> and any further problems indented below.
     /// </summary>
     static void Report(IAnsiConsole console, TenantVerification result)
@@ -125,6 +125,11 @@ internal static class VerifyCommand
             console.Line(
                 ($"tenant {result.Tenant}: {ConsoleLines.Count(result.EventsChecked, "event")}, {ConsoleLines.Count(result.CheckpointsChecked, "checkpoint")}: ", null),
                 ("OK", "green"));
+            if (result.Head is { } head)
+            {
+                // The hash to compare with a signed checkpoint, an earlier run or a copy elsewhere.
+                console.Line(string.Create(CultureInfo.InvariantCulture, $"    head at position {head.Position}: {Convert.ToHexStringLower(head.Hash)}"));
+            }
             return;
         }
         var first = result.Problems[0];

@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.Text.Json;
 using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Marten;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,24 +20,25 @@ public sealed record ImportResult(
     int StreamsExtended);
 
 /// <summary>
-/// Appends many events of one tenant in one transaction with PostgreSQL binary COPY. The
-/// rules and the chain are exactly those of <see cref="LedgerStore.AppendAsync"/>: the same
-/// validation, the same digests, the same links (computed here rather than in
-/// <c>ledger.append_events</c>), under the same chain-head lock, so the result is byte for
-/// byte the chain that appending the events one by one would have made, and it verifies.
+/// Appends many events of one tenant in one transaction with PostgreSQL binary COPY into Marten's
+/// events table. The rules are exactly those of <see cref="LedgerStore.AppendAsync"/>: the same
+/// validation and canonical data, under the same school lock, and the database chains each row
+/// as it does every append (040), so the result is byte for byte the chain that appending the
+/// events one by one would have made, and it verifies. Why not Marten's own bulk appends:
+/// docs/decisions.md, "Imports COPY into Marten's table in our own transaction".
 /// </summary>
 /// <remarks>
 /// Everything that can be checked without the database is checked before a connection is
 /// opened; what needs the database (command ids already used) is checked under the lock.
 /// Any failure rolls the whole import back: nothing is written. Command ids keep their
 /// meaning: each names one contiguous run of events on one stream, not already in the tenant.
-/// The tenant's other writers wait on the chain-head lock for as long as the import runs.
+/// The tenant's other writers wait on the school's lock for as long as the import runs.
 /// </remarks>
 public sealed class BulkImporter(NpgsqlDataSource dataSource)
 {
     const string CopyCommand = """
-        COPY ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
-                            actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
+        COPY marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
+                               correlation_id, causation_id, headers, user_name)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -61,42 +63,51 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        var (headPosition, headHash) = await LockChainHeadAsync(connection, tx, tenant, ct);
+        var headPosition = await LockSchoolAsync(connection, tx, tenant, ct);
         await CheckCommandIdsUnusedAsync(connection, tx, tenant, plan.CommandIds, ct);
         var versions = await StreamVersionsAsync(connection, tx, tenant, plan.Streams, ct);
 
-        // Stream versions continue each stream; the links continue the tenant's chain.
+        // Stream versions continue each stream; the trigger continues the tenant's chain.
         var next = new Dictionary<string, long>(versions, StringComparer.Ordinal);
-        var prev = headHash;
-        var firstPosition = headPosition + 1;
+        var eventVersions = new long[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var streamId = events[i].StreamId;
+            eventVersions[i] = next[streamId] = next.TryGetValue(streamId, out var v) ? v + 1 : 1;
+        }
+        // Marten's events refer to their stream's row, so the streams go first.
+        var (created, extended) = await UpsertStreamsAsync(connection, tx, tenant, plan, versions, next, ct);
+        var sequence = await NextSequenceAsync(connection, tx, events.Count, ct);
+
         await using (var writer = await connection.BeginBinaryImportAsync(CopyCommand, ct))
         {
             for (var i = 0; i < events.Count; i++)
             {
                 var source = events[i];
                 var e = plan.Prepared[i];
-                var position = headPosition + 1 + i;
-                var version = next.TryGetValue(source.StreamId, out var v) ? v + 1 : 1;
-                next[source.StreamId] = version;
-                var hash = ChainHash.Link(prev, position, version, e.Digest);
                 var metadata = source.Metadata;
 
                 await writer.StartRowAsync(ct);
-                await writer.WriteAsync(tenant, NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(position, NpgsqlDbType.Bigint, ct);
-                await writer.WriteAsync(source.StreamId, NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(version, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(sequence[i], NpgsqlDbType.Bigint, ct);
                 await writer.WriteAsync(e.EventId, NpgsqlDbType.Uuid, ct);
-                await writer.WriteAsync(e.Type, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(source.StreamId, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(eventVersions[i], NpgsqlDbType.Bigint, ct);
                 await writer.WriteAsync(e.Data, NpgsqlDbType.Jsonb, ct);
-                await writer.WriteAsync(metadata.Actor, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(e.Type, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(plan.RecordedAt[i], NpgsqlDbType.TimestampTz, ct);
+                await writer.WriteAsync(tenant, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(LedgerEventData.DotNetTypeName, NpgsqlDbType.Varchar, ct);
                 await WriteOptionalAsync(writer, metadata.CorrelationId, ct);
                 await WriteOptionalAsync(writer, metadata.CausationId, ct);
-                await WriteOptionalAsync(writer, metadata.CommandId, ct);
-                await writer.WriteAsync(plan.RecordedAt[i], NpgsqlDbType.TimestampTz, ct);
-                await writer.WriteAsync(prev, NpgsqlDbType.Bytea, ct);
-                await writer.WriteAsync(hash, NpgsqlDbType.Bytea, ct);
-                prev = hash;
+                if (metadata.CommandId is null)
+                {
+                    await writer.WriteNullAsync(ct);
+                }
+                else
+                {
+                    await writer.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { [LedgerStore.CommandIdHeader] = metadata.CommandId }), NpgsqlDbType.Jsonb, ct);
+                }
+                await writer.WriteAsync(metadata.Actor, NpgsqlDbType.Varchar, ct);
 
                 if ((i + 1) % ProgressInterval == 0)
                 {
@@ -106,21 +117,13 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
             await writer.CompleteAsync(ct);
         }
 
-        var (created, extended) = await UpsertStreamsAsync(connection, tx, tenant, plan, versions, next, ct);
-        var lastPosition = headPosition + events.Count;
-        await using (var update = new NpgsqlCommand("UPDATE ledger.chain_heads SET position = $2, hash = $3 WHERE tenant = $1", connection, tx))
-        {
-            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lastPosition });
-            update.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prev });
-            await update.ExecuteNonQueryAsync(ct);
-        }
+        var (lastPosition, headHash) = await ReadHeadAsync(connection, tx, tenant, ct);
         await tx.CommitAsync(ct);
 
         progress?.Invoke(events.Count);
         LedgerTelemetry.EventsAppended.Add(events.Count, new KeyValuePair<string, object?>("ledger.tenant", tenant));
         activity?.SetTag("ledger.chain_position", lastPosition);
-        return new ImportResult(tenant, events.Count, firstPosition, lastPosition, prev, created, extended);
+        return new ImportResult(tenant, events.Count, headPosition + 1, lastPosition, headHash, created, extended);
     }
 
     /// <summary>The import checked and digested, before any database work.</summary>
@@ -225,30 +228,38 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         return new ImportPlan(prepared, recordedAt, streams, [.. commandStreams.Keys]);
     }
 
-    /// <summary>Locks the tenant's chain head, creating it at position 0 if missing, exactly as <c>ledger.append_events</c> does.</summary>
-    static async Task<(long Position, byte[] Hash)> LockChainHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
+    /// <summary>Takes the school's lock (as every append does) and returns its chain's last position.</summary>
+    static async Task<long> LockSchoolAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
     {
-        if (await ReadHeadForUpdateAsync(connection, tx, tenant, ct) is { } head)
+        await using (var lockSchool = new NpgsqlCommand(LedgerMarten.LockSchoolSql, connection, tx))
         {
-            return head;
+            lockSchool.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            await lockSchool.ExecuteNonQueryAsync(ct);
         }
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO ledger.chain_heads (tenant, position, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING", connection, tx))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = ChainHash.Genesis.ToArray() });
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-        return await ReadHeadForUpdateAsync(connection, tx, tenant, ct)
-            ?? throw new InvalidOperationException($"The chain head of tenant {tenant} could not be created.");
+        await using var select = new NpgsqlCommand(
+            "SELECT COALESCE((SELECT chain_position FROM ledger.chain WHERE tenant = $1 ORDER BY chain_position DESC LIMIT 1), 0)", connection, tx);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        return (long)(await select.ExecuteScalarAsync(ct))!;
     }
 
-    static async Task<(long Position, byte[] Hash)?> ReadHeadForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
+    static async Task<(long Position, byte[] Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
     {
-        await using var select = new NpgsqlCommand("SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1 FOR UPDATE", connection, tx);
+        await using var select = new NpgsqlCommand("SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1", connection, tx);
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         await using var reader = await select.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
+        return await reader.ReadAsync(ct)
+            ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1))
+            : throw new InvalidOperationException($"School {tenant} has no chain head after its import.");
+    }
+
+    /// <summary>The events' global positions, drawn from Marten's sequence in one round trip.</summary>
+    static async Task<long[]> NextSequenceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, int count, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand("SELECT array_agg(nextval('marten.mt_events_sequence')) FROM generate_series(1, $1)", connection, tx);
+        select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        var sequence = (long[])(await select.ExecuteScalarAsync(ct))!;
+        Array.Sort(sequence);
+        return sequence;
     }
 
     static async Task CheckCommandIdsUnusedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string[] commandIds, CancellationToken ct)
@@ -258,7 +269,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
             return;
         }
         await using var select = new NpgsqlCommand(
-            "SELECT command_id FROM ledger.events WHERE tenant = $1 AND command_id = ANY($2) LIMIT 1", connection, tx);
+            "SELECT command_id FROM ledger.chain WHERE tenant = $1 AND command_id = ANY($2) LIMIT 1", connection, tx);
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = commandIds });
         if (await select.ExecuteScalarAsync(ct) is string used)
@@ -272,7 +283,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
     {
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var select = new NpgsqlCommand(
-            "SELECT stream_id, version FROM ledger.streams WHERE tenant = $1 AND stream_id = ANY($2)", connection, tx);
+            "SELECT id, version FROM marten.mt_streams WHERE tenant_id = $1 AND id = ANY($2)", connection, tx);
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(s => s.StreamId)] });
         await using var reader = await select.ExecuteReaderAsync(ct);
@@ -292,8 +303,8 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         if (created.Count > 0)
         {
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO ledger.streams (tenant, stream_id, stream_type, version, created_at)
-                SELECT $1, s.id, s.type, s.version, s.created FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) AS s (id, type, version, created)
+                INSERT INTO marten.mt_streams (tenant_id, id, type, version, timestamp, created)
+                SELECT $1, s.id, s.type, s.version, s.created, s.created FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) AS s (id, type, version, created)
                 """, connection, tx);
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. created.Select(s => s.StreamId)] });
@@ -305,9 +316,9 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         if (extended.Length > 0)
         {
             await using var update = new NpgsqlCommand("""
-                UPDATE ledger.streams AS t SET version = s.version
+                UPDATE marten.mt_streams AS t SET version = s.version
                   FROM unnest($2::text[], $3::bigint[]) AS s (id, version)
-                 WHERE t.tenant = $1 AND t.stream_id = s.id
+                 WHERE t.tenant_id = $1 AND t.id = s.id
                 """, connection, tx);
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
             update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = extended });
@@ -318,7 +329,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
     }
 
     static Task WriteOptionalAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken ct) =>
-        value is null ? writer.WriteNullAsync(ct) : writer.WriteAsync(value, NpgsqlDbType.Text, ct);
+        value is null ? writer.WriteNullAsync(ct) : writer.WriteAsync(value, NpgsqlDbType.Varchar, ct);
 
     async Task<ImportResult> NothingToImportAsync(string tenant, CancellationToken ct)
     {

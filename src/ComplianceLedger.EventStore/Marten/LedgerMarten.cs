@@ -1,7 +1,9 @@
+using System.Runtime.CompilerServices;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.MultiTenancy;
 using Marten;
+using Npgsql;
 using Weasel.Core;
 
 namespace ComplianceLedger.EventStore.Marten;
@@ -19,6 +21,18 @@ public static class LedgerMarten
     public static StoreOptions Configure(StoreOptions options, string connectionString, TimeProvider time)
     {
         options.Connection(connectionString);
+        return Configure(options, time);
+    }
+
+    /// <summary>As the app runs it: on the app's own data source (its role, pool and connection options).</summary>
+    public static StoreOptions Configure(StoreOptions options, NpgsqlDataSource dataSource, TimeProvider time)
+    {
+        options.Connection(dataSource);
+        return Configure(options, time);
+    }
+
+    static StoreOptions Configure(StoreOptions options, TimeProvider time)
+    {
         options.DatabaseSchemaName = Schema;
         // The app may not change the schema: `ledger migrate` applies it as the owner role.
         options.AutoCreateSchemaObjects = AutoCreate.None;
@@ -36,8 +50,21 @@ public static class LedgerMarten
         // Marten makes its event tables only once it knows an event type, and the schema must not
         // depend on which ones a caller maps (they all share one table): name one the store owns.
         options.Events.MapEventType<NeverAppended>("ledger.never-appended.v1");
+        options.Events.MapEventType<LedgerEventData>(LedgerEventData.MartenName);
         return options;
     }
+
+    /// <summary>
+    /// The document store over a data source, made once and kept as long as the data source: its
+    /// configuration is fixed, and every <see cref="LedgerStore"/> on that data source shares it.
+    /// </summary>
+    public static IDocumentStore StoreFor(NpgsqlDataSource dataSource) =>
+        Stores.GetValue(dataSource, ds => new DocumentStore(Configure(new StoreOptions(), ds, TimeProvider.System)));
+
+    static readonly ConditionalWeakTable<NpgsqlDataSource, IDocumentStore> Stores = [];
+
+    /// <summary>Takes the school's chain lock in the session's transaction (see <see cref="OpenSchoolSessionAsync"/>); one parameter, the school.</summary>
+    public const string LockSchoolSql = "SELECT pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0))";
 
     /// <summary>Known to Marten so that its event tables exist; nothing appends it.</summary>
     public sealed record NeverAppended;
@@ -56,8 +83,8 @@ public static class LedgerMarten
         try
         {
             await session.BeginTransactionAsync(ct);
-            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0))", session.Connection);
-            command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = school });
+            await using var command = new NpgsqlCommand(LockSchoolSql, session.Connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = school });
             await command.ExecuteNonQueryAsync(ct);
             return session;
         }

@@ -31,10 +31,18 @@ public static class LedgerMigrator
     /// As <see cref="MigrateAsync(string, string?, CancellationToken)"/>, with further scripts (the
     /// read models' schema), numbered after the store's own. Returns the names applied now.
     /// </summary>
+    public static Task<IReadOnlyList<string>> MigrateAsync(
+        string adminConnectionString, string? appRolePassword, IEnumerable<Script> additionalScripts, CancellationToken ct = default) =>
+        MigrateAsync(adminConnectionString, appRolePassword, additionalScripts, upTo: int.MaxValue, ct);
+
+    /// <summary>
+    /// Only the scripts numbered up to <paramref name="upTo"/>: a database as an earlier release
+    /// left it, for testing what a later migration does to it (e.g. the carry-over onto Marten).
+    /// </summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(
-        string adminConnectionString, string? appRolePassword, IEnumerable<Script> additionalScripts, CancellationToken ct = default)
+        string adminConnectionString, string? appRolePassword, IEnumerable<Script> additionalScripts, int upTo, CancellationToken ct = default)
     {
-        var all = Scripts.Concat(additionalScripts).OrderBy(s => s.Number).ToList();
+        var all = Scripts.Concat(additionalScripts).Where(s => s.Number <= upTo).OrderBy(s => s.Number).ToList();
         if (all.GroupBy(s => s.Number).FirstOrDefault(g => g.Count() > 1) is { } clash)
         {
             throw new InvalidOperationException($"Two migrations share number {clash.Key}: {string.Join(", ", clash.Select(s => s.Name))}.");

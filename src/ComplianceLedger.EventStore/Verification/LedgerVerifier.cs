@@ -8,6 +8,9 @@ public sealed record TenantVerification(
     string Tenant, long EventsChecked, int CheckpointsChecked, IReadOnlyList<VerificationProblem> Problems, long ProblemsFound)
 {
     public bool Holds => Problems.Count == 0;
+
+    /// <summary>The chain's last position and hash as recorded (null for a school with no head).</summary>
+    public (long Position, byte[] Hash)? Head { get; init; }
 }
 
 /// <summary>Verifies the chains and checkpoints stored in the database, a tenant at a time.</summary>
@@ -101,7 +104,10 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
         }
         progress?.Invoke(verifier.EventsChecked);
         var problems = verifier.Complete(headPosition, headHash);
-        return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, problems, verifier.ProblemsFound);
+        return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, problems, verifier.ProblemsFound)
+        {
+            Head = headPosition is { } position && headHash is not null ? (position, headHash) : null,
+        };
     }
 
     static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string sql)

@@ -26,9 +26,14 @@ public sealed class AppendOnlyTests(LedgerDatabase db) : IClassFixture<LedgerDat
 
     public static TheoryData<string> Rewrites => new()
     {
-        "UPDATE ledger.events SET actor = 'person:intruder'",
-        "DELETE FROM ledger.events WHERE chain_position = 7",
-        "TRUNCATE ledger.events",
+        "UPDATE marten.mt_events SET user_name = 'person:intruder'",
+        "DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE chain_position = 7)",
+        "TRUNCATE marten.mt_events",
+        "UPDATE ledger.chain SET hash = sha256(hash)",
+        "DELETE FROM ledger.chain WHERE chain_position = 7",
+        "TRUNCATE ledger.chain",
+        "UPDATE ledger.events_before_marten SET actor = 'person:intruder'",
+        "DELETE FROM ledger.events_before_marten",
         "UPDATE ledger.checkpoints SET head_hash = sha256(head_hash)",
         "DELETE FROM ledger.checkpoints",
         "TRUNCATE ledger.checkpoints",
@@ -57,6 +62,30 @@ public sealed class AppendOnlyTests(LedgerDatabase db) : IClassFixture<LedgerDat
         Assert.Equal("LDG10", refused.SqlState);
         Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
         Assert.Equal(before, await CountsAsync());
+    }
+
+    [Theory]
+    [InlineData("UPDATE ledger.events SET actor = 'person:intruder'")]
+    [InlineData("DELETE FROM ledger.events WHERE chain_position = 7")]
+    [InlineData("INSERT INTO ledger.events (tenant, chain_position) VALUES ('150001', 99)")]
+    public async Task The_events_view_cannot_be_written_by_anyone(string sql)
+    {
+        var before = await CountsAsync();
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(db.AdminDataSource, sql));
+
+        Assert.Equal(PostgresErrorCodes.ObjectNotInPrerequisiteState, refused.SqlState);
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Theory]
+    [InlineData("UPDATE ledger.chain_heads SET position = 1")]
+    [InlineData("INSERT INTO ledger.chain_heads (tenant, position, hash) VALUES ('150099', 1, sha256(''))")]
+    public async Task The_application_role_cannot_move_a_chain_head(string sql)
+    {
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(db.AppDataSource, sql));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
     }
 
     [Fact]

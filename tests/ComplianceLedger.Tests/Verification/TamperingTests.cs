@@ -9,7 +9,7 @@ using Npgsql;
 namespace ComplianceLedger.Tests.Verification;
 
 /// <summary>
-/// Rewrites history the way only a superuser can (triggers off) and checks that
+/// Rewrites history the way only a superuser can (triggers off), in Marten's events table and the chain beside it, and checks that
 /// <c>ledger verify</c> names the tenant and the first position where the rewrite shows.
 /// Each test has its own tenant of 20 events with signed checkpoints at 10 and 20.
 /// </summary>
@@ -55,20 +55,20 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
     [Theory]
     [InlineData("140001", "data = jsonb_set(data, '{version}', '\"4\"')")]
-    [InlineData("140002", "event_type = 'policy.withdrawn.v1'")]
-    [InlineData("140003", "actor = 'person:head-2'")]
-    [InlineData("140004", "recorded_at = recorded_at + interval '1 microsecond'")]
+    [InlineData("140002", "type = 'policy.withdrawn.v1'")]
+    [InlineData("140003", "user_name = 'person:head-2'")]
+    [InlineData("140004", "timestamp = timestamp + interval '1 microsecond'")]
     [InlineData("140005", "correlation_id = 'corr-9'")]
     [InlineData("140006", "causation_id = NULL")]
-    [InlineData("140007", "command_id = 'cmd-forged'")]
+    [InlineData("140007", "headers = jsonb_build_object('commandId', 'cmd-forged')")]
     [InlineData("140008", "stream_id = 'person-9'")]
-    [InlineData("140009", "stream_version = stream_version + 100")]
-    [InlineData("140010", "event_id = gen_random_uuid()")]
+    [InlineData("140009", "version = version + 100")]
+    [InlineData("140010", "id = gen_random_uuid()")]
     public async Task Verify_reports_the_first_bad_position_when_one_field_of_an_event_is_changed(string tenant, string change)
     {
         await SeedVerifiedAsync(tenant);
 
-        await TamperAsync($"UPDATE ledger.events SET {change} WHERE tenant = '{tenant}' AND chain_position = 7");
+        await TamperAsync($"UPDATE marten.mt_events SET {change} WHERE seq_id = {EventAt(tenant, 7)}");
 
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 7);
         run.ShouldContain("hash mismatch");
@@ -82,7 +82,10 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     {
         await SeedVerifiedAsync(tenant);
 
-        await TamperAsync($"DELETE FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = {position}");
+        await TamperAsync($"""
+            DELETE FROM marten.mt_events WHERE seq_id = {EventAt(tenant, position)};
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position = {position}
+            """);
 
         await ShouldFailAt(VerifyAsync(tenant), tenant, position);
     }
@@ -96,9 +99,9 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         // (tenant, chain_position) is the primary key, so one of the two parks at a negative position.
         await TamperAsync($"""
-            UPDATE ledger.events SET chain_position = -1 WHERE tenant = '{tenant}' AND chain_position = {first};
-            UPDATE ledger.events SET chain_position = {first} WHERE tenant = '{tenant}' AND chain_position = {second};
-            UPDATE ledger.events SET chain_position = {second} WHERE tenant = '{tenant}' AND chain_position = -1
+            UPDATE ledger.chain SET chain_position = -1 WHERE tenant = '{tenant}' AND chain_position = {first};
+            UPDATE ledger.chain SET chain_position = {first} WHERE tenant = '{tenant}' AND chain_position = {second};
+            UPDATE ledger.chain SET chain_position = {second} WHERE tenant = '{tenant}' AND chain_position = -1
             """);
 
         await ShouldFailAt(VerifyAsync(tenant), tenant, first);
@@ -144,12 +147,10 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         // A copy of event 5 under a new stream, hashed exactly as an honest append would have.
         await TamperAsync($"""
             {ShiftUpFrom(tenant, 6)};
-            INSERT INTO ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
-                                       actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
-            SELECT tenant, 6, 'person-forged', 1, '{forged.EventId}', event_type, data,
-                   actor, correlation_id, causation_id, NULL, recorded_at,
-                   '\x{Convert.ToHexString(forged.PreviousHash)}', '\x{Convert.ToHexString(forged.Hash)}'
-              FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = 5
+            {ForgeEvent(tenant, 5, $"'{forged.EventId}'")};
+            INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash)
+                 VALUES ('{tenant}', 6, currval('marten.mt_events_sequence'),
+                         '\x{Convert.ToHexString(forged.PreviousHash)}', '\x{Convert.ToHexString(forged.Hash)}')
             """);
 
         // Position 6 is a perfect link; the original event now at 7 no longer follows it.
@@ -170,9 +171,9 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         {
             var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
             var rehashed = Rehashed(changed, previous);
+            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
             sql.Add($"""
-                UPDATE ledger.events SET data = '{changed.Data}'::jsonb, prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}',
-                       hash = '\x{Convert.ToHexString(rehashed.Hash)}'
+                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
                  WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
                 """);
             previous = rehashed.Hash;
@@ -256,17 +257,29 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     /// </summary>
     static string InsertForgedAt(string tenant, long position) => $"""
         {ShiftUpFrom(tenant, position)};
-        INSERT INTO ledger.events (tenant, chain_position, stream_id, stream_version, event_id, event_type, data,
-                                   actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash)
-        SELECT tenant, {position}, 'person-forged', 1, gen_random_uuid(), event_type, data,
-               actor, correlation_id, causation_id, NULL, recorded_at, prev_hash, sha256(hash)
-          FROM ledger.events WHERE tenant = '{tenant}' AND chain_position = {position + 1}
+        {ForgeEvent(tenant, position + 1, "gen_random_uuid()")};
+        INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash)
+             SELECT tenant, {position}, currval('marten.mt_events_sequence'), prev_hash, sha256(hash)
+               FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position = {position + 1}
+        """;
+
+    /// <summary>The Marten row of the event at <paramref name="position"/> of the school's chain.</summary>
+    static string EventAt(string tenant, long position) =>
+        $"(SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position = {position})";
+
+    /// <summary>Inserts into Marten's table a copy of the event at <paramref name="position"/> as the first of a new stream, with no chain row.</summary>
+    static string ForgeEvent(string tenant, long position, string eventId) => $"""
+        INSERT INTO marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
+                                      correlation_id, causation_id, headers, user_name)
+        SELECT nextval('marten.mt_events_sequence'), {eventId}, 'person-forged', 1, data, type, timestamp, tenant_id, mt_dotnet_type,
+               correlation_id, causation_id, NULL, user_name
+          FROM marten.mt_events WHERE seq_id = {EventAt(tenant, position)}
         """;
 
     /// <summary>Moves every event from <paramref name="position"/> up by one, via negative positions so the primary key never clashes.</summary>
     static string ShiftUpFrom(string tenant, long position) => $"""
-        UPDATE ledger.events SET chain_position = -(chain_position + 1) WHERE tenant = '{tenant}' AND chain_position >= {position};
-        UPDATE ledger.events SET chain_position = -chain_position WHERE tenant = '{tenant}' AND chain_position < 0
+        UPDATE ledger.chain SET chain_position = -(chain_position + 1) WHERE tenant = '{tenant}' AND chain_position >= {position};
+        UPDATE ledger.chain SET chain_position = -chain_position WHERE tenant = '{tenant}' AND chain_position < 0
         """;
 
     /// <summary>The event with the hashes an honest append at its place, after <paramref name="previousHash"/>, would have given it.</summary>

@@ -1,0 +1,125 @@
+-- The cut-over (docs/decisions.md, "Onto Marten in steps"): from here every event is in Marten's
+-- table, chained by 040's trigger, and what the readers knew as ledger.events, ledger.streams and
+-- ledger.chain_heads reads Marten's tables. A ledger written by the hand-written store is carried
+-- over first (041), and the carry-over refuses (LDG14, nothing kept) unless every school's
+-- positions and hashes come out as before; ledger.carry_overs records what it carried.
+
+-- The command id a chain row was appended under, for the idempotency look-up by (tenant, command).
+ALTER TABLE ledger.chain ADD COLUMN command_id text;
+CREATE INDEX chain_command ON ledger.chain (tenant, command_id) WHERE command_id IS NOT NULL;
+
+CREATE OR REPLACE FUNCTION ledger.chain_event() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_position bigint;
+    v_prev     bytea;
+BEGIN
+    IF TG_RELID <> 'marten.mt_events'::regclass THEN
+        RAISE EXCEPTION 'ledger.chain is written only by appending events' USING ERRCODE = 'LDG11';
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'events are appended at READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = 'LDG13';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('ledger.chain:' || NEW.tenant_id, 0));
+    SELECT c.chain_position, c.hash INTO v_position, v_prev
+      FROM ledger.chain c WHERE c.tenant = NEW.tenant_id
+     ORDER BY c.chain_position DESC LIMIT 1;
+    IF NOT FOUND THEN
+        v_position := 0;
+        v_prev := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+    END IF;
+    INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash, command_id)
+         VALUES (NEW.tenant_id, v_position + 1, NEW.seq_id, v_prev,
+                 ledger.link_hash(v_prev, v_position + 1, NEW.version,
+                     ledger.event_digest(NEW.tenant_id, NEW.stream_id, NEW.id, NEW.type, NEW.data, COALESCE(NEW.user_name, ''),
+                         NEW.correlation_id, NEW.causation_id, NEW.headers ->> 'commandId', NEW.timestamp)),
+                 NEW.headers ->> 'commandId');
+    RETURN NULL;
+END $$;
+
+-- Each school's head (last position and hash) moves once per statement that appended to it,
+-- however many events the statement inserted (a bulk COPY of 50,000 is one move, not 50,000
+-- updates of one row). Signed checkpoints, the daemon's polling and `ledger verify` read it.
+CREATE FUNCTION ledger.advance_chain_heads() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_RELID <> 'marten.mt_events'::regclass THEN
+        RAISE EXCEPTION 'ledger.chain_heads move only by appending events' USING ERRCODE = 'LDG11';
+    END IF;
+    INSERT INTO ledger.chain_heads AS h (tenant, position, hash)
+         SELECT n.tenant_id, l.chain_position, l.hash
+           FROM (SELECT DISTINCT tenant_id FROM appended) n
+          CROSS JOIN LATERAL (SELECT c.chain_position, c.hash FROM ledger.chain c
+                               WHERE c.tenant = n.tenant_id ORDER BY c.chain_position DESC LIMIT 1) l
+    ON CONFLICT (tenant) DO UPDATE SET position = EXCLUDED.position, hash = EXCLUDED.hash;
+    RETURN NULL;
+END $$;
+
+REVOKE ALL ON FUNCTION ledger.advance_chain_heads() FROM PUBLIC;
+
+CREATE TRIGGER mt_events_heads AFTER INSERT ON marten.mt_events
+    REFERENCING NEW TABLE AS appended
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.advance_chain_heads();
+
+-- A new school's first head is an INSERT now, not an UPDATE of a zero row: the daemon hears both.
+DROP TRIGGER chain_heads_notify ON ledger.chain_heads;
+CREATE TRIGGER chain_heads_notify
+    AFTER INSERT OR UPDATE OF position ON ledger.chain_heads
+    FOR EACH ROW EXECUTE FUNCTION ledger.notify_appended();
+
+-- The carry-over, school by school, recorded for whoever audits the cut-over.
+CREATE TABLE ledger.carry_overs (
+    tenant     text        PRIMARY KEY,
+    events     bigint      NOT NULL,
+    head_hash  bytea       NOT NULL,
+    carried_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO ledger.carry_overs (tenant, events, head_hash)
+     SELECT c.tenant, c.events, c.head_hash FROM ledger.carry_over_to_marten() c;
+CREATE TRIGGER carry_overs_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger.carry_overs
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.reject_rewrite();
+GRANT SELECT ON ledger.carry_overs TO ledger_app;
+
+-- The hand-written store's tables stay, read-only, as they were at the cut-over; nothing writes
+-- them again. Its append function goes: it wrote the tables that the names below now read.
+DROP FUNCTION ledger.append_events(text, text, text, bigint, text, text, text, text, timestamptz, uuid[], text[], text[], bytea[], bytea);
+DROP FUNCTION ledger.carry_over_to_marten();
+ALTER TABLE ledger.events RENAME TO events_before_marten;
+ALTER TABLE ledger.streams RENAME TO streams_before_marten;
+REVOKE INSERT, UPDATE ON ledger.events_before_marten, ledger.streams_before_marten FROM ledger_app;
+
+-- Heads move only by the trigger above.
+REVOKE INSERT, UPDATE ON ledger.chain_heads FROM ledger_app;
+
+-- The school comes from the chain: a reader's (tenant, chain_position) is the chain's primary key.
+-- The command id is the hashed one, from Marten's headers (ledger.chain keeps a copy to look it up by).
+CREATE VIEW ledger.events AS
+SELECT e.seq_id                   AS global_position,
+       c.tenant,
+       c.chain_position,
+       e.stream_id::text          AS stream_id,
+       e.version                  AS stream_version,
+       e.id                       AS event_id,
+       e.type::text               AS event_type,
+       e.data,
+       COALESCE(e.user_name, '')::text AS actor,
+       e.correlation_id::text     AS correlation_id,
+       e.causation_id::text       AS causation_id,
+       e.headers ->> 'commandId'  AS command_id,
+       e.timestamp                AS recorded_at,
+       c.prev_hash,
+       c.hash
+  FROM ledger.chain c
+  JOIN marten.mt_events e ON e.seq_id = c.seq_id;
+
+CREATE VIEW ledger.streams AS
+SELECT s.tenant_id::text AS tenant,
+       s.id::text        AS stream_id,
+       s.type::text      AS stream_type,
+       s.version,
+       s.created         AS created_at
+  FROM marten.mt_streams s;
+
+GRANT SELECT ON ledger.events, ledger.streams TO ledger_app;
