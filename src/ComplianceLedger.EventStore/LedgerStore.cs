@@ -20,6 +20,7 @@ namespace ComplianceLedger.EventStore;
 public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore marten, TimeProvider time, IEnumerable<IProjection>? projections = null)
 {
     readonly IProjection[] inline = projections?.Where(p => p.Mode == ProjectionMode.Inline).ToArray() ?? [];
+    readonly AppendNotifier notifier = AppendNotifier.For(dataSource);
 
     /// <summary>A store on the data source's own Marten document store (<see cref="LedgerMarten.StoreFor"/>).</summary>
     public LedgerStore(NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection>? projections = null)
@@ -125,6 +126,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         {
             Fill(appended, action, prepared, state.ChainHead, version);
         }
+        notifier.Appended(request.Tenant);
 
         LedgerTelemetry.EventsAppended.Add(appended.Count, new KeyValuePair<string, object?>("ledger.tenant", request.Tenant));
         activity?.SetTag("ledger.replayed", false);

@@ -17,6 +17,9 @@ public static class LedgerTelemetry
     public static readonly Histogram<double> AppendDuration =
         Meter.CreateHistogram<double>("ledger.append.duration", "s", "Time to append one command's events.");
 
+    public static readonly Counter<long> WakeUpsLost =
+        Meter.CreateCounter<long>("ledger.projection.wakeups.lost", "{school}", "Daemon wake-ups not sent after an append (the daemon's poll finds those schools).");
+
     public static readonly Counter<long> ProjectionEventsApplied =
         Meter.CreateCounter<long>("ledger.projection.events.applied", "{event}", "Events taken in by async projections.");
 

@@ -43,7 +43,7 @@ sealed class ImportBenchmark(LocalCluster cluster, string database, Options opti
     {
         await using var connection = new NpgsqlConnection(cluster.AdminConnectionString(database));
         await connection.OpenAsync(ct);
-        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS public.import_plain (LIKE ledger.events INCLUDING ALL)", connection))
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS public.import_plain (LIKE ledger.events_before_marten INCLUDING ALL)", connection))
         {
             await create.ExecuteNonQueryAsync(ct);
         }

@@ -119,6 +119,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
 
         var (lastPosition, headHash) = await ReadHeadAsync(connection, tx, tenant, ct);
         await tx.CommitAsync(ct);
+        AppendNotifier.For(dataSource).Appended(tenant);
 
         progress?.Invoke(events.Count);
         LedgerTelemetry.EventsAppended.Add(events.Count, new KeyValuePair<string, object?>("ledger.tenant", tenant));

@@ -8,6 +8,20 @@
 ALTER TABLE ledger.chain ADD COLUMN command_id text;
 CREATE INDEX chain_command ON ledger.chain (tenant, command_id) WHERE command_id IS NOT NULL;
 
+-- The schools with a chain: the chain trigger adds one with its first event.
+CREATE TABLE ledger.chain_tenants (
+    tenant   text        PRIMARY KEY,
+    first_at timestamptz NOT NULL
+);
+CREATE TRIGGER chain_tenants_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger.chain_tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.reject_rewrite();
+
+-- As 040, and now the one trigger on Marten's events table: it also refuses tombstones (040's
+-- separate trigger cost a function call per event) and records a school's first event. Measured
+-- (docs/benchmarks.md): a head row moved per statement, and a NOTIFY per append, each cost more
+-- than the chain itself; heads are now read from the chain (the view below), and the app wakes
+-- the projection daemon after its commits (LedgerStore), which polls for everyone else's.
 CREATE OR REPLACE FUNCTION ledger.chain_event() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -16,6 +30,10 @@ DECLARE
 BEGIN
     IF TG_RELID <> 'marten.mt_events'::regclass THEN
         RAISE EXCEPTION 'ledger.chain is written only by appending events' USING ERRCODE = 'LDG11';
+    END IF;
+    -- Marten's Rich appends write tombstone events after a failed save: never part of a school's history.
+    IF NEW.type = 'tombstone' OR NEW.stream_id = 'mt_tombstone' THEN
+        RAISE EXCEPTION 'tombstone events are not part of the ledger' USING ERRCODE = 'LDG12';
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'events are appended at READ COMMITTED, not %', current_setting('transaction_isolation')
@@ -28,6 +46,7 @@ BEGIN
     IF NOT FOUND THEN
         v_position := 0;
         v_prev := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+        INSERT INTO ledger.chain_tenants (tenant, first_at) VALUES (NEW.tenant_id, NEW.timestamp);
     END IF;
     INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash, command_id)
          VALUES (NEW.tenant_id, v_position + 1, NEW.seq_id, v_prev,
@@ -38,35 +57,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Each school's head (last position and hash) moves once per statement that appended to it,
--- however many events the statement inserted (a bulk COPY of 50,000 is one move, not 50,000
--- updates of one row). Signed checkpoints, the daemon's polling and `ledger verify` read it.
-CREATE FUNCTION ledger.advance_chain_heads() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF TG_RELID <> 'marten.mt_events'::regclass THEN
-        RAISE EXCEPTION 'ledger.chain_heads move only by appending events' USING ERRCODE = 'LDG11';
-    END IF;
-    INSERT INTO ledger.chain_heads AS h (tenant, position, hash)
-         SELECT n.tenant_id, l.chain_position, l.hash
-           FROM (SELECT DISTINCT tenant_id FROM appended) n
-          CROSS JOIN LATERAL (SELECT c.chain_position, c.hash FROM ledger.chain c
-                               WHERE c.tenant = n.tenant_id ORDER BY c.chain_position DESC LIMIT 1) l
-    ON CONFLICT (tenant) DO UPDATE SET position = EXCLUDED.position, hash = EXCLUDED.hash;
-    RETURN NULL;
-END $$;
-
-REVOKE ALL ON FUNCTION ledger.advance_chain_heads() FROM PUBLIC;
-
-CREATE TRIGGER mt_events_heads AFTER INSERT ON marten.mt_events
-    REFERENCING NEW TABLE AS appended
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.advance_chain_heads();
-
--- A new school's first head is an INSERT now, not an UPDATE of a zero row: the daemon hears both.
-DROP TRIGGER chain_heads_notify ON ledger.chain_heads;
-CREATE TRIGGER chain_heads_notify
-    AFTER INSERT OR UPDATE OF position ON ledger.chain_heads
-    FOR EACH ROW EXECUTE FUNCTION ledger.notify_appended();
+DROP TRIGGER mt_events_no_tombstone ON marten.mt_events;
+DROP FUNCTION ledger.refuse_tombstone();
 
 -- The carry-over, school by school, recorded for whoever audits the cut-over.
 CREATE TABLE ledger.carry_overs (
@@ -88,10 +80,17 @@ DROP FUNCTION ledger.append_events(text, text, text, bigint, text, text, text, t
 DROP FUNCTION ledger.carry_over_to_marten();
 ALTER TABLE ledger.events RENAME TO events_before_marten;
 ALTER TABLE ledger.streams RENAME TO streams_before_marten;
-REVOKE INSERT, UPDATE ON ledger.events_before_marten, ledger.streams_before_marten FROM ledger_app;
+ALTER TABLE ledger.chain_heads RENAME TO chain_heads_before_marten;
+DROP TRIGGER chain_heads_notify ON ledger.chain_heads_before_marten;
+DROP FUNCTION ledger.notify_appended();
+REVOKE INSERT, UPDATE ON ledger.events_before_marten, ledger.streams_before_marten, ledger.chain_heads_before_marten FROM ledger_app;
 
--- Heads move only by the trigger above.
-REVOKE INSERT, UPDATE ON ledger.chain_heads FROM ledger_app;
+-- Each school's head, its last position and hash, straight from the chain (one index probe).
+CREATE VIEW ledger.chain_heads AS
+SELECT t.tenant, l.chain_position AS position, l.hash
+  FROM ledger.chain_tenants t
+ CROSS JOIN LATERAL (SELECT c.chain_position, c.hash FROM ledger.chain c
+                      WHERE c.tenant = t.tenant ORDER BY c.chain_position DESC LIMIT 1) l;
 
 -- The school comes from the chain: a reader's (tenant, chain_position) is the chain's primary key.
 -- The command id is the hashed one, from Marten's headers (ledger.chain keeps a copy to look it up by).
@@ -122,4 +121,4 @@ SELECT s.tenant_id::text AS tenant,
        s.created         AS created_at
   FROM marten.mt_streams s;
 
-GRANT SELECT ON ledger.events, ledger.streams TO ledger_app;
+GRANT SELECT ON ledger.events, ledger.streams, ledger.chain_heads, ledger.chain_tenants TO ledger_app;

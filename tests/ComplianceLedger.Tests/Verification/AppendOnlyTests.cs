@@ -68,7 +68,8 @@ public sealed class AppendOnlyTests(LedgerDatabase db) : IClassFixture<LedgerDat
     [InlineData("UPDATE ledger.events SET actor = 'person:intruder'")]
     [InlineData("DELETE FROM ledger.events WHERE chain_position = 7")]
     [InlineData("INSERT INTO ledger.events (tenant, chain_position) VALUES ('150001', 99)")]
-    public async Task The_events_view_cannot_be_written_by_anyone(string sql)
+    [InlineData("UPDATE ledger.chain_heads SET position = 1")]
+    public async Task The_views_over_martens_tables_cannot_be_written_by_anyone(string sql)
     {
         var before = await CountsAsync();
 
@@ -79,9 +80,9 @@ public sealed class AppendOnlyTests(LedgerDatabase db) : IClassFixture<LedgerDat
     }
 
     [Theory]
-    [InlineData("UPDATE ledger.chain_heads SET position = 1")]
-    [InlineData("INSERT INTO ledger.chain_heads (tenant, position, hash) VALUES ('150099', 1, sha256(''))")]
-    public async Task The_application_role_cannot_move_a_chain_head(string sql)
+    [InlineData("INSERT INTO ledger.chain_tenants (tenant, first_at) VALUES ('150099', now())")]
+    [InlineData("UPDATE ledger.chain_tenants SET first_at = now()")]
+    public async Task The_application_role_cannot_add_or_move_a_chain_head(string sql)
     {
         var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(db.AppDataSource, sql));
 
