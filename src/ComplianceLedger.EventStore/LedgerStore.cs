@@ -45,7 +45,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
 
         await using var session = marten.LightweightSession(request.Tenant);
         await session.BeginTransactionAsync(ct);
-        var state = await ReadStateAsync(session.Connection!, request, ct);
+        var state = await ReadStateAsync(session.Connection!, request, prepared, ct);
 
         if (state.Earlier is { } earlier)
         {
@@ -153,11 +153,12 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// In one round trip: the school's chain lock, then (under it) the command's earlier result if
     /// the id was used before, the stream's version and the chain's last position.
     /// </summary>
-    static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken ct)
+    static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, PreparedEvents prepared, CancellationToken ct)
     {
         var m = request.Metadata;
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(Command(LedgerMarten.LockSchoolSql, request.Tenant));
+        batch.BatchCommands.Add(Command(SupplyDigestsSql, Digests(prepared)));
         batch.BatchCommands.Add(Command("""
             SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
                    COALESCE((SELECT c.chain_position FROM ledger.chain c WHERE c.tenant = $1 ORDER BY c.chain_position DESC LIMIT 1), 0),
@@ -169,6 +170,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             batch.BatchCommands.Add(Command(CommandEventsSql, request.Tenant, m.CommandId));
         }
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var streamVersion = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
@@ -195,6 +197,19 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             throw new CommandIdReusedException(m.CommandId);
         }
         return new AppendState(streamVersion, chainHead, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
+    }
+
+    /// <summary>The events' digests for the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each, for this transaction.</summary>
+    const string SupplyDigestsSql = "SELECT set_config('ledger.digests', $1, true)";
+
+    static string Digests(PreparedEvents prepared)
+    {
+        var text = new System.Text.StringBuilder(prepared.EventIds.Length * 102);
+        for (var i = 0; i < prepared.EventIds.Length; i++)
+        {
+            text.Append(prepared.EventIds[i].ToString("D")).Append('=').Append(Convert.ToHexStringLower(prepared.Digests[i])).Append(';');
+        }
+        return text.ToString();
     }
 
     const string CommandEventsSql = """

@@ -63,7 +63,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        var headPosition = await LockSchoolAsync(connection, tx, tenant, ct);
+        var (headPosition, headHash) = await LockSchoolAsync(connection, tx, tenant, ct);
         await CheckCommandIdsUnusedAsync(connection, tx, tenant, plan.CommandIds, ct);
         var versions = await StreamVersionsAsync(connection, tx, tenant, plan.Streams, ct);
 
@@ -78,6 +78,7 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         // Marten's events refer to their stream's row, so the streams go first.
         var (created, extended) = await UpsertStreamsAsync(connection, tx, tenant, plan, versions, next, ct);
         var sequence = await NextSequenceAsync(connection, tx, events.Count, ct);
+        await NameLinksAsync(connection, tx, plan, eventVersions, headPosition, headHash, ct);
 
         await using (var writer = await connection.BeginBinaryImportAsync(CopyCommand, ct))
         {
@@ -117,14 +118,14 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
             await writer.CompleteAsync(ct);
         }
 
-        var (lastPosition, headHash) = await ReadHeadAsync(connection, tx, tenant, ct);
+        var (lastPosition, lastHash) = await ReadHeadAsync(connection, tx, tenant, ct);
         await tx.CommitAsync(ct);
         AppendNotifier.For(dataSource).Appended(tenant);
 
         progress?.Invoke(events.Count);
         LedgerTelemetry.EventsAppended.Add(events.Count, new KeyValuePair<string, object?>("ledger.tenant", tenant));
         activity?.SetTag("ledger.chain_position", lastPosition);
-        return new ImportResult(tenant, events.Count, headPosition + 1, lastPosition, headHash, created, extended);
+        return new ImportResult(tenant, events.Count, headPosition + 1, lastPosition, lastHash, created, extended);
     }
 
     /// <summary>The import checked and digested, before any database work.</summary>
@@ -229,8 +230,8 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
         return new ImportPlan(prepared, recordedAt, streams, [.. commandStreams.Keys]);
     }
 
-    /// <summary>Takes the school's lock (as every append does) and returns its chain's last position.</summary>
-    static async Task<long> LockSchoolAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
+    /// <summary>Takes the school's lock (as every append does) and returns its chain's last position and hash.</summary>
+    static async Task<(long Position, byte[] Hash)> LockSchoolAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)
     {
         await using (var lockSchool = new NpgsqlCommand(LedgerMarten.LockSchoolSql, connection, tx))
         {
@@ -238,9 +239,30 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
             await lockSchool.ExecuteNonQueryAsync(ct);
         }
         await using var select = new NpgsqlCommand(
-            "SELECT COALESCE((SELECT chain_position FROM ledger.chain WHERE tenant = $1 ORDER BY chain_position DESC LIMIT 1), 0)", connection, tx);
+            "SELECT chain_position, hash FROM ledger.chain WHERE tenant = $1 ORDER BY chain_position DESC LIMIT 1", connection, tx);
         select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        return (long)(await select.ExecuteScalarAsync(ct))!;
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : (0, ChainHash.Genesis.ToArray());
+    }
+
+    /// <summary>
+    /// Marks the transaction a bulk load, chained a statement at a time (042's <c>ledger.chain_bulk</c>),
+    /// and names each event's hash, linked here from the head read under the lock: the database
+    /// takes them as they are, and `ledger verify` recomputes every one.
+    /// </summary>
+    static async Task NameLinksAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, ImportPlan plan, long[] versions, long headPosition, byte[] headHash, CancellationToken ct)
+    {
+        var links = new System.Text.StringBuilder(plan.Prepared.Length * 102);
+        var prev = headHash;
+        for (var i = 0; i < plan.Prepared.Length; i++)
+        {
+            prev = ChainHash.Link(prev, headPosition + 1 + i, versions[i], plan.Prepared[i].Digest);
+            links.Append(plan.Prepared[i].EventId.ToString("D")).Append('=').Append(Convert.ToHexStringLower(prev)).Append(';');
+        }
+        await using var name = new NpgsqlCommand("SELECT set_config('ledger.bulk', 'on', true), set_config('ledger.links', $1, true)", connection, tx);
+        name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = links.ToString() });
+        await name.ExecuteNonQueryAsync(ct);
     }
 
     static async Task<(long Position, byte[] Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken ct)

@@ -27,6 +27,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_position bigint;
     v_prev     bytea;
+    v_digests  text := current_setting('ledger.digests', true);
+    v_at       int;
+    v_digest   bytea;
 BEGIN
     IF TG_RELID <> 'marten.mt_events'::regclass THEN
         RAISE EXCEPTION 'ledger.chain is written only by appending events' USING ERRCODE = 'LDG11';
@@ -39,6 +42,10 @@ BEGIN
         RAISE EXCEPTION 'events are appended at READ COMMITTED, not %', current_setting('transaction_isolation')
             USING ERRCODE = 'LDG13';
     END IF;
+    -- A bulk load is chained a statement at a time by ledger.chain_bulk() below.
+    IF current_setting('ledger.bulk', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('ledger.chain:' || NEW.tenant_id, 0));
     SELECT c.chain_position, c.hash INTO v_position, v_prev
       FROM ledger.chain c WHERE c.tenant = NEW.tenant_id
@@ -48,14 +55,126 @@ BEGIN
         v_prev := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
         INSERT INTO ledger.chain_tenants (tenant, first_at) VALUES (NEW.tenant_id, NEW.timestamp);
     END IF;
+    -- The writer may name each event's digest (`<event id>=<64 hex>;`, transaction-local): the
+    -- store computes it anyway, and canonical JSON in SQL is the dearest part of the chain. A
+    -- digest that does not match the event is no way round the chain: `ledger verify` recomputes
+    -- every digest from the stored fields, and the link made with a false one fails there.
+    IF v_digests <> '' THEN
+        v_at := strpos(v_digests, NEW.id::text || '=');
+        IF v_at > 0 THEN
+            v_digest := decode(substr(v_digests, v_at + 37, 64), 'hex');
+        END IF;
+    END IF;
+    IF v_digest IS NULL THEN
+        v_digest := ledger.event_digest(NEW.tenant_id, NEW.stream_id, NEW.id, NEW.type, NEW.data, COALESCE(NEW.user_name, ''),
+                        NEW.correlation_id, NEW.causation_id, NEW.headers ->> 'commandId', NEW.timestamp);
+    END IF;
     INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash, command_id)
          VALUES (NEW.tenant_id, v_position + 1, NEW.seq_id, v_prev,
-                 ledger.link_hash(v_prev, v_position + 1, NEW.version,
-                     ledger.event_digest(NEW.tenant_id, NEW.stream_id, NEW.id, NEW.type, NEW.data, COALESCE(NEW.user_name, ''),
-                         NEW.correlation_id, NEW.causation_id, NEW.headers ->> 'commandId', NEW.timestamp)),
+                 sha256(v_prev || int8send(v_position + 1) || int8send(NEW.version) || v_digest),
                  NEW.headers ->> 'commandId');
     RETURN NULL;
 END $$;
+
+-- Bulk loads (the importer's COPY, with `ledger.bulk` set for its transaction): the statement's
+-- rows are chained together, school by school in seq_id order, instead of one trigger call each
+-- (measured 4.0 s for 50,000 rows one by one, against 0.7 s for the rows alone). The loader may
+-- name each event's hash (`ledger.links`, `<event id>=<64 hex>;`), computed from the head it read
+-- under the school's lock; the statement then takes them as they are, as with a named digest:
+-- `ledger verify` recomputes every link, and a false one fails there. Rows without a named hash
+-- are linked here, their digests named (`ledger.digests`) or computed.
+-- What a loader named for its events: `<event id>=<64 hex>;` lists of digests and of hashes.
+CREATE FUNCTION ledger.named(p_digests text, p_links text)
+RETURNS TABLE (event_id uuid, digest bytea, hash bytea)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT COALESCE(d.id, l.id), d.value, l.value
+      FROM (SELECT split_part(x, '=', 1)::uuid AS id, decode(split_part(x, '=', 2), 'hex') AS value
+              FROM unnest(string_to_array(p_digests, ';')) x WHERE x <> '') d
+      FULL JOIN (SELECT split_part(x, '=', 1)::uuid AS id, decode(split_part(x, '=', 2), 'hex') AS value
+                   FROM unnest(string_to_array(p_links, ';')) x WHERE x <> '') l
+        ON l.id = d.id
+$$;
+
+CREATE FUNCTION ledger.chain_bulk() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_tenant   text;
+    v_position bigint;
+    v_prev     bytea;
+    v_count    int;
+    v_named    int;
+    v_seq      bigint[];
+    v_prevs    bytea[];
+    v_hashes   bytea[];
+    v_commands text[];
+    r          record;
+BEGIN
+    IF TG_RELID <> 'marten.mt_events'::regclass THEN
+        RAISE EXCEPTION 'ledger.chain is written only by appending events' USING ERRCODE = 'LDG11';
+    END IF;
+    IF current_setting('ledger.bulk', true) IS DISTINCT FROM 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'events are appended at READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = 'LDG13';
+    END IF;
+    IF EXISTS (SELECT FROM appended a WHERE a.type = 'tombstone' OR a.stream_id = 'mt_tombstone') THEN
+        RAISE EXCEPTION 'tombstone events are not part of the ledger' USING ERRCODE = 'LDG12';
+    END IF;
+    FOR v_tenant IN SELECT DISTINCT a.tenant_id FROM appended a ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended('ledger.chain:' || v_tenant, 0));
+        SELECT c.chain_position, c.hash INTO v_position, v_prev
+          FROM ledger.chain c WHERE c.tenant = v_tenant ORDER BY c.chain_position DESC LIMIT 1;
+        IF NOT FOUND THEN
+            v_position := 0;
+            v_prev := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+            INSERT INTO ledger.chain_tenants (tenant, first_at)
+                 SELECT v_tenant, a.timestamp FROM appended a WHERE a.tenant_id = v_tenant ORDER BY a.seq_id LIMIT 1;
+        END IF;
+        SELECT count(*), count(n.hash) INTO v_count, v_named
+          FROM appended a LEFT JOIN ledger.named(current_setting('ledger.digests', true), current_setting('ledger.links', true)) n ON n.event_id = a.id WHERE a.tenant_id = v_tenant;
+        IF v_named = v_count THEN
+            -- Every hash named: link them in one statement, each to the one before.
+            INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash, command_id)
+                 SELECT v_tenant, v_position + row_number() OVER w, a.seq_id,
+                        COALESCE(lag(n.hash) OVER w, v_prev), n.hash, a.headers ->> 'commandId'
+                   FROM appended a JOIN ledger.named(current_setting('ledger.digests', true), current_setting('ledger.links', true)) n ON n.event_id = a.id
+                  WHERE a.tenant_id = v_tenant
+                 WINDOW w AS (ORDER BY a.seq_id);
+            CONTINUE;
+        END IF;
+        v_count := 0;
+        v_seq := '{}';
+        v_prevs := '{}';
+        v_hashes := '{}';
+        v_commands := '{}';
+        FOR r IN
+            SELECT a.seq_id, a.version, a.headers ->> 'commandId' AS command_id,
+                   COALESCE(n.digest, ledger.event_digest(a.tenant_id, a.stream_id, a.id, a.type, a.data, COALESCE(a.user_name, ''),
+                       a.correlation_id, a.causation_id, a.headers ->> 'commandId', a.timestamp)) AS digest
+              FROM appended a LEFT JOIN ledger.named(current_setting('ledger.digests', true), current_setting('ledger.links', true)) n ON n.event_id = a.id
+             WHERE a.tenant_id = v_tenant ORDER BY a.seq_id
+        LOOP
+            v_count := v_count + 1;
+            v_seq[v_count] := r.seq_id;
+            v_prevs[v_count] := v_prev;
+            v_prev := sha256(v_prev || int8send(v_position + v_count) || int8send(r.version) || r.digest);
+            v_hashes[v_count] := v_prev;
+            v_commands[v_count] := r.command_id;
+        END LOOP;
+        INSERT INTO ledger.chain (tenant, chain_position, seq_id, prev_hash, hash, command_id)
+             SELECT v_tenant, v_position + u.i, u.seq, u.prev, u.hash, u.command
+               FROM unnest(v_seq, v_prevs, v_hashes, v_commands) WITH ORDINALITY AS u (seq, prev, hash, command, i);
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+REVOKE ALL ON FUNCTION ledger.chain_bulk() FROM PUBLIC;
+
+CREATE TRIGGER mt_events_chain_bulk AFTER INSERT ON marten.mt_events
+    REFERENCING NEW TABLE AS appended
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.chain_bulk();
 
 DROP TRIGGER mt_events_no_tombstone ON marten.mt_events;
 DROP FUNCTION ledger.refuse_tombstone();

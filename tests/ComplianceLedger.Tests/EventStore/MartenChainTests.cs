@@ -204,6 +204,66 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
     }
 
     [Fact]
+    public async Task A_digest_the_writer_names_is_the_one_chained_and_a_false_one_fails_verification()
+    {
+        const string school = "610010";
+        var store = new ComplianceLedger.EventStore.LedgerStore(db.AppDataSource, TimeProvider.System);
+        await store.AppendAsync(new(school, "person-a", "person", ComplianceLedger.EventStore.ExpectedVersion.NoStream,
+            [new("policy.acknowledged.v1", """{"policyId":"social-media"}""")], new("person:office")));
+        var honest = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        AssertLinksRecompute(honest);
+
+        // A writer names a digest of zeros for its event: the chain takes it, and verify exposes it.
+        var forged = Guid.NewGuid();
+        await using (var connection = await db.AppDataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var append = new NpgsqlCommand($"""
+                SELECT set_config('ledger.digests', '{forged}={new string('0', 64)};', true);
+                UPDATE marten.mt_streams SET version = 2 WHERE tenant_id = '{school}' AND id = 'person-a';
+                INSERT INTO marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, user_name)
+                     VALUES (nextval('marten.mt_events_sequence'), '{forged}', 'person-a', 2, '{"{"}"policyId":"social-media"{"}"}',
+                             'policy.acknowledged.v1', now(), '{school}', 'person:office');
+                """, connection, transaction);
+            await append.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+        var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        Assert.Equal(ChainHash.Link(rows[0].Hash, 2, 2, new byte[32]), rows[1].Hash);
+
+        var verified = await new ComplianceLedger.EventStore.Verification.LedgerVerifier(db.AppDataSource)
+            .VerifyTenantAsync(school, new Dictionary<string, byte[]>());
+        Assert.False(verified.Holds);
+        Assert.Equal(2, verified.Problems[0].Position);
+    }
+
+    [Fact]
+    public async Task A_bulk_statement_without_named_hashes_is_chained_whole_school_by_school()
+    {
+        // Two schools in one statement, in bulk mode, nothing named: the statement trigger links every row itself.
+        await using (var connection = await db.AppDataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var append = new NpgsqlCommand("""
+                SELECT set_config('ledger.bulk', 'on', true);
+                INSERT INTO marten.mt_streams (tenant_id, id, version) VALUES ('610011', 'person-b', 3), ('610012', 'person-b', 2);
+                INSERT INTO marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, user_name, headers)
+                     SELECT nextval('marten.mt_events_sequence'), gen_random_uuid(), 'person-b', v, jsonb_build_object('n', v),
+                            'policy.acknowledged.v1', now(), t, 'person:office', jsonb_build_object('commandId', 'key:' || t || v)
+                       FROM (VALUES ('610011', 1), ('610012', 1), ('610011', 2), ('610011', 3), ('610012', 2)) AS x (t, v);
+                """, connection, transaction);
+            await append.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+
+        var rows = (await ChainAsync()).Where(r => r.Tenant is "610011" or "610012").ToList();
+        Assert.Equal([1L, 2L, 3L], rows.Where(r => r.Tenant == "610011").Select(r => r.Position));
+        Assert.Equal([1L, 2L, 3L], rows.Where(r => r.Tenant == "610011").Select(r => r.Version));
+        Assert.Equal([1L, 2L], rows.Where(r => r.Tenant == "610012").Select(r => r.Position));
+        AssertLinksRecompute(rows);
+    }
+
+    [Fact]
     public async Task The_app_role_cannot_change_martens_schema()
     {
         await using var command = db.AppDataSource.CreateCommand("ALTER TABLE marten.mt_events DISABLE TRIGGER mt_events_chain");
