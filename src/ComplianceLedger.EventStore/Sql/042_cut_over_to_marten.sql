@@ -172,9 +172,11 @@ END $$;
 
 REVOKE ALL ON FUNCTION ledger.chain_bulk() FROM PUBLIC;
 
+-- Called only for a bulk load: a function call per statement cost ordinary appends a third.
 CREATE TRIGGER mt_events_chain_bulk AFTER INSERT ON marten.mt_events
     REFERENCING NEW TABLE AS appended
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger.chain_bulk();
+    FOR EACH STATEMENT WHEN (current_setting('ledger.bulk', true) = 'on')
+    EXECUTE FUNCTION ledger.chain_bulk();
 
 DROP TRIGGER mt_events_no_tombstone ON marten.mt_events;
 DROP FUNCTION ledger.refuse_tombstone();

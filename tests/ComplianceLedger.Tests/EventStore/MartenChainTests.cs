@@ -264,6 +264,35 @@ public sealed class MartenChainTests(LedgerDatabase db) : IClassFixture<LedgerDa
     }
 
     [Fact]
+    public async Task A_bulk_load_that_names_a_false_hash_fails_verification_at_that_position()
+    {
+        const string school = "610013";
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var connection = await db.AppDataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var append = new NpgsqlCommand($"""
+                SELECT set_config('ledger.bulk', 'on', true),
+                       set_config('ledger.links', '{first}={new string('a', 64)};{second}={new string('b', 64)};', true);
+                INSERT INTO marten.mt_streams (tenant_id, id, version) VALUES ('{school}', 'person-c', 2);
+                INSERT INTO marten.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, user_name)
+                     VALUES (nextval('marten.mt_events_sequence'), '{first}', 'person-c', 1, '{"{"}{"}"}', 'policy.acknowledged.v1', now(), '{school}', 'person:office'),
+                            (nextval('marten.mt_events_sequence'), '{second}', 'person-c', 2, '{"{"}{"}"}', 'policy.acknowledged.v1', now(), '{school}', 'person:office');
+                """, connection, transaction);
+            await append.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+
+        // Stored as named, each linked to the one before; the verifier recomputes and refuses the first.
+        var rows = (await ChainAsync()).Where(r => r.Tenant == school).ToList();
+        Assert.Equal([Convert.FromHexString(new string('a', 64)), Convert.FromHexString(new string('b', 64))], rows.Select(r => r.Hash));
+        Assert.Equal(rows[0].Hash, rows[1].PrevHash);
+        var verified = await new ComplianceLedger.EventStore.Verification.LedgerVerifier(db.AppDataSource)
+            .VerifyTenantAsync(school, new Dictionary<string, byte[]>());
+        Assert.Equal(1, verified.Problems[0].Position);
+    }
+
+    [Fact]
     public async Task The_app_role_cannot_change_martens_schema()
     {
         await using var command = db.AppDataSource.CreateCommand("ALTER TABLE marten.mt_events DISABLE TRIGGER mt_events_chain");
