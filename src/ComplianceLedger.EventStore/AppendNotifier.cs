@@ -41,10 +41,14 @@ public sealed class AppendNotifier
         _ = Task.Run(SendAsync);
     }
 
+    /// <summary>How long a wake-up waits for others to go with it: the daemon gathers for longer.</summary>
+    static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(5);
+
     async Task SendAsync()
     {
         while (true)
         {
+            await Task.Delay(Gather);
             string[] tenants;
             lock (pending)
             {

@@ -157,20 +157,17 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     {
         var m = request.Metadata;
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command(LedgerMarten.LockSchoolSql, request.Tenant));
-        batch.BatchCommands.Add(Command(SupplyDigestsSql, Digests(prepared)));
+        batch.BatchCommands.Add(Command(LockAndSupplyDigestsSql, request.Tenant, Digests(prepared)));
         batch.BatchCommands.Add(Command("""
             SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
                    COALESCE((SELECT c.chain_position FROM ledger.chain c WHERE c.tenant = $1 ORDER BY c.chain_position DESC LIMIT 1), 0),
-                   (SELECT k.fingerprint FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3),
-                   (SELECT k.stream_id FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3)
+                   (SELECT k.fingerprint FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3)
             """, request.Tenant, request.StreamId, (object?)m.CommandId ?? DBNull.Value));
         if (m.CommandId is not null)
         {
             batch.BatchCommands.Add(Command(CommandEventsSql, request.Tenant, m.CommandId));
         }
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct);
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var streamVersion = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
@@ -199,8 +196,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         return new AppendState(streamVersion, chainHead, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
     }
 
-    /// <summary>The events' digests for the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each, for this transaction.</summary>
-    const string SupplyDigestsSql = "SELECT set_config('ledger.digests', $1, true)";
+    /// <summary>
+    /// The school's lock (<see cref="LedgerMarten.LockSchoolSql"/>), and the events' digests for
+    /// the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each, for this transaction.
+    /// </summary>
+    const string LockAndSupplyDigestsSql = "SELECT pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0)), set_config('ledger.digests', $2, true)";
 
     static string Digests(PreparedEvents prepared)
     {
@@ -289,13 +289,26 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// </summary>
     public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, byte[]? fingerprint = null, CancellationToken ct = default)
     {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command(CommandEventsSql, tenant, commandId));
-        batch.BatchCommands.Add(Command("SELECT fingerprint FROM ledger.commands WHERE tenant = $1 AND command_id = $2", tenant, commandId));
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        var (events, streamId) = await ReadCommandEventsAsync(reader, ct);
-        await reader.NextResultAsync(ct);
-        var recorded = await reader.ReadAsync(ct) ? reader.GetFieldValue<byte[]>(0) : null;
+        await using var command = dataSource.CreateCommand("""
+            SELECT e.id, c.chain_position, e.version, e.seq_id, e.stream_id, k.fingerprint
+              FROM ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id
+              LEFT JOIN ledger.commands k ON k.tenant = c.tenant AND k.command_id = c.command_id
+             WHERE c.tenant = $1 AND c.command_id = $2 ORDER BY c.chain_position
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
+        var events = new List<AppendedEvent>();
+        string? streamId = null;
+        byte[]? recorded = null;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+                streamId = reader.GetString(4);
+                recorded = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
+            }
+        }
         if (events.Count == 0)
         {
             return null;
