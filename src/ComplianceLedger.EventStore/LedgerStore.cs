@@ -5,17 +5,18 @@ using ComplianceLedger.EventStore.Marten;
 using ComplianceLedger.EventStore.Projections;
 using JasperFx.Events;
 using Marten;
+using Marten.Services;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace ComplianceLedger.EventStore;
 
 /// <summary>
-/// Appends to and reads from the ledger. Every append is one Marten session of the school: its
-/// transaction takes the school's chain lock first (<see cref="LedgerMarten.OpenSchoolSessionAsync"/>),
-/// so the idempotency look-up, the version check and the chain positions cannot race another
-/// writer of the school; Marten's append function inserts the events, the database chains them
-/// (040), and inline projections run in the same transaction before it commits.
+/// Appends to and reads from the ledger. Every append is one transaction that takes the school's
+/// chain lock first (as <see cref="LedgerMarten.OpenSchoolSessionAsync"/> does), so the
+/// idempotency look-up, the version check and the chain positions cannot race another writer of
+/// the school; a Marten session in that transaction appends the events, the database chains them
+/// (040, 042), and inline projections run in the same transaction before it commits.
 /// </summary>
 public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore marten, TimeProvider time, IEnumerable<IProjection>? projections = null)
 {
@@ -43,9 +44,11 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         var prepared = Prepare(request, recordedAt);
         var m = request.Metadata;
 
-        await using var session = marten.LightweightSession(request.Tenant);
-        await session.BeginTransactionAsync(ct);
-        var state = await ReadStateAsync(session.Connection!, request, prepared, ct);
+        // Our transaction, Marten's session in it: Marten appends, and the inline projections'
+        // writes go with our COMMIT in one round trip.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var state = await ReadStateAsync(connection, request, prepared, ct);
 
         if (state.Earlier is { } earlier)
         {
@@ -60,6 +63,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         }
 
         var n = prepared.EventIds.Length;
+        var options = SessionOptions.ForTransaction(transaction);
+        options.TenantId = request.Tenant;
+        await using var session = marten.LightweightSession(options);
         session.LastModifiedBy = m.Actor;
         session.CorrelationId = m.CorrelationId;
         session.CausationId = m.CausationId;
@@ -95,15 +101,6 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         // Under the school's lock no other event can enter its chain: these are the positions the trigger gives.
         var version = state.StreamVersion ?? 0;
         var appended = new List<AppendedEvent>(n);
-        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
-        if (interested.Length > 0)
-        {
-            ((ITransactionParticipantRegistrar)session).AddTransactionParticipant(new InlineProjections(interested, () =>
-            {
-                Fill(appended, action, prepared, state.ChainHead, version);
-                return Stored(request, prepared, recordedAt, appended);
-            }));
-        }
         try
         {
             await session.SaveChangesAsync(ct);
@@ -122,9 +119,26 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion,
                 await GetStreamVersionAsync(request.Tenant, request.StreamId, ct) ?? 0);
         }
-        if (appended.Count == 0)
+        Fill(appended, action, prepared, state.ChainHead, version);
+        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
+        if (interested.Length > 0)
         {
-            Fill(appended, action, prepared, state.ChainHead, version);
+            // The school stays locked until the commit, and every other writer of the school
+            // waits that long: the projections' writes are held back and go with the COMMIT.
+            ReplayBatch.Defer(transaction);
+            try
+            {
+                await ProjectAsync(connection, transaction, interested, Stored(request, prepared, recordedAt, appended), ct);
+                await ReplayBatch.CommitAsync(connection, transaction, ct);
+            }
+            finally
+            {
+                ReplayBatch.End(transaction);
+            }
+        }
+        else
+        {
+            await transaction.CommitAsync(ct);
         }
         notifier.Appended(request.Tenant);
 
@@ -240,30 +254,16 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         return command;
     }
 
-    /// <summary>Runs the inline projections in Marten's transaction, after its inserts and before its commit.</summary>
-    sealed class InlineProjections(IProjection[] projections, Func<List<StoredEvent>> events) : ITransactionParticipant
+    static async Task ProjectAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection[] projections, List<StoredEvent> events, CancellationToken ct)
     {
-        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
+        foreach (var projection in projections)
         {
-            using var activity = LedgerTelemetry.Source.StartActivity("ledger.project.inline");
-            var stored = events();
-            // Their writes go in one round trip, not one each.
-            ReplayBatch.Defer(transaction);
-            try
+            var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
+            if (mine.Count > 0)
             {
-                foreach (var projection in projections)
-                {
-                    var mine = stored.Where(e => projection.Projects(e.EventType)).ToList();
-                    if (mine.Count > 0)
-                    {
-                        await projection.ApplyAsync(connection, transaction, mine, token);
-                    }
-                }
-                await ReplayBatch.FlushAsync(connection, transaction, token);
-            }
-            finally
-            {
-                ReplayBatch.End(transaction);
+                await projection.ApplyAsync(connection, transaction, mine, ct);
             }
         }
     }
