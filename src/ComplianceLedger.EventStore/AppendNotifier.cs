@@ -46,6 +46,27 @@ public sealed class AppendNotifier
 
     async Task SendAsync()
     {
+        var finished = false;
+        try
+        {
+            await SendPendingAsync();
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // Ended by something unforeseen: the next append starts another loop.
+                lock (pending)
+                {
+                    sending = false;
+                }
+            }
+        }
+    }
+
+    async Task SendPendingAsync()
+    {
         while (true)
         {
             await Task.Delay(Gather);
