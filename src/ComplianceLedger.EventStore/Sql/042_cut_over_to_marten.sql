@@ -178,6 +178,12 @@ CREATE TRIGGER mt_events_chain_bulk AFTER INSERT ON marten.mt_events
     FOR EACH STATEMENT WHEN (current_setting('ledger.bulk', true) = 'on')
     EXECUTE FUNCTION ledger.chain_bulk();
 
+-- 040's guard that chain rows come only from the triggers, once per statement rather than per
+-- row: a bulk load inserts 50,000 chain rows in one statement.
+DROP TRIGGER chain_only_from_events ON ledger.chain;
+CREATE TRIGGER chain_only_from_events BEFORE INSERT ON ledger.chain
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.chain_only_from_events();
+
 DROP TRIGGER mt_events_no_tombstone ON marten.mt_events;
 DROP FUNCTION ledger.refuse_tombstone();
 
