@@ -98,17 +98,14 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
                 request.Tenant, m.CommandId, request.RequestFingerprint, request.StreamId, recordedAt);
         }
 
-        // Under the school's lock no other event can enter its chain: these are the positions the trigger gives.
-        var version = state.StreamVersion ?? 0;
-        var appended = new List<AppendedEvent>(n);
         try
         {
             await session.SaveChangesAsync(ct);
         }
         catch (global::Marten.Exceptions.MartenCommandException e) when (e.InnerException is PostgresException refused)
         {
-            // A refusal by the database (an inline projection's unique key, a trigger) reaches the
-            // caller as PostgreSQL said it, as it did before Marten carried the append.
+            // A refusal by the database (a trigger, a key) reaches the caller as PostgreSQL said
+            // it, as it did before Marten carried the append.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(refused).Throw();
             throw;
         }
@@ -119,7 +116,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion,
                 await GetStreamVersionAsync(request.Tenant, request.StreamId, ct) ?? 0);
         }
-        Fill(appended, action, prepared, state.ChainHead, version);
+        // Under the school's lock no other event can enter its chain: these are the positions the trigger gave.
+        var appended = Appended(action, prepared, state.ChainHead, state.StreamVersion ?? 0);
         var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
         if (interested.Length > 0)
         {
@@ -152,14 +150,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// <summary>The header of Marten's events that carries the command id (hashed, docs/ledger-format.md).</summary>
     public const string CommandIdHeader = "commandId";
 
-    static void Fill(List<AppendedEvent> appended, StreamAction action, PreparedEvents prepared, long chainHead, long version)
-    {
-        appended.Clear();
-        for (var i = 0; i < prepared.EventIds.Length; i++)
-        {
-            appended.Add(new AppendedEvent(prepared.EventIds[i], chainHead + i + 1, version + i + 1, action.Events[i].Sequence));
-        }
-    }
+    static List<AppendedEvent> Appended(StreamAction action, PreparedEvents prepared, long chainHead, long version) =>
+        [.. prepared.EventIds.Select((id, i) => new AppendedEvent(id, chainHead + i + 1, version + i + 1, action.Events[i].Sequence))];
 
     sealed record AppendState(long? StreamVersion, long ChainHead, AppendResult? Earlier);
 
