@@ -104,6 +104,10 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
                 return Stored(request, prepared, recordedAt, appended);
             }));
         }
+        if (request.BeforeCommit is { } enlist)
+        {
+            await enlist(session, ct);
+        }
         try
         {
             await session.SaveChangesAsync(ct);

@@ -2,9 +2,13 @@ using ComplianceLedger.Api.Health;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
+using ComplianceLedger.EventStore.Marten;
+using ComplianceLedger.EventStore.Migrations;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.EventStore.Projections;
 using ComplianceLedger.Projections.ReadModels;
+using ComplianceLedger.Api.Scheduling;
+using Marten;
 using Npgsql;
 
 namespace ComplianceLedger.Api.Hosting;
@@ -28,8 +32,13 @@ public static class LedgerServices
         services.AddSingleton<IProjection, ExceptionsProjection>();
         services.AddSingleton<IProjection, OfficialAccountsProjection>();
         services.AddSingleton<IProjection, AuditTrailProjection>();
+        // One Marten store on the app's data source, shared by the ledger's appends and Wolverine's outbox.
+        services.AddMarten(sp => LedgerMarten.Configure(new StoreOptions(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()))
+            .IntegrateWithLedgerWolverine();
+        services.AddScheduledWork();
         services.AddSingleton(sp => new LedgerStore(
-            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IProjection>()));
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<AsOf.ReadModelReader>();
         services.AddSingleton<Schools.SchoolSetup>();
