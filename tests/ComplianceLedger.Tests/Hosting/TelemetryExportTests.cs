@@ -87,8 +87,11 @@ public sealed class TelemetryExportTests(ExportingLedgerApp app) : IClassFixture
             .EnsureSuccessStatusCode();
 
         // A message through Wolverine (one that names no school, so its handler leaves it alone).
-        await app.Services.GetRequiredService<Wolverine.IMessageBus>().InvokeAsync(
-            new ComplianceLedger.Api.Exceptions.ExpiryDue(school.Urn, Guid.NewGuid(), new DateOnly(2026, 1, 1)));
+        using (var scope = app.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().InvokeAsync(
+                new ComplianceLedger.Api.Exceptions.ExpiryDue(school.Urn, Guid.NewGuid(), new DateOnly(2026, 1, 1)));
+        }
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         string[] signals = ["traces", "metrics", "logs"];
