@@ -60,8 +60,9 @@ public static class ScheduledWorkSetup
             options.ApplicationAssembly = typeof(ScheduledWork).Assembly;
             options.Policies.UseDurableLocalQueues();
             options.AutoBuildMessageStorageOnStartup = AutoCreate.None;
-            // Handlers are generated and compiled at start-up (WolverineFx.RuntimeCompilation): see docs/decisions.md.
-            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;
+            // Handler code is pre-generated (Internal/Generated, checked by GeneratedCodeTests): no
+            // Roslyn at run time, and a first message in 16 ms rather than 1.5 s (docs/decisions.md).
+            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
         });
         services.AddSingleton<IWolverineExtension, FromConfiguration>();
         services.AddSingleton<ScheduledWork>();
