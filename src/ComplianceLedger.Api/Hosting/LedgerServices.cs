@@ -32,10 +32,6 @@ public static class LedgerServices
         services.AddSingleton<IProjection, ExceptionsProjection>();
         services.AddSingleton<IProjection, OfficialAccountsProjection>();
         services.AddSingleton<IProjection, AuditTrailProjection>();
-        // One Marten store on the app's data source, shared by the ledger's appends and Wolverine's outbox.
-        services.AddMarten(sp => LedgerMarten.Configure(new StoreOptions(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()))
-            .IntegrateWithLedgerWolverine();
-        services.AddScheduledWork();
         services.AddSingleton(sp => new LedgerStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetServices<IProjection>()));
@@ -51,6 +47,12 @@ public static class LedgerServices
         // Services stop in reverse order, so the development cluster stops after all the others.
         services.AddHostedService<DevelopmentClusterService>();
         services.AddHostedService<MigrationService>();
+        // One Marten store on the app's data source, shared by the ledger's appends and Wolverine's
+        // outbox. Wolverine's runtime is a hosted service: it starts after the migration (its
+        // tables must exist) and stops before the development cluster.
+        services.AddMarten(sp => LedgerMarten.Configure(new StoreOptions(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()))
+            .IntegrateWithLedgerWolverine();
+        services.AddScheduledWork();
         services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();
         services.AddProjectionDaemon();
