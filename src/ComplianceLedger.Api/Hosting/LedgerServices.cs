@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Health;
+using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
@@ -7,7 +8,6 @@ using ComplianceLedger.EventStore.Migrations;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.EventStore.Projections;
 using ComplianceLedger.Projections.ReadModels;
-using ComplianceLedger.Api.Scheduling;
 using Marten;
 using Npgsql;
 
