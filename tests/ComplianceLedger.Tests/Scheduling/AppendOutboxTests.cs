@@ -22,7 +22,8 @@ public sealed class AppendOutboxTests(ScheduledWorkApp app) : IClassFixture<Sche
             work.Schedule(urn, new ExpiryDue(urn, item, new DateOnly(2030, 1, 1)), DateTimeOffset.UtcNow.AddDays(30));
         AppendRequest Append(string stream, Func<Marten.IDocumentSession, CancellationToken, Task> beforeCommit) =>
             new(urn, stream, "test", ExpectedVersion.NoStream, [new NewEvent("test.outbox-tried.v1", """{"n":1}""")],
-                new EventMetadata("system:test")) { BeforeCommit = beforeCommit };
+                new EventMetadata("system:test"))
+            { BeforeCommit = beforeCommit };
 
         var refused = Guid.NewGuid();
         var failing = Schedule(refused);
