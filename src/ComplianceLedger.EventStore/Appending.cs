@@ -38,6 +38,14 @@ public sealed record AppendRequest(
     /// <see cref="CommandIdReusedException"/>. Null: the command id alone decides (same stream replays).
     /// </summary>
     public byte[]? RequestFingerprint { get; init; }
+
+    /// <summary>
+    /// Called with the append's Marten session just before it commits, only when events are about
+    /// to be written (never for a replayed command id): what it queues on the session, e.g. a
+    /// message scheduled through Wolverine's outbox (<c>new MartenOutbox(runtime, session)</c> with
+    /// its <c>TenantId</c> set to the school), commits with the events or not at all.
+    /// </summary>
+    public Func<global::Marten.IDocumentSession, CancellationToken, Task>? BeforeCommit { get; init; }
 }
 
 public sealed record AppendedEvent(Guid EventId, long ChainPosition, long StreamVersion, long GlobalPosition);

@@ -63,7 +63,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         }
 
         var n = prepared.EventIds.Length;
-        var options = SessionOptions.ForTransaction(transaction);
+        var options = SessionOptions.ForTransaction(transaction, shouldAutoCommit: request.BeforeCommit is not null);
         options.TenantId = request.Tenant;
         await using var session = marten.LightweightSession(options);
         session.LastModifiedBy = m.Actor;
@@ -98,6 +98,19 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
                 request.Tenant, m.CommandId, request.RequestFingerprint, request.StreamId, recordedAt);
         }
 
+        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
+        if (request.BeforeCommit is { } enlist)
+        {
+            // Wolverine sends what the outbox holds once Marten reports its commit, so with an
+            // outbox Marten commits (and the inline projections run in its transaction, after
+            // its inserts): otherwise a message could leave before the events it stands for.
+            if (interested.Length > 0)
+            {
+                ((ITransactionParticipantRegistrar)session).AddTransactionParticipant(new InlineProjections(interested,
+                    () => Stored(request, prepared, recordedAt, Appended(action, prepared, state.ChainHead, state.StreamVersion ?? 0))));
+            }
+            await enlist(session, ct);
+        }
         try
         {
             await session.SaveChangesAsync(ct);
@@ -118,8 +131,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         }
         // Under the school's lock no other event can enter its chain: these are the positions the trigger gave.
         var appended = Appended(action, prepared, state.ChainHead, state.StreamVersion ?? 0);
-        var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
-        if (interested.Length > 0)
+        // With an outbox Marten has committed, projections and all.
+        if (request.BeforeCommit is null && interested.Length > 0)
         {
             // The school stays locked until the commit, and every other writer of the school
             // waits that long: the projections' writes are held back and go with the COMMIT.
@@ -134,7 +147,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
                 ReplayBatch.End(transaction);
             }
         }
-        else
+        else if (request.BeforeCommit is null)
         {
             await transaction.CommitAsync(ct);
         }
@@ -244,6 +257,25 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             command.Parameters.Add(arg is string text ? new NpgsqlParameter<string> { TypedValue = text } : new NpgsqlParameter { Value = arg, NpgsqlDbType = NpgsqlDbType.Text });
         }
         return command;
+    }
+
+    /// <summary>With an outbox, the inline projections run in Marten's transaction, after its inserts and before its commit.</summary>
+    sealed class InlineProjections(IProjection[] projections, Func<List<StoredEvent>> events) : ITransactionParticipant
+    {
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            // Their writes go in one round trip, not one each.
+            ReplayBatch.Defer(transaction);
+            try
+            {
+                await ProjectAsync(connection, transaction, projections, events(), token);
+                await ReplayBatch.FlushAsync(connection, transaction, token);
+            }
+            finally
+            {
+                ReplayBatch.End(transaction);
+            }
+        }
     }
 
     static async Task ProjectAsync(

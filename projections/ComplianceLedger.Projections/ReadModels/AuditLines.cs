@@ -117,6 +117,7 @@ public static class AuditLines
             $"{e.Actor} recorded that the governors ratified {e.Policy} on {e.Date("ratifiedOn")}, signed by {PersonRef(e.Data.Text("ratifiedByChair"))}",
         ["policy.reviewed-without-change.v1"] = e =>
             $"{e.Actor} reviewed {e.Policy} on {e.Date("reviewedOn")} without changes; next review due {e.Date("nextReviewDue")}",
+        ["policy.review-due.v1"] = e => $"{e.Actor} recorded that the review of {e.Policy} fell due on {e.Date("reviewDue")}",
         ["policy.retired.v1"] = e => $"{e.Actor} retired {{policy:{e.Data.Text("policyId")}}} on {e.Date("retiredOn")}",
         ["policy.acknowledged.v1"] = e => e.Text("method") == "paper"
             ? $"{e.Actor} recorded the paper acknowledgement by {e.Person("personId")} of {e.Policy}"

@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.PersonalData;
@@ -37,7 +38,7 @@ public static class ApproveRequest
 
     public static async Task<Ok<CommandResult>> Handle(
         Guid id, Request body, CommandContext context, SchoolMember member, LedgerStore store, NpgsqlDataSource dataSource,
-        PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        PersonalDataVault vault, ScheduledWork work, HttpResponse response, CancellationToken ct)
     {
         if (body.Until is not { } until)
         {
@@ -48,6 +49,7 @@ public static class ApproveRequest
         var max = await ExceptionCase.MaxExceptionDaysAsync(store, context.Tenant, ct);
         var command = new Command(id, await vault.SealAsync(context.Tenant, found.Holder, conditions, ct), until, body.RiskAssessmentReference?.Trim(),
             await ExceptionCase.DeciderAsync(member, dataSource, ct), context.Now);
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max), ct));
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max),
+            ExpiryDue.Schedule(work, context.Tenant, id, until), ct));
     }
 }

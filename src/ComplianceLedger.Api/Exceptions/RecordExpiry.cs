@@ -6,7 +6,9 @@ namespace ComplianceLedger.Api.Exceptions;
 
 /// <summary>
 /// The head or office records that an approval lapsed: its review or expiry date passed with no
-/// review or extension. A recorded fact rather than a decision, so no background job is needed.
+/// review or extension. The ledger also records it by itself, as the system, the day after the
+/// date (<see cref="ExpiryDue"/>, scheduled when the date was set); this stays for a lapse recorded
+/// by hand (one that predates the schedule).
 /// </summary>
 public static class RecordExpiry
 {

@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.PersonalData;
@@ -31,7 +32,7 @@ public static class ReviewDeclaration
 
     public static async Task<Ok<CommandResult>> Handle(
         Guid id, Request body, CommandContext context, SchoolMember member, LedgerStore store, NpgsqlDataSource dataSource,
-        PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        PersonalDataVault vault, ScheduledWork work, HttpResponse response, CancellationToken ct)
     {
         if (body.NextReviewOn is not { } next)
         {
@@ -42,6 +43,7 @@ public static class ReviewDeclaration
         var max = await ExceptionCase.MaxExceptionDaysAsync(store, context.Tenant, ct);
         var command = new Command(id, next, conditions is null ? null : await vault.SealAsync(context.Tenant, found.Holder, conditions, ct),
             await ExceptionCase.DeciderAsync(member, dataSource, ct), context.Now);
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max), ct));
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max),
+            ExpiryDue.Schedule(work, context.Tenant, id, next), ct));
     }
 }

@@ -1,10 +1,14 @@
 using ComplianceLedger.Api.Health;
+using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
+using ComplianceLedger.EventStore.Marten;
+using ComplianceLedger.EventStore.Migrations;
 using ComplianceLedger.EventStore.PersonalData;
 using ComplianceLedger.EventStore.Projections;
 using ComplianceLedger.Projections.ReadModels;
+using Marten;
 using Npgsql;
 
 namespace ComplianceLedger.Api.Hosting;
@@ -29,7 +33,8 @@ public static class LedgerServices
         services.AddSingleton<IProjection, OfficialAccountsProjection>();
         services.AddSingleton<IProjection, AuditTrailProjection>();
         services.AddSingleton(sp => new LedgerStore(
-            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetServices<IProjection>()));
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<AsOf.ReadModelReader>();
         services.AddSingleton<Schools.SchoolSetup>();
@@ -42,6 +47,12 @@ public static class LedgerServices
         // Services stop in reverse order, so the development cluster stops after all the others.
         services.AddHostedService<DevelopmentClusterService>();
         services.AddHostedService<MigrationService>();
+        // One Marten store on the app's data source, shared by the ledger's appends and Wolverine's
+        // outbox. Wolverine's runtime is a hosted service: it starts after the migration (its
+        // tables must exist) and stops before the development cluster.
+        services.AddMarten(sp => LedgerMarten.Configure(new StoreOptions(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()))
+            .IntegrateWithLedgerWolverine();
+        services.AddScheduledWork();
         services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();
         services.AddProjectionDaemon();

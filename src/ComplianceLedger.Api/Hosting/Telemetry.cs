@@ -12,6 +12,15 @@ public static class Telemetry
 {
     public const string ServiceName = "compliance-ledger";
 
+    /// <summary>Marten's activity source and meter (Marten's MartenTracing and event counters).</summary>
+    public const string MartenSource = "Marten";
+
+    /// <summary>Wolverine's activity source (WolverineTracing.ActivitySource): a span per message sent, scheduled or handled.</summary>
+    public const string WolverineSource = "Wolverine";
+
+    /// <summary>Wolverine names its meter after the service ("Wolverine:" + WolverineOptions.ServiceName, set to <see cref="ServiceName"/>).</summary>
+    public const string WolverineMeter = "Wolverine:" + ServiceName;
+
     /// <summary>
     /// Traces, metrics and logs through OpenTelemetry's hosting integration, exported over OTLP when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Spans are recorded only then: with nowhere to send
@@ -25,7 +34,7 @@ public static class Telemetry
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics => metrics.AddMeter(
-                "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", LedgerTelemetry.SourceName))
+                "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", LedgerTelemetry.SourceName, MartenSource, WolverineMeter))
             .WithLogging(_ => { }, logging =>
             {
                 logging.IncludeFormattedMessage = true;
@@ -33,7 +42,7 @@ public static class Telemetry
             });
         if (exportOtlp)
         {
-            otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", LedgerTelemetry.SourceName).AddNpgsql());
+            otel.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", LedgerTelemetry.SourceName, MartenSource, WolverineSource).AddNpgsql());
             otel.UseOtlpExporter();
         }
         return builder;

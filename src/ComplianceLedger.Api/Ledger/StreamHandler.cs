@@ -57,15 +57,26 @@ public static class StreamHandler
     public static Task<CommandResult> HandleAsync<TState>(
         LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition,
         Func<TState, IReadOnlyList<object>> decide, CancellationToken ct) =>
-        HandleAsync(store, context, streamId, definition, null, decide, ct);
+        HandleAsync(store, context, streamId, definition, null, decide, null, ct);
+
+    /// <param name="beforeCommit">Runs in the append's transaction when events are written (<see cref="AppendRequest.BeforeCommit"/>): e.g. scheduled work that must commit with them.</param>
+    public static Task<CommandResult> HandleAsync<TState>(
+        LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition,
+        Func<TState, IReadOnlyList<object>> decide, Func<Marten.IDocumentSession, CancellationToken, Task>? beforeCommit, CancellationToken ct) =>
+        HandleAsync(store, context, streamId, definition, null, decide, beforeCommit, ct);
 
     /// <param name="firstRead">
     /// The stream's events when the caller has just read them (with other streams, in one round
     /// trip); the first attempt decides on them, a retry after a concurrent write reads again.
     /// </param>
-    public static async Task<CommandResult> HandleAsync<TState>(
+    public static Task<CommandResult> HandleAsync<TState>(
         LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition, IReadOnlyList<StoredEvent>? firstRead,
-        Func<TState, IReadOnlyList<object>> decide, CancellationToken ct)
+        Func<TState, IReadOnlyList<object>> decide, CancellationToken ct) =>
+        HandleAsync(store, context, streamId, definition, firstRead, decide, null, ct);
+
+    static async Task<CommandResult> HandleAsync<TState>(
+        LedgerStore store, CommandContext context, string streamId, StreamDefinition<TState> definition, IReadOnlyList<StoredEvent>? firstRead,
+        Func<TState, IReadOnlyList<object>> decide, Func<Marten.IDocumentSession, CancellationToken, Task>? beforeCommit, CancellationToken ct)
     {
         var earlier = context.Lookup is { } lookup ? lookup.Earlier
             : context.CommandId is { } commandId ? await store.FindCommandAsync(context.Tenant, commandId, context.RequestFingerprint, ct)
@@ -107,7 +118,7 @@ public static class StreamHandler
                     context.Tenant, streamId, definition.StreamType,
                     version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
                     [.. events.Select(EventTypes.ToNewEvent)], context.Metadata)
-                { RequestFingerprint = context.RequestFingerprint }, ct);
+                { RequestFingerprint = context.RequestFingerprint, BeforeCommit = beforeCommit }, ct);
                 // A concurrent identical request wrote first: its result, on its stream, is this one's.
                 return new CommandResult(result.StreamId ?? streamId, result.StreamVersion, [.. result.Events.Select(e => e.ChainPosition)], result.Replayed);
             }

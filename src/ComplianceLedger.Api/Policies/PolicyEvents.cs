@@ -38,6 +38,13 @@ public sealed record PolicyVersionRatified(
 public sealed record PolicyReviewedWithoutChange(
     string PolicyId, string VersionLabel, DateOnly ReviewedOn, DateOnly NextReviewDue, string ReviewedBy, DateTimeOffset RecordedAt);
 
+/// <summary>
+/// The current version's review date came (recorded by the system on the day, from the schedule
+/// set when the date was): the policy is due for review until it is reviewed or replaced.
+/// </summary>
+[EventType("policy.review-due.v1")]
+public sealed record PolicyReviewDue(string PolicyId, string VersionLabel, DateOnly ReviewDue, string RecordedBy, DateTimeOffset RecordedAt);
+
 [EventType("policy.retired.v1")]
 public sealed record PolicyRetired(string PolicyId, DateOnly RetiredOn, string RetiredBy, DateTimeOffset RecordedAt);
 
@@ -71,6 +78,12 @@ public sealed record PolicyVersion(
 /// <summary>A policy's state: its versions, the current one last.</summary>
 public sealed record Policy(IReadOnlyList<PolicyVersion> Versions, bool Retired)
 {
+    /// <summary>When the current version is next to be reviewed (moved on by a review without changes).</summary>
+    public DateOnly? NextReviewDue { get; init; }
+
+    /// <summary>The review date for which "review due" was last recorded.</summary>
+    public DateOnly? ReviewDueRecordedFor { get; init; }
+
     public static string StreamId(string policyId) => $"policy-{policyId}";
 
     public static readonly StreamDefinition<Policy> Stream = new("policy", new Policy([], false), Evolve);
@@ -80,7 +93,12 @@ public sealed record Policy(IReadOnlyList<PolicyVersion> Versions, bool Retired)
     public static Policy Evolve(Policy state, object @event) => @event switch
     {
         PolicyVersionPublished e => new Policy([.. state.Versions, new PolicyVersion(e.VersionLabel, e.Title, e.DocumentSha256,
-            e.EffectiveFrom, e.ReviewCycleYears, e.RatifiedOn is not null, e.Audiences, e.MaxExceptionDays)], false),
+            e.EffectiveFrom, e.ReviewCycleYears, e.RatifiedOn is not null, e.Audiences, e.MaxExceptionDays)], false)
+        {
+            NextReviewDue = e.NextReviewDue,
+        },
+        PolicyReviewedWithoutChange e => state with { NextReviewDue = e.NextReviewDue },
+        PolicyReviewDue e => state with { ReviewDueRecordedFor = e.ReviewDue },
         PolicyVersionRatified e => state with
         {
             Versions = [.. state.Versions.Select(v => v.Label == e.VersionLabel ? v with { Ratified = true } : v)],

@@ -58,7 +58,7 @@ public static partial class PublishPolicyVersion
 
     public static async Task<Created<CommandResult>> Handle(
         string policyId, Request body, CommandContext context, LedgerStore store, Npgsql.NpgsqlDataSource dataSource,
-        HttpResponse response, CancellationToken ct)
+        Scheduling.ScheduledWork work, HttpResponse response, CancellationToken ct)
     {
         CheckPolicyId(policyId);
         if (string.IsNullOrWhiteSpace(body.Title) || body.Title.Length > 200 || string.IsNullOrWhiteSpace(body.VersionLabel) || body.VersionLabel.Length > 40
@@ -74,7 +74,14 @@ public static partial class PublishPolicyVersion
         var command = new Command(policyId, body.Title.Trim(), body.VersionLabel.Trim(), body.DocumentSha256, body.EffectiveFrom.Value,
             body.ReviewCycleYears.Value, body.ResponsibleCommittee.Trim(), body.RatifiedOn, body.RatifiedByChair, chairHolds,
             body.Audiences, body.DaysToAcknowledge.Value, body.MaxExceptionDays.Value, context.Actor, context.Now);
-        var result = await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream, s => Decide(command, s), ct);
+        // The review date is the decided event's (the decision checks the cycle); it is scheduled in the same transaction.
+        DateOnly? reviewDue = null;
+        var result = await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream, s =>
+        {
+            var events = Decide(command, s);
+            reviewDue = ((PolicyVersionPublished)events[0]).NextReviewDue;
+            return events;
+        }, (session, token) => RecordReviewDue.Schedule(work, context.Tenant, policyId, reviewDue!.Value)(session, token), ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/policies/{policyId}", result);
     }
 

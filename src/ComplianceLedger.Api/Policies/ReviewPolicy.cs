@@ -20,14 +20,21 @@ public static class ReviewPolicy
     }
 
     public static async Task<Ok<CommandResult>> Handle(
-        string policyId, Request body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+        string policyId, Request body, CommandContext context, LedgerStore store, Scheduling.ScheduledWork work, HttpResponse response,
+        CancellationToken ct)
     {
         PublishPolicyVersion.CheckPolicyId(policyId);
         if (body.ReviewedOn is not { } on)
         {
             throw CommandRefusedException.Invalid("reviewedOn is required.");
         }
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream,
-            s => Decide(policyId, on, context.Actor, context.Now, s), ct));
+        // The next review's date follows from the state the decision saw; it is scheduled in the same transaction.
+        DateOnly? next = null;
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Policy.StreamId(policyId), Policy.Stream, s =>
+        {
+            var events = Decide(policyId, on, context.Actor, context.Now, s);
+            next = ((PolicyReviewedWithoutChange)events[0]).NextReviewDue;
+            return events;
+        }, (session, token) => RecordReviewDue.Schedule(work, context.Tenant, policyId, next!.Value)(session, token), ct));
     }
 }

@@ -121,6 +121,11 @@ public static class LedgerMigrator
         {
             await UpdateMartenAsync(adminConnectionString);
         }
+        if (all.Any(s => s.Number == WolverineSchemaScript))
+        {
+            // Under the session lock still, as Marten's update: two nodes never run its DDL at once.
+            await WolverineStorage.MigrateAsync(AsOwner(adminConnectionString), ct);
+        }
         return ran;
     }
 
@@ -135,13 +140,21 @@ public static class LedgerMigrator
     // role so that what it makes belongs to ledger_owner (a no-op when nothing changed).
     static async Task UpdateMartenAsync(string adminConnectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString);
-        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c role=ledger_owner" : builder.Options + " -c role=ledger_owner";
-        var asOwner = builder.ConnectionString;
+        var asOwner = AsOwner(adminConnectionString);
         var options = LedgerMarten.Configure(new global::Marten.StoreOptions(), asOwner, TimeProvider.System);
         options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
         using var store = new global::Marten.DocumentStore(options);
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    }
+
+    // 043 makes Wolverine's schema (and the app's default privileges in it); its tables follow.
+    const int WolverineSchemaScript = 43;
+
+    static string AsOwner(string adminConnectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString);
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c role=ledger_owner" : builder.Options + " -c role=ledger_owner";
+        return builder.ConnectionString;
     }
 
     static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)

@@ -79,17 +79,24 @@ public sealed class ExportingLedgerApp : LedgerApp
 public sealed class TelemetryExportTests(ExportingLedgerApp app) : IClassFixture<ExportingLedgerApp>
 {
     [Fact]
-    public async Task With_an_OTLP_endpoint_the_app_exports_request_and_database_spans_metrics_and_logs()
+    public async Task With_an_OTLP_endpoint_the_app_exports_request_database_and_message_spans_metrics_and_logs()
     {
         var school = await app.SchoolAsync("300777", Role.Headteacher);
         var head = await school.As(Role.Headteacher);
         (await head.PostAsync($"/api/schools/{school.Urn}/checkpoints", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
             .EnsureSuccessStatusCode();
 
+        // A message through Wolverine (one that names no school, so its handler leaves it alone).
+        using (var scope = app.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().InvokeAsync(
+                new ComplianceLedger.Api.Exceptions.ExpiryDue(school.Urn, Guid.NewGuid(), new DateOnly(2026, 1, 1)));
+        }
+
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         string[] signals = ["traces", "metrics", "logs"];
         bool AllArrived() => signals.All(app.Receiver.Received.ContainsKey)
-            && app.Receiver.TracedBy("Microsoft.AspNetCore") && app.Receiver.TracedBy("Npgsql");
+            && app.Receiver.TracedBy("Microsoft.AspNetCore") && app.Receiver.TracedBy("Npgsql") && app.Receiver.TracedBy("Wolverine");
         while (!AllArrived() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
@@ -98,5 +105,6 @@ public sealed class TelemetryExportTests(ExportingLedgerApp app) : IClassFixture
             "received: " + string.Join(", ", app.Receiver.Received.Select(r => $"{r.Key} x{r.Value}")));
         Assert.True(app.Receiver.TracedBy("Microsoft.AspNetCore"), "no request spans were exported");
         Assert.True(app.Receiver.TracedBy("Npgsql"), "no database spans were exported");
+        Assert.True(app.Receiver.TracedBy("Wolverine"), "no Wolverine spans were exported");
     }
 }
