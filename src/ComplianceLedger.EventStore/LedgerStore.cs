@@ -219,7 +219,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// The school's lock (<see cref="LedgerMarten.LockSchoolSql"/>), and the events' digests for
     /// the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each, for this transaction.
     /// </summary>
-    const string LockAndSupplyDigestsSql = "SELECT pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0)), set_config('ledger.digests', $2, true)";
+    const string LockAndSupplyDigestsSql = "SELECT " + LedgerMarten.LockSchool + ", set_config('ledger.digests', $2, true)";
 
     static string Digests(PreparedEvents prepared)
     {

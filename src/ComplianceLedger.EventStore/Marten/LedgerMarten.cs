@@ -64,7 +64,10 @@ public static class LedgerMarten
     static readonly ConditionalWeakTable<NpgsqlDataSource, IDocumentStore> Stores = [];
 
     /// <summary>Takes the school's chain lock in the session's transaction (see <see cref="OpenSchoolSessionAsync"/>); one parameter, the school.</summary>
-    public const string LockSchoolSql = "SELECT pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0))";
+    public const string LockSchoolSql = "SELECT " + LockSchool;
+
+    /// <summary>The expression that takes the lock, the school being <c>$1</c> (the chain trigger takes the same).</summary>
+    public const string LockSchool = "pg_advisory_xact_lock(hashtextextended('ledger.chain:' || $1, 0))";
 
     /// <summary>Known to Marten so that its event tables exist; nothing appends it.</summary>
     public sealed record NeverAppended;
