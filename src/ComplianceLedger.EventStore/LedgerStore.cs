@@ -12,11 +12,12 @@ using NpgsqlTypes;
 namespace ComplianceLedger.EventStore;
 
 /// <summary>
-/// Appends to and reads from the ledger. Every append is one transaction that takes the school's
-/// chain lock first (as <see cref="LedgerMarten.OpenSchoolSessionAsync"/> does), so the
-/// idempotency look-up, the version check and the chain positions cannot race another writer of
-/// the school; a Marten session in that transaction appends the events, the database chains them
-/// (040, 042), and inline projections run in the same transaction before it commits.
+/// Appends to and reads from the ledger. Every append is one transaction: it reads the stream's
+/// version and the command's earlier result, then one Marten batch takes the school's chain lock
+/// (as <see cref="LedgerMarten.OpenSchoolSessionAsync"/> does), checks both again under it
+/// (<c>ledger.append_guard</c>, or it reads and decides again), appends the events, which the
+/// database chains (040, 042), and reads back their chain positions; inline projections run in
+/// the same transaction before it commits.
 /// </summary>
 public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore marten, TimeProvider time, IEnumerable<IProjection>? projections = null)
 {
@@ -44,11 +45,38 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         var prepared = Prepare(request, recordedAt);
         var m = request.Metadata;
 
+        // The lock is taken by the batch's first statement, not before the reads: the school's
+        // other writers wait only for this append's batch and commit (docs/decisions.md).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await AppendOnceAsync(request, prepared, recordedAt, activity, started, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == StreamMovedState && attempt < MaxAttempts)
+            {
+                // Another writer of the stream, or of the same command, committed between the
+                // reads and the lock: read again and decide again.
+                activity?.AddEvent(new ActivityEvent("ledger.append.retry"));
+            }
+        }
+    }
+
+    /// <summary>LDG20: <c>ledger.append_guard</c> (044) found the stream or the command changed before the lock.</summary>
+    const string StreamMovedState = "LDG20";
+
+    // Each attempt that is refused found a write committed to the stream meanwhile.
+    const int MaxAttempts = 20;
+
+    async Task<AppendResult> AppendOnceAsync(
+        AppendRequest request, PreparedEvents prepared, DateTimeOffset recordedAt, Activity? activity, long started, CancellationToken ct)
+    {
+        var m = request.Metadata;
         // Our transaction, Marten's session in it: Marten appends, and the inline projections'
         // writes go with our COMMIT in one round trip.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var state = await ReadStateAsync(connection, request, prepared, ct);
+        var state = await ReadStateAsync(connection, request, ct);
 
         if (state.Earlier is { } earlier)
         {
@@ -73,6 +101,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         {
             session.SetHeader(CommandIdHeader, m.CommandId);
         }
+        session.QueueOperation(new LockAndGuard(request.Tenant, Digests(prepared), request.StreamId, state.StreamVersion, m.CommandId));
         var data = prepared.Data.Select(d => (object)new LedgerEventData(d)).ToArray();
         var action = state.StreamVersion is { } current
             ? session.Events.Append(request.StreamId, current + n, data)
@@ -97,6 +126,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
                 "INSERT INTO ledger.commands (tenant, command_id, fingerprint, stream_id, recorded_at) VALUES (?, ?, ?, ?, ?)",
                 request.Tenant, m.CommandId, request.RequestFingerprint, request.StreamId, recordedAt);
         }
+        // Under the school's lock, the school's last n chain links are this append's.
+        var positions = new ReadChainPositions(request.Tenant, n);
+        session.QueueOperation(positions);
 
         var interested = inline.Where(p => prepared.Types.Any(p.Projects)).ToArray();
         if (request.BeforeCommit is { } enlist)
@@ -107,7 +139,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             if (interested.Length > 0)
             {
                 ((ITransactionParticipantRegistrar)session).AddTransactionParticipant(new InlineProjections(interested,
-                    () => Stored(request, prepared, recordedAt, Appended(action, prepared, state.ChainHead, state.StreamVersion ?? 0))));
+                    () => Stored(request, prepared, recordedAt, Appended(positions, prepared, state.StreamVersion ?? 0))));
             }
             await enlist(session, ct);
         }
@@ -117,8 +149,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         }
         catch (global::Marten.Exceptions.MartenCommandException e) when (e.InnerException is PostgresException refused)
         {
-            // A refusal by the database (a trigger, a key) reaches the caller as PostgreSQL said
-            // it, as it did before Marten carried the append.
+            // A refusal by the database (a trigger, a key, the guard) reaches the caller as
+            // PostgreSQL said it, as it did before Marten carried the append.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(refused).Throw();
             throw;
         }
@@ -129,8 +161,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion,
                 await GetStreamVersionAsync(request.Tenant, request.StreamId, ct) ?? 0);
         }
-        // Under the school's lock no other event can enter its chain: these are the positions the trigger gave.
-        var appended = Appended(action, prepared, state.ChainHead, state.StreamVersion ?? 0);
+        var appended = Appended(positions, prepared, state.StreamVersion ?? 0);
         // With an outbox Marten has committed, projections and all.
         if (request.BeforeCommit is null && interested.Length > 0)
         {
@@ -163,23 +194,21 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// <summary>The header of Marten's events that carries the command id (hashed, docs/ledger-format.md).</summary>
     public const string CommandIdHeader = "commandId";
 
-    static List<AppendedEvent> Appended(StreamAction action, PreparedEvents prepared, long chainHead, long version) =>
-        [.. prepared.EventIds.Select((id, i) => new AppendedEvent(id, chainHead + i + 1, version + i + 1, action.Events[i].Sequence))];
+    static List<AppendedEvent> Appended(ReadChainPositions positions, PreparedEvents prepared, long version) =>
+        [.. prepared.EventIds.Select((id, i) => new AppendedEvent(id, positions.Links[i].Position, version + i + 1, positions.Links[i].Sequence))];
 
-    sealed record AppendState(long? StreamVersion, long ChainHead, AppendResult? Earlier);
+    sealed record AppendState(long? StreamVersion, AppendResult? Earlier);
 
     /// <summary>
-    /// In one round trip: the school's chain lock, then (under it) the command's earlier result if
-    /// the id was used before, the stream's version and the chain's last position.
+    /// In one round trip, before the lock: the stream's version and, if the command id was used
+    /// before, its earlier result. <c>ledger.append_guard</c> checks both again under the lock.
     /// </summary>
-    static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, PreparedEvents prepared, CancellationToken ct)
+    static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken ct)
     {
         var m = request.Metadata;
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command(LockAndSupplyDigestsSql, request.Tenant, Digests(prepared)));
         batch.BatchCommands.Add(Command("""
             SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
-                   COALESCE((SELECT c.chain_position FROM ledger.chain c WHERE c.tenant = $1 ORDER BY c.chain_position DESC LIMIT 1), 0),
                    (SELECT k.fingerprint FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3)
             """, request.Tenant, request.StreamId, (object?)m.CommandId ?? DBNull.Value));
         if (m.CommandId is not null)
@@ -187,20 +216,18 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             batch.BatchCommands.Add(Command(CommandEventsSql, request.Tenant, m.CommandId));
         }
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var streamVersion = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
-        var chainHead = reader.GetInt64(1);
-        var fingerprint = reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2);
+        var fingerprint = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
         if (m.CommandId is null)
         {
-            return new AppendState(streamVersion, chainHead, null);
+            return new AppendState(streamVersion, null);
         }
         await reader.NextResultAsync(ct);
         var (earlier, stream) = await ReadCommandEventsAsync(reader, ct);
         if (earlier.Count == 0)
         {
-            return new AppendState(streamVersion, chainHead, null);
+            return new AppendState(streamVersion, null);
         }
         // The rules of docs/api.md, "Idempotency-Key": a fingerprinted retry must match the first
         // request's fingerprint; without one, the same stream replays and another is refused.
@@ -212,15 +239,10 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         {
             throw new CommandIdReusedException(m.CommandId);
         }
-        return new AppendState(streamVersion, chainHead, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
+        return new AppendState(streamVersion, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
     }
 
-    /// <summary>
-    /// The school's lock (<see cref="LedgerMarten.LockSchoolSql"/>), and the events' digests for
-    /// the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each, for this transaction.
-    /// </summary>
-    const string LockAndSupplyDigestsSql = "SELECT " + LedgerMarten.LockSchool + ", set_config('ledger.digests', $2, true)";
-
+    /// <summary>The events' digests for the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each.</summary>
     static string Digests(PreparedEvents prepared)
     {
         var text = new System.Text.StringBuilder(prepared.EventIds.Length * 102);

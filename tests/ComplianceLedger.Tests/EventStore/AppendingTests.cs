@@ -70,6 +70,38 @@ public sealed class AppendingTests(LedgerDatabase db) : IClassFixture<LedgerData
     }
 
     [Fact]
+    public async Task Concurrent_appends_to_one_new_stream_without_an_expected_version_all_land_once_in_order()
+    {
+        // The reads come before the school's lock: all but one find the stream missing or older
+        // than it is under the lock, are refused by the guard and decide again.
+        var store = db.Store();
+        const string tenant = "100010";
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(
+            () => store.AppendAsync(Acknowledgement(tenant, "raced", ExpectedVersion.Any)))));
+
+        Assert.Equal(Enumerable.Range(1, 16).Select(v => (long)v), results.Select(r => r.StreamVersion).Order());
+        Assert.Equal(Enumerable.Range(1, 16).Select(v => (long)v), results.Select(r => r.Events[0].ChainPosition).Order());
+        Assert.Equal(16, await store.GetStreamVersionAsync(tenant, "raced"));
+        var stored = await store.ReadStreamAsync(tenant, "raced").ToListAsync();
+        Assert.Equal(results.OrderBy(r => r.StreamVersion).Select(r => r.Events[0].EventId), stored.Select(e => e.EventId));
+        Assert.Equal(stored.Select(e => e.StreamVersion), stored.Select(e => e.ChainPosition));
+        Assert.Empty((await new LedgerVerifier(db.AppDataSource).VerifyTenantAsync(tenant, new Dictionary<string, byte[]>())).Problems);
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_of_one_command_id_write_once_and_all_get_its_result()
+    {
+        var store = db.Store();
+        const string tenant = "100011";
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(
+            () => store.AppendAsync(Acknowledgement(tenant, "retried", ExpectedVersion.Any, "cmd-raced")))));
+
+        Assert.Single(results, r => !r.Replayed);
+        Assert.All(results, r => Assert.Equal(results[0].Events, r.Events));
+        Assert.Equal(1, await db.CountEventsAsync(tenant));
+    }
+
+    [Fact]
     public async Task A_retried_command_id_appends_nothing_and_returns_the_first_result()
     {
         var store = db.Store();
