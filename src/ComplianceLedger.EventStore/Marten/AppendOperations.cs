@@ -1,9 +1,8 @@
 using System.Data.Common;
 using JasperFx.Events;
 using Marten.Internal;
-
-using Weasel.Storage;
 using Weasel.Postgresql;
+using Weasel.Storage;
 
 namespace ComplianceLedger.EventStore.Marten;
 
