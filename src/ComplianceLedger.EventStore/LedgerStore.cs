@@ -156,7 +156,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         }
         catch (JasperFx.ConcurrencyException)
         {
-            // Only a writer that does not take the school's lock first can get here.
+            // Only a writer that does not take the school's lock before its inserts can get here.
             activity?.SetStatus(ActivityStatusCode.Error, "wrong expected version");
             throw new WrongExpectedVersionException(request.StreamId, request.ExpectedVersion,
                 await GetStreamVersionAsync(request.Tenant, request.StreamId, ct) ?? 0);
