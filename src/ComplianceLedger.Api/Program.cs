@@ -3,6 +3,7 @@ using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
+using ComplianceLedger.Api.Home;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.OfficialAccounts;
@@ -13,6 +14,7 @@ using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.ToDo;
 using ComplianceLedger.Api.Trusts;
+using ComplianceLedger.Api.Web;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +23,7 @@ builder.AddLedger();
 builder.AddLedgerProblemDetails();
 builder.AddLedgerSignIn();
 builder.AddLedgerOpenApi();
+builder.AddLedgerPages();
 
 var app = builder.Build();
 if (!await StartupChecks.ReadyToStartAsync(app))
@@ -29,6 +32,7 @@ if (!await StartupChecks.ReadyToStartAsync(app))
 }
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseStaticFiles();
 app.UseQueryTextCheck();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -43,6 +47,9 @@ if (app.Environment.IsDevelopment())
     app.MapScalarApiReference();
 }
 app.MapHealth();
+app.MapFrontDoor(app.Environment);
+app.MapSchoolPages()
+    .MapToDoPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

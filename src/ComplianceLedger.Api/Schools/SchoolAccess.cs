@@ -20,10 +20,15 @@ public static class SchoolAccess
     public static RouteGroupBuilder MapSchool(this IEndpointRouteBuilder app) =>
         app.MapGroup("/api/schools/{urn}").WithMetadata(new SchoolScoped()).RequireAuthorization();
 
+    /// <summary>The school's pages, <c>/schools/{urn}/…</c>, guarded as its API routes are (not in the API's description).</summary>
+    public static RouteGroupBuilder MapSchoolPages(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/schools/{urn}").WithMetadata(new SchoolScoped()).RequireAuthorization().ExcludeFromDescription();
+
     /// <summary>Resolves the school member before parameters bind, so handlers and filters can rely on it.</summary>
     public static IApplicationBuilder UseSchoolMembership(this IApplicationBuilder app) => app.UseMiddleware<MembershipMiddleware>();
 
     sealed class SchoolScoped;
+
 
     sealed class TrustReadable;
 

@@ -30,14 +30,22 @@ public static class SignInEndpoints
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
-            // An API answers 401/403 with problem details rather than redirecting to a page.
-            options.Events.OnRedirectToLogin = context => Sessions.WriteUnauthorizedAsync(context.HttpContext);
+            // An API answers 401/403 with problem details; a page sends the reader to sign in.
+            options.Events.OnRedirectToLogin = context => context.Request.Path.StartsWithSegments("/api")
+                ? Sessions.WriteUnauthorizedAsync(context.HttpContext)
+                : Redirect(context, "/sign-in");
             options.Events.OnRedirectToAccessDenied = context => Status(context, StatusCodes.Status403Forbidden);
             // Signing out or leaving ends a session even for a copy of the cookie kept elsewhere.
             options.Events.OnValidatePrincipal = Sessions.ValidateAsync;
         });
         builder.Services.AddAuthorization();
         return builder;
+    }
+
+    static Task Redirect(RedirectContext<CookieAuthenticationOptions> context, string path)
+    {
+        context.Response.Redirect(path);
+        return Task.CompletedTask;
     }
 
     static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)
@@ -53,7 +61,8 @@ public static class SignInEndpoints
         {
             await Sessions.EndAsync(dataSource, http.User, http.RequestAborted);
             await http.SignOutAsync(Scheme);
-            return TypedResults.NoContent();
+            // The pages' sign-out button posts a form: its reader goes back to the sign-in page.
+            return http.Request.HasFormContentType ? Results.LocalRedirect("/sign-in") : Results.NoContent();
         });
         if (environment.IsDevelopment())
         {
@@ -102,7 +111,7 @@ public static class SignInEndpoints
             return TypedResults.Problem("Choose a current person of a school.", statusCode: StatusCodes.Status400BadRequest);
         }
         await http.SignInAsync(Scheme, await Sessions.StartAsync(dataSource, form["urn"]!, personId, Scheme, http.RequestAborted));
-        return TypedResults.Redirect("/api/me");
+        return TypedResults.Redirect("/");
     }
 
     static async Task<ContentHttpResult> Page(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)

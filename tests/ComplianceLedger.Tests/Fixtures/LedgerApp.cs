@@ -193,8 +193,8 @@ public class LedgerApp : LedgerDatabase
         var client = CreateClient(transport);
         var response = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(
             new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }));
-        // The sign-in redirects to /api/me, which answers only for a signed-in person.
-        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.RequestMessage?.RequestUri?.AbsolutePath != "/api/me")
+        // The sign-in leads to the person's to-do page, which answers only for a signed-in member of the school.
+        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.RequestMessage?.RequestUri?.AbsolutePath != $"/schools/{urn}/to-do")
         {
             throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
