@@ -31,6 +31,7 @@ if (!await StartupChecks.ReadyToStartAsync(app))
     return 1;
 }
 app.UseExceptionHandler();
+app.UseSecurityHeaders();
 app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseQueryTextCheck();

@@ -200,32 +200,37 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     sealed record AppendState(long? StreamVersion, AppendResult? Earlier);
 
     /// <summary>
-    /// In one round trip, before the lock: the stream's version and, if the command id was used
-    /// before, its earlier result. <c>ledger.append_guard</c> checks both again under the lock.
+    /// In one statement, before the lock: the stream's version and, if the command id was used
+    /// before, its earlier result and fingerprint. One statement, so one snapshot: two would see a
+    /// command committed between them by halves. <c>ledger.append_guard</c> checks again under the lock.
     /// </summary>
     static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken ct)
     {
         var m = request.Metadata;
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command("""
-            SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
-                   (SELECT k.fingerprint FROM ledger.commands k WHERE k.tenant = $1 AND k.command_id = $3)
-            """, request.Tenant, request.StreamId, (object?)m.CommandId ?? DBNull.Value));
+        await using var command = new NpgsqlCommand(m.CommandId is null ? StreamVersionSql : StreamVersionAndCommandSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
         if (m.CommandId is not null)
         {
-            batch.BatchCommands.Add(Command(CommandEventsSql, request.Tenant, m.CommandId));
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = m.CommandId });
         }
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var streamVersion = reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0);
-        var fingerprint = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
-        if (m.CommandId is null)
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        long? streamVersion = null;
+        byte[]? fingerprint = null;
+        string? stream = null;
+        var earlier = new List<AppendedEvent>();
+        while (await reader.ReadAsync(ct))
         {
-            return new AppendState(streamVersion, null);
+            streamVersion = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+            if (m.CommandId is null || reader.IsDBNull(2))
+            {
+                continue;
+            }
+            fingerprint = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
+            earlier.Add(new AppendedEvent(reader.GetGuid(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            stream = reader.GetString(6);
         }
-        await reader.NextResultAsync(ct);
-        var (earlier, stream) = await ReadCommandEventsAsync(reader, ct);
-        if (earlier.Count == 0)
+        if (m.CommandId is null || earlier.Count == 0)
         {
             return new AppendState(streamVersion, null);
         }
@@ -242,6 +247,18 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         return new AppendState(streamVersion, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
     }
 
+    const string StreamVersionSql = "SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2)";
+
+    // One row with no event when the command id is new; else one row per event it appended.
+    const string StreamVersionAndCommandSql = """
+        SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
+               k.fingerprint, e.id, c.chain_position, e.version, e.seq_id, e.stream_id
+          FROM (SELECT 1) one
+          LEFT JOIN (ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id) ON c.tenant = $1 AND c.command_id = $3
+          LEFT JOIN ledger.commands k ON k.tenant = $1 AND k.command_id = $3
+         ORDER BY c.chain_position
+        """;
+
     /// <summary>The events' digests for the chain trigger (042), which would otherwise compute them: <c>id=hex;</c> each.</summary>
     static string Digests(PreparedEvents prepared)
     {
@@ -251,34 +268,6 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
             text.Append(prepared.EventIds[i].ToString("D")).Append('=').Append(Convert.ToHexStringLower(prepared.Digests[i])).Append(';');
         }
         return text.ToString();
-    }
-
-    const string CommandEventsSql = """
-        SELECT e.id, c.chain_position, e.version, e.seq_id, e.stream_id
-          FROM ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id
-         WHERE c.tenant = $1 AND c.command_id = $2 ORDER BY c.chain_position
-        """;
-
-    static async Task<(List<AppendedEvent> Events, string? StreamId)> ReadCommandEventsAsync(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var events = new List<AppendedEvent>();
-        string? streamId = null;
-        while (await reader.ReadAsync(ct))
-        {
-            events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
-            streamId = reader.GetString(4);
-        }
-        return (events, streamId);
-    }
-
-    static NpgsqlBatchCommand Command(string sql, params object[] args)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var arg in args)
-        {
-            command.Parameters.Add(arg is string text ? new NpgsqlParameter<string> { TypedValue = text } : new NpgsqlParameter { Value = arg, NpgsqlDbType = NpgsqlDbType.Text });
-        }
-        return command;
     }
 
     /// <summary>With an outbox, the inline projections run in Marten's transaction, after its inserts and before its commit.</summary>

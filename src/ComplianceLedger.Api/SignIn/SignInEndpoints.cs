@@ -1,8 +1,7 @@
 using System.Security.Claims;
-using System.Text;
-using System.Text.Encodings.Web;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.SignIn.Pages;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -114,7 +113,7 @@ public static class SignInEndpoints
         return TypedResults.Redirect("/");
     }
 
-    static async Task<ContentHttpResult> Page(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    static async Task<RazorComponentResult<DemoSignInPage>> Page(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
     {
         var people = new List<(string Urn, string School, Guid Id, string Sealed, string[] Roles)>();
         await using (var command = dataSource.CreateCommand("""
@@ -129,33 +128,13 @@ public static class SignInEndpoints
                 people.Add((reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetFieldValue<string[]>(4)));
             }
         }
-        var html = new StringBuilder("""
-            <!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign in (development)</title>
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
-            table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc}
-            button{font:inherit;padding:.2rem .8rem}</style></head><body>
-            <h1>Sign in as a demo person</h1><p>Development only: choose whom to act as.</p>
-            """);
-        var enc = HtmlEncoder.Default;
+        var schools = new List<DemoSignInPage.DemoSchool>();
         foreach (var school in people.GroupBy(p => (p.Urn, p.School)))
         {
             var names = await vault.OpenAsync(school.Key.Urn, school.Select(p => p.Sealed), ct);
-            html.Append(CultureInvariant($"<h2>{enc.Encode(school.Key.School)} (URN {school.Key.Urn})</h2><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Roles</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead><tbody>"));
-            foreach (var p in school)
-            {
-                var name = names[p.Sealed] ?? ListPeople.Erased;
-                html.Append(CultureInvariant($"""
-                    <tr><td>{enc.Encode(name)}</td><td>{enc.Encode(string.Join(", ", p.Roles))}</td><td>
-                    <form method="post" action="/dev/sign-in"><input type="hidden" name="urn" value="{p.Urn}"><input type="hidden" name="personId" value="{p.Id}">
-                    <button type="submit" aria-label="Sign in as {enc.Encode(name)}">Sign in</button></form></td></tr>
-                    """));
-            }
-            html.Append("</tbody></table>");
+            schools.Add(new(school.Key.Urn, school.Key.School,
+                [.. school.Select(p => new DemoSignInPage.DemoPerson(p.Id, names[p.Sealed] ?? ListPeople.Erased, p.Roles))]));
         }
-        html.Append("</body></html>");
-        return TypedResults.Content(html.ToString(), "text/html; charset=utf-8");
+        return new RazorComponentResult<DemoSignInPage>(new { Schools = schools });
     }
-
-    static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
 }

@@ -104,6 +104,44 @@ public sealed class FrontDoorTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
+    public async Task Every_page_forbids_inline_script_and_style_and_carries_none()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        await app.ProjectionsCaughtUpAsync();
+        var teacher = await arranged.School.As(Role.Teacher);
+
+        foreach (var path in new[] { "/sign-in", "/dev/sign-in", $"/schools/{arranged.School.Urn}/to-do" })
+        {
+            var response = await teacher.GetAsync(path);
+            var policy = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+            Assert.Contains("style-src 'self'", policy, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+            Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+            var page = await PageAsync(response);
+            // What the policy would block must not be there to block.
+            Assert.Empty(page.QuerySelectorAll("script:not([src]), style, [style]"));
+            Assert.Single(page.QuerySelectorAll("h1"));
+        }
+    }
+
+    [Fact]
+    public async Task The_demo_sign_in_lists_each_school_with_its_people_and_a_named_button_each()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var page = await PageAsync(await app.Client().GetAsync("/dev/sign-in"));
+
+        var heading = Assert.Single(page.QuerySelectorAll("h2"), h => h.TextContent.Contains($"(URN {arranged.School.Urn})", StringComparison.Ordinal));
+        var table = heading.NextElementSibling!;
+        var rows = table.QuerySelectorAll("tbody tr").ToArray();
+        Assert.Equal(arranged.School.People.Count, rows.Length);
+        var head = Assert.Single(rows, r => r.QuerySelector("td")!.TextContent == $"Headteacher of {arranged.School.Urn}");
+        Assert.Equal($"Sign in as Headteacher of {arranged.School.Urn}", head.QuerySelector("button")!.GetAttribute("aria-label"));
+        Assert.Equal(arranged.School.People[Role.Headteacher].ToString(), head.QuerySelector("input[name='personId']")!.GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task Outside_development_the_sign_in_page_offers_no_demo_people()
     {
         await using var production = app.StartAnotherInstance(web => web.UseEnvironment("Production"));
