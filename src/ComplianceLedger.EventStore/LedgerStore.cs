@@ -200,9 +200,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     sealed record AppendState(long? StreamVersion, AppendResult? Earlier);
 
     /// <summary>
-    /// In one statement, before the lock: the stream's version and, if the command id was used
-    /// before, its earlier result and fingerprint. One statement, so one snapshot: two would see a
-    /// command committed between them by halves. <c>ledger.append_guard</c> checks again under the lock.
+    /// Before the lock: the stream's version and, if the command id was used before, its earlier
+    /// result. <c>ledger.append_guard</c> checks both again under the lock.
     /// </summary>
     static async Task<AppendState> ReadStateAsync(NpgsqlConnection connection, AppendRequest request, CancellationToken ct)
     {
@@ -210,46 +209,64 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
         await using var command = new NpgsqlCommand(m.CommandId is null ? StreamVersionSql : StreamVersionAndCommandSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tenant });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
-        if (m.CommandId is not null)
+        if (m.CommandId is null)
         {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = m.CommandId });
+            return new AppendState(await command.ExecuteScalarAsync(ct) as long?, null);
         }
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        long? streamVersion = null;
-        byte[]? fingerprint = null;
-        string? stream = null;
-        var earlier = new List<AppendedEvent>();
-        while (await reader.ReadAsync(ct))
-        {
-            streamVersion = reader.IsDBNull(0) ? null : reader.GetInt64(0);
-            if (m.CommandId is null || reader.IsDBNull(2))
-            {
-                continue;
-            }
-            fingerprint = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
-            earlier.Add(new AppendedEvent(reader.GetGuid(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
-            stream = reader.GetString(6);
-        }
-        if (m.CommandId is null || earlier.Count == 0)
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = m.CommandId });
+        var (streamVersion, earlier, recorded) = await ReadCommandAsync(command, ct);
+        if (earlier is null)
         {
             return new AppendState(streamVersion, null);
         }
         // The rules of docs/api.md, "Idempotency-Key": a fingerprinted retry must match the first
         // request's fingerprint; without one, the same stream replays and another is refused.
-        if (request.RequestFingerprint is not null && (fingerprint is null || !fingerprint.AsSpan().SequenceEqual(request.RequestFingerprint)))
-        {
-            throw CommandIdReusedException.DifferentRequest(m.CommandId);
-        }
-        if (request.RequestFingerprint is null && !string.Equals(stream, request.StreamId, StringComparison.Ordinal))
+        CheckFingerprint(m.CommandId, recorded, request.RequestFingerprint);
+        if (request.RequestFingerprint is null && !string.Equals(earlier.StreamId, request.StreamId, StringComparison.Ordinal))
         {
             throw new CommandIdReusedException(m.CommandId);
         }
-        return new AppendState(streamVersion, new AppendResult(earlier[^1].StreamVersion, earlier, Replayed: true) { StreamId = stream });
+        return new AppendState(streamVersion, earlier);
+    }
+
+    /// <summary>
+    /// Runs <see cref="StreamVersionAndCommandSql"/>: one statement, so one snapshot (two would see
+    /// a command committed between them by halves, its events without its fingerprint).
+    /// </summary>
+    static async Task<(long? StreamVersion, AppendResult? Earlier, byte[]? Recorded)> ReadCommandAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        long? streamVersion = null;
+        byte[]? recorded = null;
+        string? stream = null;
+        var events = new List<AppendedEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            streamVersion = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+            if (reader.IsDBNull(2))
+            {
+                continue;
+            }
+            recorded = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
+            events.Add(new AppendedEvent(reader.GetGuid(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            stream = reader.GetString(6);
+        }
+        return (streamVersion, events.Count == 0 ? null : new AppendResult(events[^1].StreamVersion, events, Replayed: true) { StreamId = stream }, recorded);
+    }
+
+    /// <summary>A fingerprinted retry must carry the fingerprint the command was recorded with.</summary>
+    static void CheckFingerprint(string commandId, byte[]? recorded, byte[]? fingerprint)
+    {
+        if (fingerprint is not null && (recorded is null || !recorded.AsSpan().SequenceEqual(fingerprint)))
+        {
+            throw CommandIdReusedException.DifferentRequest(commandId);
+        }
     }
 
     const string StreamVersionSql = "SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2)";
 
-    // One row with no event when the command id is new; else one row per event it appended.
+    // One row with no event when the command id is new; else one row per event it appended. The
+    // stream's version is null without a stream ($2 null).
     const string StreamVersionAndCommandSql = """
         SELECT (SELECT s.version FROM marten.mt_streams s WHERE s.tenant_id = $1 AND s.id = $2),
                k.fingerprint, e.id, c.chain_position, e.version, e.seq_id, e.stream_id
@@ -324,35 +341,16 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, IDocumentStore mart
     /// </summary>
     public async Task<AppendResult?> FindCommandAsync(string tenant, string commandId, byte[]? fingerprint = null, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT e.id, c.chain_position, e.version, e.seq_id, e.stream_id, k.fingerprint
-              FROM ledger.chain c JOIN marten.mt_events e ON e.seq_id = c.seq_id
-              LEFT JOIN ledger.commands k ON k.tenant = c.tenant AND k.command_id = c.command_id
-             WHERE c.tenant = $1 AND c.command_id = $2 ORDER BY c.chain_position
-            """);
+        await using var command = dataSource.CreateCommand(StreamVersionAndCommandSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = commandId });
-        var events = new List<AppendedEvent>();
-        string? streamId = null;
-        byte[]? recorded = null;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var (_, earlier, recorded) = await ReadCommandAsync(command, ct);
+        if (earlier is not null)
         {
-            while (await reader.ReadAsync(ct))
-            {
-                events.Add(new AppendedEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
-                streamId = reader.GetString(4);
-                recorded = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
-            }
+            CheckFingerprint(commandId, recorded, fingerprint);
         }
-        if (events.Count == 0)
-        {
-            return null;
-        }
-        if (fingerprint is not null && (recorded is null || !recorded.AsSpan().SequenceEqual(fingerprint)))
-        {
-            throw CommandIdReusedException.DifferentRequest(commandId);
-        }
-        return new AppendResult(events[^1].StreamVersion, events, Replayed: true) { StreamId = streamId };
+        return earlier;
     }
 
     sealed record PreparedEvents(Guid[] EventIds, string[] Types, string[] Data, byte[][] Digests);
