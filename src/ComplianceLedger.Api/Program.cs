@@ -1,3 +1,4 @@
+using ComplianceLedger.Api.Acknowledgements;
 using ComplianceLedger.Api.AuditTrail;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Credentials;
@@ -10,6 +11,7 @@ using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Projections;
+using ComplianceLedger.Api.Receipts;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.ToDo;
@@ -39,6 +41,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
 app.UseSecretGuard();
+// After the guard: the antiforgery check reads the form, which the guard must see first.
+app.UseAntiforgery();
 app.UseIdempotencyKeys();
 
 app.MapOpenApi();
@@ -50,7 +54,9 @@ if (app.Environment.IsDevelopment())
 app.MapHealth();
 app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
-    .MapToDoPages();
+    .MapToDoPages()
+    .MapAcknowledgementPages()
+    .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

@@ -36,12 +36,17 @@ public static partial class SecretGuard
 
     public static IApplicationBuilder UseSecretGuard(this IApplicationBuilder app) => app.UseMiddleware<Middleware>();
 
-    /// <summary>Inspects a body: JSON member names and values at any depth; a form's fields; anything else as plain text.</summary>
-    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null)
+    /// <summary>
+    /// Inspects a body: JSON member names and values at any depth; a form's fields; anything else
+    /// as plain text. <paramref name="antiforgeryField"/> names the one form field a page's form
+    /// carries that is a token by design (the antiforgery token): it is passed over when it
+    /// appears once, and inspected like any other field when repeated.
+    /// </summary>
+    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null, string? antiforgeryField = null)
     {
         if (contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
-            return InspectForm(Encoding.UTF8.GetString(body.Span));
+            return InspectForm(Encoding.UTF8.GetString(body.Span), antiforgeryField);
         }
         try
         {
@@ -105,10 +110,14 @@ public static partial class SecretGuard
         return Inspection.Clean;
     }
 
-    static Inspection InspectForm(string text)
+    static Inspection InspectForm(string text, string? antiforgeryField)
     {
         foreach (var (name, values) in QueryHelpers.ParseNullableQuery(text) ?? [])
         {
+            if (name == antiforgeryField && values.Count == 1)
+            {
+                continue;
+            }
             if (IsSecretName(name) || LooksLikeSecret(name))
             {
                 return new Inspection(Finding.SecretMember, name);
@@ -216,7 +225,7 @@ public static partial class SecretGuard
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex PlainMemberName();
 
-    sealed partial class Middleware(RequestDelegate next, ILogger<Middleware> logger)
+    sealed partial class Middleware(RequestDelegate next, ILogger<Middleware> logger, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions> antiforgery)
     {
         public async Task InvokeAsync(HttpContext http)
         {
@@ -246,7 +255,7 @@ public static partial class SecretGuard
             var body = new MemoryStream(length);
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-            var inspection = Inspect(bytes, http.Request.ContentType);
+            var inspection = Inspect(bytes, http.Request.ContentType, antiforgery.Value.FormFieldName);
             if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());

@@ -1,5 +1,6 @@
 using ComplianceLedger.Api.Home.Pages;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ComplianceLedger.Api.Home;
@@ -9,8 +10,8 @@ public static class FrontDoor
 {
     public static IEndpointRouteBuilder MapFrontDoor(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
-        app.MapGet("/", Home).ExcludeFromDescription();
-        app.MapGet("/sign-in", () => new RazorComponentResult<SignInPage>(new { DemoSignIn = environment.IsDevelopment() })).ExcludeFromDescription();
+        app.MapGet("/", Home).AsPage();
+        app.MapGet("/sign-in", () => new RazorComponentResult<SignInPage>(new { DemoSignIn = environment.IsDevelopment() })).AsPage();
         return app;
     }
 

@@ -50,6 +50,11 @@ sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail) = exception switch
         {
+            // A page's form whose antiforgery token is missing, stale or from another session:
+            // reading the form then throws, whichever part of the request read it first.
+            _ when context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { IsValid: false } =>
+                (StatusCodes.Status400BadRequest, "This form has expired",
+                    "The page was open for a long time, in another window, or before you signed in again. Nothing was recorded: go back, reload the page and send the form again."),
             // The framework's own words name .NET types and its internals: say it in the user's.
             BadHttpRequestException e => ProblemWords.Describe(context, e),
             LedgerFormatException e => (StatusCodes.Status400BadRequest, "The ledger cannot accept this input", e.Message),

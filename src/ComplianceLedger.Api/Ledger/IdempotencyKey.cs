@@ -19,25 +19,35 @@ public static class IdempotencyKey
 {
     public const string Header = "Idempotency-Key";
 
+    /// <summary>
+    /// A page's form carries its key as this hidden field, new each time the form is drawn, so a
+    /// double click or a resent form replays the first result instead of recording twice.
+    /// </summary>
+    public const string FormField = "idempotencyKey";
+
     public const int MaxLength = 200;
 
     const string ScopeDomain = "compliance-ledger/idempotency-key/v1";
 
     const string RequestDomain = "compliance-ledger/request/v1";
 
-    /// <summary>The request's fingerprint and operation, taken before its body is bound.</summary>
-    sealed record Fingerprinted(string Operation, byte[] Fingerprint);
+    /// <summary>The request's fingerprint and operation, taken before its body is bound, and the key a page's form gave.</summary>
+    sealed record Fingerprinted(string Operation, byte[] Fingerprint, string? FormKey = null);
 
     /// <summary>Fingerprints every request that carries a key, after the secret guard and before binding.</summary>
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.Request.Headers.ContainsKey(Header) && http.GetEndpoint() is RouteEndpoint endpoint)
+        var pageForm = http.Request.HasFormContentType && http.GetEndpoint()?.Metadata.GetMetadata<Web.LedgerPages.PageEndpoint>() is not null;
+        if ((http.Request.Headers.ContainsKey(Header) || pageForm) && http.GetEndpoint() is RouteEndpoint endpoint)
         {
             var body = await BodyAsync(http.Request);
             var operation = $"{http.Request.Method} {endpoint.RoutePattern.RawText}";
+            var formKey = pageForm && !http.Request.Headers.ContainsKey(Header)
+                ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseNullableQuery(Encoding.UTF8.GetString(body.Span))?.GetValueOrDefault(FormField).ToString()
+                : null;
             http.Features.Set(new Fingerprinted(operation, Fingerprint(http.Request.Method, endpoint.RoutePattern.RawText ?? "",
                 http.Request.RouteValues.Select(v => (v.Key, Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")),
-                body.Span)));
+                body.Span), string.IsNullOrEmpty(formKey) ? null : formKey));
         }
         await next(http);
     });
@@ -49,11 +59,19 @@ public static class IdempotencyKey
     /// </summary>
     public static (string? CommandId, byte[]? Fingerprint) For(HttpContext http, string tenant, string actor)
     {
-        if (!http.Request.Headers.TryGetValue(Header, out var values))
+        string? key;
+        if (http.Request.Headers.TryGetValue(Header, out var values))
+        {
+            key = values.Count == 1 ? values[0] : null;
+        }
+        else if (http.Features.Get<Fingerprinted>()?.FormKey is { } formKey)
+        {
+            key = formKey;
+        }
+        else
         {
             return (null, null);
         }
-        var key = values.Count == 1 ? values[0] : null;
         if (string.IsNullOrEmpty(key) || key.Length > MaxLength || !key.All(c => c is > ' ' and <= '~'))
         {
             throw CommandRefusedException.Invalid(

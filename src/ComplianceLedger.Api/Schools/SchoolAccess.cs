@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -22,7 +23,7 @@ public static class SchoolAccess
 
     /// <summary>The school's pages, <c>/schools/{urn}/…</c>, guarded as its API routes are (not in the API's description).</summary>
     public static RouteGroupBuilder MapSchoolPages(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/schools/{urn}").WithMetadata(new SchoolScoped()).RequireAuthorization().ExcludeFromDescription();
+        app.MapGroup("/schools/{urn}").WithMetadata(new SchoolScoped()).RequireAuthorization().AsPage();
 
     /// <summary>Resolves the school member before parameters bind, so handlers and filters can rely on it.</summary>
     public static IApplicationBuilder UseSchoolMembership(this IApplicationBuilder app) => app.UseMiddleware<MembershipMiddleware>();

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn.Pages;
+using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -65,7 +66,7 @@ public static class SignInEndpoints
         });
         if (environment.IsDevelopment())
         {
-            app.MapGet("/dev/sign-in", Page).ExcludeFromDescription();
+            app.MapGet("/dev/sign-in", Page).AsPage();
             app.MapPost("/dev/sign-in", SignInAs).ExcludeFromDescription().DisableAntiforgery();
         }
         return app;
