@@ -57,6 +57,7 @@ app.MapSchoolPages()
     .MapToDoPages()
     .MapAcknowledgementPages()
     .MapStaffRequestPages()
+    .MapMyAccountsPages()
     .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
