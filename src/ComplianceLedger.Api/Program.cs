@@ -32,6 +32,7 @@ if (!await StartupChecks.ReadyToStartAsync(app))
 {
     return 1;
 }
+app.UseServerTiming();
 app.UseExceptionHandler();
 app.UseSecurityHeaders();
 app.UseStatusCodePages();
