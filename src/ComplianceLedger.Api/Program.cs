@@ -50,7 +50,8 @@ if (app.Environment.IsDevelopment())
 app.MapHealth();
 app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
-    .MapToDoPages();
+    .MapToDoPages()
+    .MapCompliancePages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

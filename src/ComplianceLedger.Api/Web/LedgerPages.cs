@@ -11,6 +11,8 @@ public static class LedgerPages
     public static WebApplicationBuilder AddLedgerPages(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents();
+        // The dashboard's trend keeps each finished day's figures, which never change.
+        builder.Services.AddSingleton<Compliance.CoverageTrend>();
         return builder;
     }
 }
