@@ -52,6 +52,7 @@ app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
     .MapToDoPages()
     .MapCompliancePages();
+app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
