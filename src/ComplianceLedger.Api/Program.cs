@@ -51,7 +51,9 @@ app.MapHealth();
 app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
     .MapToDoPages()
-    .MapCompliancePages();
+    .MapCompliancePages()
+    .MapRegisterPages()
+    .MapAuditTrailPages();
 app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();

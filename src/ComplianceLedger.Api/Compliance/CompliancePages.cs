@@ -19,6 +19,21 @@ public static class CompliancePages
         return school;
     }
 
+    /// <summary>The school's name in the scope's snapshot, for a page's heading and its printed line.</summary>
+    public static async Task<string?> SchoolNameAsync(ReadScope scope, string urn, CancellationToken ct)
+    {
+        await using var command = scope.Command("SELECT name FROM rm.schools WHERE tenant = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = urn });
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    public static async Task<string?> SchoolNameAsync(Npgsql.NpgsqlDataSource dataSource, string urn, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT name FROM rm.schools WHERE tenant = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = urn });
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
     /// <summary>A date field left empty means today, live.</summary>
     public static string? Asked(string? asOf) => string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
 
