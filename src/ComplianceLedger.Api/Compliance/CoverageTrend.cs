@@ -8,9 +8,11 @@ namespace ComplianceLedger.Api.Compliance;
 /// <summary>
 /// Acknowledgement coverage across the school year: the school's compliance summary (the same
 /// read as <c>GET /api/schools/{urn}/compliance?asOf=</c>) at the end of each month from September,
-/// and the day asked about. Each past month is one "as of" replay (docs/as-of.md), measured at
-/// about 0.1–0.5 s for a school's year, so weekly points (40 replays) were too slow for a page;
-/// a finished day's answer never changes (its events are all recorded), so each is kept once computed.
+/// and the day asked about. Each past point is one "as of" replay (docs/as-of.md): measured on the
+/// demo school (582 events) at 250–350 ms each, mostly the replay's fixed cost, so weekly points
+/// (up to 40 a year) would cost seconds to 12 s on a first load against 0.7 s for December's four
+/// monthly ones. A finished day's answer never changes (its events are all recorded), so each is kept
+/// once computed: later loads measured 12–16 ms.
 /// </summary>
 public sealed class CoverageTrend(ReadModelReader readModels, TimeProvider time)
 {

@@ -53,7 +53,7 @@ public sealed class AuditTrailPagesTests(LedgerApp app) : IClassFixture<LedgerAp
 
         var teacher = school.People[Role.Teacher];
         var option = all.QuerySelector($"select[name='person'] option[value='{teacher}']")!;
-        Assert.Equal($"Teacher of {school.Urn}", option.TextContent);
+        Assert.Equal($"Teacher of {school.Urn} (Teacher)", option.TextContent);
         var byTeacher = await PageAsync(await governor.GetAsync($"{path}?person={teacher}"));
         Assert.Equal(await ApiPositionsAsync(governor, $"{api}?actor={teacher}"), Positions(byTeacher));
         Assert.Contains("Social Media Policy", Assert.Single(byTeacher.QuerySelectorAll("table.app-audit-trail tbody tr")).TextContent, StringComparison.Ordinal);
