@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using ComplianceLedger.Api.People;
@@ -85,5 +87,23 @@ public sealed class TrustPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var response = await signedOut.GetAsync("/trusts/trust-t1");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/sign-in", response.Headers.Location?.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task As_of_a_day_each_school_line_gives_the_position_its_school_stood_at()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var leader = await arranged.School.As(Role.TrustLeader);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var page = await PageAsync(await leader.GetAsync($"/trusts/trust-t1?asOf={today}&sort=urn"));
+        var api = await leader.GetFromJsonAsync<JsonElement>($"/api/trusts/trust-t1/compliance?asOf={today}");
+        var positions = api.GetProperty("schoolLines").EnumerateArray().ToDictionary(l => l.GetProperty("urn").GetString()!, l => l.GetProperty("position").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var shown = page.QuerySelectorAll("table.app-schools tbody tr").ToDictionary(r => r.GetAttribute("data-urn")!, r => r.QuerySelector("[data-column='position']")!.TextContent);
+        Assert.Equal(positions, shown);
+        Assert.Equal(today, ((IHtmlInputElement)page.QuerySelector("input[name='asOf']")!).Value);
+        Assert.Equal("urn", ((IHtmlInputElement)page.QuerySelector("input[type='hidden'][name='sort']")!).Value);
+        Assert.Equal($"/schools/{arranged.School.Urn}/dashboard?asOf={today}", page.QuerySelector($"tr[data-urn='{arranged.School.Urn}'] a")!.GetAttribute("href"));
+        Assert.Contains("Test Trust", page.QuerySelector(".app-print-only")!.TextContent, StringComparison.Ordinal);
     }
 }
