@@ -59,7 +59,11 @@ app.MapSchoolPages()
     .MapAcknowledgementPages()
     .MapStaffRequestPages()
     .MapMyAccountsPages()
-    .MapReceiptPages();
+    .MapReceiptPages()
+    .MapCompliancePages()
+    .MapRegisterPages()
+    .MapAuditTrailPages();
+app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
