@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using Xunit.Sdk;
 
 namespace ComplianceLedger.Tests.Browser;
@@ -17,7 +18,21 @@ public sealed class PageCheckTests(Chromium chromium, BrowserApp app)
         var failure = await Assert.ThrowsAnyAsync<XunitException>(() => PageCheck.CheckAsync(page, "selftest", "axe"));
 
         Assert.Contains("button-name (critical)", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("button", failure.Message[failure.Message.IndexOf(" at ", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Contains("button-name (critical): Buttons must have discernible text at button", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Focus_with_no_visible_indicator_fails_the_keyboard_walk()
+    {
+        var page = await chromium.NewPageAsync(app);
+        await page.GotoAsync("/sign-in");
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Sign in as a demo person" });
+        // Through the CSS object model, which the policy allows: the link's focus outline removed.
+        await link.EvaluateAsync("e => { e.style.outline = 'none'; e.style.boxShadow = 'none'; }");
+
+        var failure = await Assert.ThrowsAnyAsync<XunitException>(() => SignIn.TabToAsync(page, link));
+
+        Assert.Contains("\"Sign in as a demo person\" has focus but no visible outline or box-shadow", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
