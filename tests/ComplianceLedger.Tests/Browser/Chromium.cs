@@ -14,6 +14,7 @@ public sealed class Chromium : IAsyncLifetime
 
     IPlaywright? playwright;
     IBrowser? browser;
+    IBrowserContext? last;
 
     public IBrowser Browser => browser ?? throw new InvalidOperationException("The browser has not started.");
 
@@ -25,6 +26,8 @@ public sealed class Chromium : IAsyncLifetime
                 $"The browser tests drive Debian's chromium at {ExecutablePath}, which is not installed: " +
                 "apt-get install chromium fonts-liberation2 (.ci/run installs both).");
         }
+        // Under the whole suite's load a page may take longer than Playwright's 5 s default to show.
+        Assertions.SetDefaultExpectTimeout(30_000);
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -38,7 +41,13 @@ public sealed class Chromium : IAsyncLifetime
     /// <summary>A fresh context and page reading <paramref name="app"/>: British English, London time, a desktop viewport.</summary>
     public async Task<IPage> NewPageAsync(BrowserApp app)
     {
-        var context = await Browser.NewContextAsync(new()
+        // The collection runs one test at a time, so a new page means the last test is over: its
+        // context is closed here rather than left open until the run ends.
+        if (last is not null)
+        {
+            await last.CloseAsync();
+        }
+        var context = last = await Browser.NewContextAsync(new()
         {
             BaseURL = app.Address.ToString(),
             Locale = "en-GB",
