@@ -90,12 +90,15 @@ public class LedgerApp : LedgerDatabase
 
     readonly Lock loopbackStart = new();
 
+    /// <summary>The loopback node's port: 0 lets Kestrel choose; a fixture that must name its address before start (a browser, an OpenID redirect) fixes one.</summary>
+    protected virtual int LoopbackPort => 0;
+
     WebApplicationFactory<Program> StartOnLoopback()
     {
         _ = Host;
         var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseUrls("http://127.0.0.1:0");
+            web.UseUrls($"http://127.0.0.1:{LoopbackPort}");
             Configure(web, node => node.UseSetting("Ledger:Projections:RunDaemon", "false"));
         });
         started.UseKestrel();
