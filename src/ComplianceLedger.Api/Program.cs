@@ -56,6 +56,7 @@ app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
     .MapToDoPages()
     .MapAcknowledgementPages()
+    .MapDecisionPages()
     .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
