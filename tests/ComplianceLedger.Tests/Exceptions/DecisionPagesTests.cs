@@ -194,4 +194,84 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
             refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
     }
+
+    [Fact]
+    public async Task The_heads_own_request_is_decided_by_the_chair_on_the_same_page()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
+        var own = await CreatedIdAsync(await arranged.School.As(Role.Headteacher), $"/api/schools/{arranged.School.Urn}/exceptions",
+            """{"kind":"staff-blog","description":"A blog about headship."}""");
+        var chair = await arranged.School.As(Role.ChairOfGovernors);
+
+        var queue = await chair.GetPageAsync($"/schools/{arranged.School.Urn}/approvals");
+        var item = await chair.GetPageAsync(Row(queue, own).QuerySelector("a")!.GetAttribute("href")!);
+        var done = await HtmlPages.ParseAsync(await chair.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+        {
+            ["conditions"] = "No pupils named.",
+            ["until"] = Day(90),
+        }));
+
+        Assert.NotNull(done.QuerySelector(".govuk-notification-banner--success"));
+        Assert.Contains("as chair of governors", done.QuerySelector("#item")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
+    public async Task The_head_grants_an_extension_and_later_revokes_the_approval_through_their_forms()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, ExtensionAsked);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+        // The date asked for is offered; the head may grant less.
+        Assert.Equal(Day(60), item.QuerySelector("input#extension-until")!.GetAttribute("value"));
+
+        var extended = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/extension-approval']",
+            new Dictionary<string, string> { ["until"] = Day(45) }));
+        Assert.Contains("extension is recorded", extended.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.extension-approved.v1"));
+        Assert.Null(extended.QuerySelector("form[action$='/extension-approval']"));
+
+        var empty = await HtmlPages.ParseAsync(await head.SubmitAsync(extended, "form[action$='/revocation']",
+            new Dictionary<string, string> { ["reason"] = " " }), HttpStatusCode.BadRequest);
+        Assert.NotNull(empty.QuerySelector(".govuk-error-summary a[href='#revocation-reason']"));
+        Assert.NotNull(empty.QuerySelector("details[open]"));
+
+        var revoked = await HtmlPages.ParseAsync(await head.SubmitAsync(empty, "form[action$='/revocation']",
+            new Dictionary<string, string> { ["reason"] = "The trip was cancelled." }));
+        Assert.Equal("Revoked", revoked.QuerySelector("#status")!.TextContent);
+        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.revoked.v1"));
+    }
+
+    [Fact]
+    public async Task A_decision_sent_by_someone_without_a_deciding_role_is_refused_with_a_page_and_records_nothing()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Declared);
+        var dsl = await arranged.School.As(Role.Dsl);
+        var item = await dsl.GetPageAsync(ItemPath(arranged));
+        Assert.Null(item.QuerySelector("form[action$='/refusal']"));
+
+        // The DSL's own form, aimed at the decision.
+        item.QuerySelector("form[action$='/dsl-advice']")!.SetAttribute("action", $"{ItemPath(arranged)}/refusal");
+        var sent = await dsl.SubmitAsync(item, "form[action$='/refusal']");
+
+        var refused = await HtmlPages.ParseAsync(sent, HttpStatusCode.Forbidden);
+        Assert.Equal("Not permitted for your role", refused.QuerySelector("h1")?.TextContent);
+        Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.declined.v1"));
+    }
+
+    [Fact]
+    public async Task The_approvals_api_filters_by_what_an_item_awaits()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Lapsed);
+        var head = await arranged.School.As(Role.Headteacher);
+        var path = $"/api/schools/{arranged.School.Urn}/approvals";
+
+        var all = await head.GetFromJsonAsync<System.Text.Json.JsonElement>(path);
+        var advice = await head.GetFromJsonAsync<System.Text.Json.JsonElement>($"{path}?awaiting=dsl-advice");
+
+        Assert.True(all.GetProperty("items").GetArrayLength() > advice.GetProperty("items").GetArrayLength());
+        var only = Assert.Single(advice.GetProperty("items").EnumerateArray());
+        Assert.Equal(arranged["pending-dsl"], only.GetProperty("itemId").GetString());
+        await UseCase.AssertProblem(await head.GetAsync($"{path}?awaiting=soon"), HttpStatusCode.BadRequest, "unknown awaiting");
+    }
 }
