@@ -246,6 +246,8 @@ public static class DecisionPages
             Urn = urn,
             Item = item,
             May = MayNow(item, member),
+            // The holder comes from their own requests; the head, the DSL and the chair from the queue.
+            Back = member.Holds(ExceptionEndpoints.QueueReaders) ? ($"/schools/{urn}/approvals", "Back to approvals") : ($"/schools/{urn}/my-requests", "Back to your requests"),
             Today = SchoolDay.Today(time),
             Errors = errors ?? [],
             Refusal = refusal,

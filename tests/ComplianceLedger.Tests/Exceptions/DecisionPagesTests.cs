@@ -274,4 +274,61 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(arranged["pending-dsl"], only.GetProperty("itemId").GetString());
         await UseCase.AssertProblem(await head.GetAsync($"{path}?awaiting=soon"), HttpStatusCode.BadRequest, "unknown awaiting");
     }
+
+    [Fact]
+    public async Task Each_decision_page_has_one_heading_no_inline_script_or_style_and_a_label_for_every_field()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Lapsed);
+        var urn = arranged.School.Urn;
+        var (head, dsl) = (await arranged.School.As(Role.Headteacher), await arranged.School.As(Role.Dsl));
+        var pages = new List<IHtmlDocument>
+        {
+            await head.GetPageAsync($"/schools/{urn}/approvals"),
+            await dsl.GetPageAsync($"/schools/{urn}/advice"),
+            await dsl.GetPageAsync($"/schools/{urn}/exceptions/{arranged["pending-dsl"]}"),
+            await head.GetPageAsync($"/schools/{urn}/exceptions/{arranged["pending-decision"]}"),
+            await head.GetPageAsync($"/schools/{urn}/exceptions/{arranged["extension-requested"]}"),
+        };
+
+        foreach (var page in pages)
+        {
+            Assert.Single(page.QuerySelectorAll("h1"));
+            Assert.Empty(page.QuerySelectorAll("script:not([src]), style, [style]"));
+            Assert.DoesNotContain(page.All, e => e.Attributes.Any(a => a.Name.StartsWith("on", StringComparison.Ordinal)));
+            foreach (var table in page.QuerySelectorAll("table"))
+            {
+                Assert.NotNull(table.QuerySelector("caption"));
+                Assert.All(table.QuerySelectorAll("thead th"), th => Assert.Equal("col", th.GetAttribute("scope")));
+            }
+            foreach (var field in page.QuerySelectorAll("input:not([type=hidden]), textarea"))
+            {
+                Assert.NotNull(page.QuerySelector($"label[for='{field.Id}']"));
+            }
+        }
+        // Forms for the reader's part only: the DSL advises, the head decides.
+        Assert.NotNull(pages[2].QuerySelector("form[action$='/dsl-advice']"));
+        Assert.Null(pages[2].QuerySelector("form[action$='/approval']"));
+        Assert.NotNull(pages[3].QuerySelector("form[action$='/approval']"));
+        Assert.NotNull(pages[3].QuerySelector("form[action$='/refusal']"));
+        Assert.NotNull(pages[4].QuerySelector("form[action$='/extension-refusal']"));
+    }
+
+    [Fact]
+    public async Task The_holder_reads_their_own_item_and_its_history_without_any_decision_form()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Approved);
+        var teacher = await arranged.School.As(Role.Teacher);
+
+        var page = await teacher.GetPageAsync(ItemPath(arranged));
+
+        Assert.Empty(page.QuerySelectorAll("form[action*='/exceptions/']"));
+        Assert.Null(page.QuerySelector("#why-not"));
+        var history = page.QuerySelectorAll("#history li").Select(li => li.TextContent).ToList();
+        Assert.Equal(3, history.Count);
+        Assert.Contains("declared by", history[0], StringComparison.Ordinal);
+        Assert.Contains("DSL advice recorded", history[1], StringComparison.Ordinal);
+        Assert.Contains("as headteacher", history[2], StringComparison.Ordinal);
+        Assert.Contains("positions", page.QuerySelector("#positions")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal($"/schools/{arranged.School.Urn}/my-requests", page.QuerySelector("main p:last-child a")?.GetAttribute("href"));
+    }
 }
