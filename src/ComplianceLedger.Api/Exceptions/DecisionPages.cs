@@ -335,6 +335,7 @@ public static class DecisionPages
         _ => role.Replace('-', ' '),
     };
 
-    /// <summary>Whole days from the item's opening to today, in the school's day.</summary>
-    public static int DaysWaiting(ExceptionView item, DateOnly today) => Math.Max(0, today.DayNumber - SchoolDay.Of(item.OpenedAt).DayNumber);
+    /// <summary>Whole days it has waited for what it awaits (a fresh decision since the lapse, an extension since asked), in the school's day.</summary>
+    public static int DaysWaiting(ExceptionView item, DateOnly today) =>
+        Math.Max(0, today.DayNumber - SchoolDay.Of(item.WaitingSince ?? item.OpenedAt).DayNumber);
 }

@@ -42,8 +42,11 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var awaiting = Row(page, arranged["pending-dsl"]);
         Assert.Equal("3", awaiting.QuerySelector(".app-days-waiting")!.TextContent.Trim());
         Assert.Contains("Awaiting DSL advice", awaiting.QuerySelector(".app-dsl-advice")!.TextContent, StringComparison.Ordinal);
-        // The extension request carries its risk assessment reference.
-        Assert.Contains("RA-2026-014", Row(page, arranged["extension-requested"]).TextContent, StringComparison.Ordinal);
+        // An extension has waited since it was asked for (two days ago), a fresh decision since the revocation (ten days ago).
+        var extension = Row(page, arranged["extension-requested"]);
+        Assert.Equal("2", extension.QuerySelector(".app-days-waiting")!.TextContent.Trim());
+        Assert.Contains("RA-2026-014", extension.TextContent, StringComparison.Ordinal);
+        Assert.Equal("10", Row(page, arranged["revoked"]).QuerySelector(".app-days-waiting")!.TextContent.Trim());
 
         var rows = page.QuerySelectorAll("#approvals tbody tr").Select(r => r.GetAttribute("data-item")).ToList();
         Assert.True(rows.IndexOf(arranged["pending-decision"]) < rows.IndexOf(arranged["pending-dsl"]), "oldest first");
