@@ -57,6 +57,15 @@ public static class DecisionPages
         public string? Conditions { get; init; }
     }
 
+    public sealed record ReviewForm
+    {
+        public string? Version { get; init; }
+
+        public string? NextReviewOn { get; init; }
+
+        public string? Conditions { get; init; }
+    }
+
     /// <summary>What was typed into one of the item page's forms, kept when it comes back with errors.</summary>
     public sealed record Typed(string Form, IReadOnlyDictionary<string, string?> Values)
     {
@@ -76,6 +85,7 @@ public static class DecisionPages
         school.MapPost("/exceptions/{id:guid}/extension-approval", ApproveExtensionAsync);
         school.MapPost("/exceptions/{id:guid}/extension-refusal", DeclineExtensionAsync);
         school.MapPost("/exceptions/{id:guid}/revocation", RevokeAsync);
+        school.MapPost("/exceptions/{id:guid}/reviews", ReviewAsync);
         return school;
     }
 
@@ -203,6 +213,24 @@ public static class DecisionPages
                 member, store, dataSource, vault, response, ct)).Value!, ct);
     }
 
+    static async Task<IResult> ReviewAsync(
+        string urn, Guid id, [FromForm] ReviewForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
+        CancellationToken ct)
+    {
+        MustHold(member, ExceptionEndpoints.Deciders);
+        var typed = new Typed("review", new Dictionary<string, string?>
+        {
+            ["next-review-on"] = form.NextReviewOn,
+            ["review-conditions"] = form.Conditions,
+        });
+        List<FieldError> errors = [];
+        var next = PageForms.Date(form.NextReviewOn, "next-review-on", "the next review date", errors);
+        return await DecideAsync(urn, id, form.Version, errors, typed, member, readModels, vault, time, response,
+            async expected => (await ReviewDeclaration.Handle(id, new(next, PageForms.Text(form.Conditions)), context with { ExpectedVersion = expected },
+                member, store, dataSource, vault, work, response, ct)).Value!, ct);
+    }
+
     /// <summary>The API route's role filter, as a check: the same refusal, in the same words.</summary>
     static void MustHold(SchoolMember member, params Role[] roles)
     {
@@ -261,7 +289,7 @@ public static class DecisionPages
     /// <summary>The forms the reader may use on an item now: the same judgement the use cases make, so a form shown is one that can succeed.</summary>
     /// <param name="Decider">The reader is the one who decides this item (the headteacher, or the chair for the head's own).</param>
     /// <param name="WhyNot">Why a decider by role may not decide this one, in the API's words.</param>
-    public sealed record Allowed(bool Advise, bool Decider, bool Decide, bool DecideExtension, bool Revoke, string? WhyNot);
+    public sealed record Allowed(bool Advise, bool Decider, bool Decide, bool DecideExtension, bool Review, bool Revoke, string? WhyNot);
 
     static Allowed MayNow(ExceptionView item, SchoolMember member)
     {
@@ -288,6 +316,7 @@ public static class DecisionPages
             decides,
             decides && item.Awaiting is "decision" or "fresh-decision",
             decides && item.Awaiting == "extension-decision",
+            decides && item.Subject == "declaration" && item.Status == "approved",
             decides && item.Status == "approved",
             whyNot);
     }

@@ -334,4 +334,21 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains("positions", page.QuerySelector("#positions")!.TextContent, StringComparison.Ordinal);
         Assert.Equal($"/schools/{arranged.School.Urn}/my-requests", page.QuerySelector("main p:last-child a")?.GetAttribute("href"));
     }
+
+    [Fact]
+    public async Task The_head_records_an_overdue_review_with_the_next_review_date()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Lapsed);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+        Assert.Null(item.QuerySelector("form[action$='/extension-approval']"));
+
+        var done = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/reviews']",
+            new Dictionary<string, string> { ["nextReviewOn"] = Day(180) }));
+
+        Assert.Contains("review is recorded", done.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(DateOnly.ParseExact(Day(180), "yyyy-MM-dd").ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+            done.QuerySelector("#until-given")!.TextContent);
+        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.reviewed.v1"));
+    }
 }
