@@ -11,7 +11,7 @@ namespace ComplianceLedger.Api.Exceptions;
 public static class ExceptionEndpoints
 {
     /// <summary>The roles that decide. Which of them may decide a given item is for the decision (segregation of duties).</summary>
-    static readonly Role[] Deciders = [Role.Headteacher, Role.ChairOfGovernors];
+    public static readonly Role[] Deciders = [Role.Headteacher, Role.ChairOfGovernors];
 
     public static readonly Role[] QueueReaders = [Role.Headteacher, Role.Dsl, Role.ChairOfGovernors];
 

@@ -10,6 +10,10 @@ namespace ComplianceLedger.Api.Exceptions;
 /// sealed text opened (an erased person's shows as such) and the stream's version to send back
 /// as If-Match.
 /// </summary>
+/// <param name="WaitingSince">
+/// When it began to wait for what <c>Awaiting</c> names: its opening, its revocation or lapse (a
+/// fresh decision), or the extension's request; null when it awaits nothing.
+/// </param>
 public sealed record ExceptionView(
     Guid ItemId,
     string Subject,
@@ -39,7 +43,8 @@ public sealed record ExceptionView(
     string? ExtensionReason,
     string? WithdrawalReason,
     long Version,
-    IReadOnlyList<long> Positions);
+    IReadOnlyList<long> Positions,
+    DateTimeOffset? WaitingSince = null);
 
 public static class ExceptionViews
 {
@@ -52,6 +57,14 @@ public static class ExceptionViews
         END
         """;
 
+    /// <summary>Since when an item has waited for what <see cref="AwaitingSql"/> names (the same cases, in the same order).</summary>
+    const string WaitingSinceSql = """
+        CASE WHEN x.status = 'pending' THEN x.opened_at
+             WHEN x.subject = 'declaration' AND x.status IN ('revoked', 'expired') THEN x.closed_at
+             WHEN x.status = 'approved' AND x.extension_until IS NOT NULL THEN x.extension_requested_at
+        END
+        """;
+
     /// <summary>Items matching <paramref name="where"/> (over alias <c>x</c>, with <c>$1</c> the tenant), oldest first.</summary>
     public static async Task<List<ExceptionView>> QueryAsync(
         ReadScope scope, PersonalDataVault vault, string tenant, string where, IReadOnlySet<Guid> headteachers, CancellationToken ct,
@@ -61,7 +74,8 @@ public static class ExceptionViews
             SELECT x.item_id, x.subject, x.status, {AwaitingSql}, x.person_id, p.sealed_name, x.kind, x.sealed_description, x.on_entry_of,
                    x.entered_on, x.risk_assessment_ref, x.opened_at, x.sealed_dsl_advice, x.dsl_consulted_by, dp.sealed_name,
                    x.dsl_consulted_at, x.decided_by, dd.sealed_name, x.decided_as, x.decided_at, x.sealed_conditions, x.until,
-                   x.sealed_reasons, x.extension_until, x.sealed_extension_reason, x.sealed_withdrawal_reason, x.version, x.positions
+                   x.sealed_reasons, x.extension_until, x.sealed_extension_reason, x.sealed_withdrawal_reason, x.version, x.positions,
+                   {WaitingSinceSql}
               FROM rm.exceptions x
               LEFT JOIN rm.people p ON p.tenant = x.tenant AND p.person_id = x.person_id
               LEFT JOIN rm.people dp ON dp.tenant = x.tenant AND 'person:' || dp.person_id::text = x.dsl_consulted_by
@@ -86,7 +100,7 @@ public static class ExceptionViews
                 var view = new ExceptionView(r.GetGuid(0), r.GetString(1), r.GetString(2), Text(3),
                     Roles.Name(headteachers.Contains(holder) ? Role.ChairOfGovernors : Role.Headteacher), holder, "", r.GetString(6), "",
                     Text(8), Date(9), Text(10), r.GetFieldValue<DateTimeOffset>(11), null, Text(13), null, Instant(15), Text(16), null, Text(18),
-                    Instant(19), null, Date(21), null, Date(23), null, null, r.GetInt64(26), r.GetFieldValue<long[]>(27));
+                    Instant(19), null, Date(21), null, Date(23), null, null, r.GetInt64(26), r.GetFieldValue<long[]>(27), Instant(28));
                 // Sealed values in view order: name, description, advice, adviser, conditions, decider, reasons, extension reason, withdrawal reason.
                 rows.Add((view, [Text(5), Text(7), Text(12), Text(14), Text(20), Text(17), Text(22), Text(24), Text(25)]));
             }
