@@ -57,6 +57,7 @@ app.MapSchoolPages()
     .MapToDoPages()
     .MapAcknowledgementPages()
     .MapStaffRequestPages()
+    .MapAccountPages()
     .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
