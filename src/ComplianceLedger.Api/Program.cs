@@ -58,6 +58,7 @@ app.MapSchoolPages()
     .MapAcknowledgementPages()
     .MapStaffRequestPages()
     .MapAccountPages()
+    .MapPeoplePages()
     .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
