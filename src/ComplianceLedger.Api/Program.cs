@@ -59,6 +59,7 @@ app.MapSchoolPages()
     .MapStaffRequestPages()
     .MapAccountPages()
     .MapPeoplePages()
+    .MapPolicyAdminPages()
     .MapReceiptPages();
 app.MapProjections();
 app.MapSigningKey();
