@@ -110,9 +110,11 @@ public static class DecisionPages
             received: await ReceiptPages.FindAsync(dataSource, member, long.TryParse(recorded, out var at) ? at : null, ct));
 
     static async Task<IResult> AdviseAsync(
-        string urn, Guid id, [FromForm] AdviceForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] AdviceForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((AdviceForm?)bound) ?? new();
         MustHold(member, Role.Dsl);
         var typed = new Typed("advice", new Dictionary<string, string?> { ["advice"] = form.Advice });
         List<FieldError> errors = [];
@@ -125,10 +127,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveAsync(
-        string urn, Guid id, [FromForm] ApprovalForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ApprovalForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ApprovalForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("approval", new Dictionary<string, string?>
         {
@@ -148,9 +152,11 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("refusal", new Dictionary<string, string?> { ["refusal-reason"] = form.Reason });
         List<FieldError> errors = [];
@@ -164,10 +170,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveExtensionAsync(
-        string urn, Guid id, [FromForm] ExtensionForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ExtensionForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ExtensionForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("extension-approval", new Dictionary<string, string?>
         {
@@ -182,9 +190,11 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineExtensionAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("extension-refusal", new Dictionary<string, string?> { ["extension-reason"] = form.Reason });
         List<FieldError> errors = [];
@@ -198,9 +208,11 @@ public static class DecisionPages
     }
 
     static async Task<IResult> RevokeAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("revocation", new Dictionary<string, string?> { ["revocation-reason"] = form.Reason });
         List<FieldError> errors = [];
@@ -214,10 +226,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ReviewAsync(
-        string urn, Guid id, [FromForm] ReviewForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReviewForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing (the parameter is null).
+        var form = ((ReviewForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
         var typed = new Typed("review", new Dictionary<string, string?>
         {

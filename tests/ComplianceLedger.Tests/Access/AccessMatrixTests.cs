@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Web;
 using ComplianceLedger.Tests.UseCases;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -39,7 +40,7 @@ public sealed partial class AccessMatrixTests(AccessMatrixApp app, ITestOutputHe
         NotFound,
     }
 
-    sealed record Route(string Key, string Method, string Template, bool IsPage);
+    sealed record Route(string Key, string Method, string Template, bool IsPage, bool Multipart = false);
 
     sealed record Case(AccessRule Rule, Route Route, Role? Role, MatrixSchool? Target)
     {
@@ -51,9 +52,11 @@ public sealed partial class AccessMatrixTests(AccessMatrixApp app, ITestOutputHe
         [.. from endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             let template = endpoint.RoutePattern.RawText ?? ""
             let isPage = endpoint.Metadata.GetMetadata<LedgerPages.PageEndpoint>() is not null
+            // An upload takes only multipart/form-data (routing answers 415 to anything else), as a browser sends it.
+            let multipart = endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.Contains("multipart/form-data") == true
             // A route mapped for every method (the health checks) is keyed ANY and asked with GET.
             from method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["ANY"]
-            select new Route($"{method} {template}", method, template, isPage)];
+            select new Route($"{method} {template}", method, template, isPage, multipart)];
 
     [Fact]
     public void Every_route_has_an_access_rule_and_every_rule_a_route()
@@ -239,7 +242,19 @@ public sealed partial class AccessMatrixTests(AccessMatrixApp app, ITestOutputHe
                     cookies.Add(cookie);
                     fields["__RequestVerificationToken"] = token;
                 }
-                request.Content = new FormUrlEncodedContent(fields);
+                if (c.Route.Multipart)
+                {
+                    var parts = new MultipartFormDataContent();
+                    foreach (var (name, value) in fields)
+                    {
+                        parts.Add(new StringContent(value), name);
+                    }
+                    request.Content = parts;
+                }
+                else
+                {
+                    request.Content = new FormUrlEncodedContent(fields);
+                }
             }
             else
             {

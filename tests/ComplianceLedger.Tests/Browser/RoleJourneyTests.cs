@@ -1,0 +1,161 @@
+using System.Text.RegularExpressions;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Fixtures;
+using ComplianceLedger.Tests.UseCases;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ComplianceLedger.Tests.Browser;
+
+/// <summary>
+/// Each role's main journey in Chromium, through the real sign-in and pages: a teacher acknowledges
+/// the policy and declares a relationship, the DSL advises, the headteacher approves with conditions
+/// and an end date, a governor sees the dashboard change and prints it, a trust leader drills down.
+/// Every page on the way passes the accessibility, reflow and policy checks, with a screenshot.
+/// </summary>
+[Collection("browser")]
+public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
+{
+    async Task<IPage> SignedInAsync(TestSchool school, Role role)
+    {
+        var page = await chromium.NewPageAsync(app);
+        await SignIn.SignInAsAsync(page, school, role);
+        return page;
+    }
+
+    static ILocator Banner(IPage page) => page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Recorded" });
+
+    [Fact]
+    public async Task A_declaration_goes_from_the_teacher_through_the_dsl_to_the_headteacher_and_the_governors_see_it()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+
+        // The teacher: acknowledges the policy from their to-do, then declares a relationship.
+        var teacher = await SignedInAsync(school, Role.Teacher);
+        await PageCheck.CheckAsync(teacher, "teacher", "to-do");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }).ClickAsync();
+        await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Social Media Policy", Level = 1 })).ToBeVisibleAsync();
+        await PageCheck.CheckAsync(teacher, "teacher", "policy");
+        await teacher.GetByLabel(new Regex("I have read version 1")).CheckAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Confirm acknowledgement" }).ClickAsync();
+        await Expect(Banner(teacher)).ToContainTextAsync("acknowledgement is recorded");
+        await PageCheck.CheckAsync(teacher, "teacher", "policy-acknowledged");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "View your receipt" }).ClickAsync();
+        await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Your receipt" })).ToBeVisibleAsync();
+        await PageCheck.CheckAsync(teacher, "teacher", "receipt");
+
+        await teacher.GotoAsync($"/schools/{school.Urn}/declarations/new");
+        await PageCheck.CheckAsync(teacher, "teacher", "declare");
+        await teacher.GetByLabel("A family link with a pupil").CheckAsync();
+        await teacher.GetByLabel("Describe the relationship").FillAsync("My nephew Sam is in year 4");
+        await teacher.GetByLabel("When the pupil joined the school").CheckAsync();
+        await teacher.GetByLabel("The date they or you joined").FillAsync("2026-09-03");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Declare the relationship" }).ClickAsync();
+        await Expect(Banner(teacher)).ToContainTextAsync("safeguarding lead will advise");
+        await PageCheck.CheckAsync(teacher, "teacher", "my-requests");
+
+        // The DSL: the declaration waits for their advice.
+        var dsl = await SignedInAsync(school, Role.Dsl);
+        await Expect(dsl.GetByRole(AriaRole.Heading, new() { Name = "Awaiting your advice", Level = 1 })).ToBeVisibleAsync();
+        await PageCheck.CheckAsync(dsl, "dsl", "advice");
+        await dsl.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") }).ClickAsync();
+        await PageCheck.CheckAsync(dsl, "dsl", "item");
+        await dsl.GetByLabel(new Regex("^Your advice")).FillAsync("Fine with a second adult present at any contact in school");
+        await dsl.GetByRole(AriaRole.Button, new() { Name = "Record advice" }).ClickAsync();
+        await Expect(Banner(dsl)).ToBeVisibleAsync();
+
+        // The headteacher: approves it with conditions and a review date.
+        var head = await SignedInAsync(school, Role.Headteacher);
+        await Expect(head.GetByRole(AriaRole.Heading, new() { Name = "Approvals", Level = 1 })).ToBeVisibleAsync();
+        await PageCheck.CheckAsync(head, "headteacher", "approvals");
+        await head.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") }).ClickAsync();
+        await PageCheck.CheckAsync(head, "headteacher", "item");
+        await head.GetByLabel("Conditions", new() { Exact = true }).FillAsync("No contact through social media");
+        await head.GetByLabel("Review date").FillAsync("2027-07-20");
+        await head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }).ClickAsync();
+        await Expect(Banner(head)).ToBeVisibleAsync();
+        await PageCheck.CheckAsync(head, "headteacher", "item-approved");
+
+        // A governor: the dashboard, the relationships register with the approval, printed for the board.
+        var governor = await SignedInAsync(school, Role.Governor);
+        await Expect(governor).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/dashboard"));
+        await PageCheck.CheckAsync(governor, "governor", "dashboard");
+        var pdf = await PageCheck.PrintAsync(governor, "governor-dashboard");
+        Assert.True(PageCheck.PdfPageCount(pdf) is >= 1 and <= 4, $"The dashboard prints on {PageCheck.PdfPageCount(pdf)} A4 pages");
+        await governor.GotoAsync($"/schools/{school.Urn}/registers/relationships");
+        await Expect(governor.GetByRole(AriaRole.Main)).ToContainTextAsync(SignIn.PersonName(school, Role.Teacher));
+        await PageCheck.CheckAsync(governor, "governor", "relationships-register");
+        await governor.GotoAsync($"/schools/{school.Urn}/audit-trail");
+        await PageCheck.CheckAsync(governor, "governor", "audit-trail");
+    }
+
+    [Fact]
+    public async Task A_trust_leader_drills_down_from_the_trust_to_a_schools_dashboard_offered_nothing_to_record()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var leader = await SignedInAsync(school, Role.TrustLeader);
+        await Expect(leader).ToHaveURLAsync(new Regex("/trusts/[^/]+$"));
+        await PageCheck.CheckAsync(leader, "trust-leader", "trust");
+
+        await leader.GetByRole(AriaRole.Link, new() { NameRegex = new Regex(school.Urn) }).First.ClickAsync();
+        await Expect(leader).ToHaveURLAsync(new Regex($"/schools/{school.Urn}/dashboard"));
+        await PageCheck.CheckAsync(leader, "trust-leader", "school-dashboard");
+        // Read-only: the only forms are the as-of (GET) and signing out.
+        var methods = await leader.Locator("main form").EvaluateAllAsync<string[]>("fs => fs.map(f => f.method)");
+        Assert.All(methods, m => Assert.Equal("get", m));
+    }
+
+    [Fact]
+    public async Task The_office_and_the_people_pages_pass_the_checks()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, OfficialAccountContractTests.Lodged)).School;
+        var office = await SignedInAsync(school, Role.Office);
+        await Expect(office).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/accounts"));
+        await PageCheck.CheckAsync(office, "office", "accounts");
+        await office.GotoAsync($"/schools/{school.Urn}/people");
+        await PageCheck.CheckAsync(office, "office", "people");
+        await office.GotoAsync($"/schools/{school.Urn}/policies");
+        await PageCheck.CheckAsync(office, "office", "policies");
+
+        var teacher = await SignedInAsync(school, Role.Teacher);
+        await teacher.GotoAsync($"/schools/{school.Urn}/my-accounts");
+        await PageCheck.CheckAsync(teacher, "teacher", "my-accounts");
+        await teacher.GotoAsync($"/schools/{school.Urn}/exceptions/new");
+        await PageCheck.CheckAsync(teacher, "teacher", "ask-for-an-exception");
+    }
+
+    [Fact]
+    public async Task The_acknowledgement_and_the_approval_can_be_made_with_the_keyboard_alone()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var teacher = await SignedInAsync(school, Role.Teacher);
+
+        await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }));
+        await teacher.Keyboard.PressAsync("Enter");
+        await SignIn.TabToAsync(teacher, teacher.GetByLabel(new Regex("I have read version 1")));
+        await teacher.Keyboard.PressAsync("Space");
+        await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Button, new() { Name = "Confirm acknowledgement" }));
+        await teacher.Keyboard.PressAsync("Enter");
+        await Expect(Banner(teacher)).ToContainTextAsync("acknowledgement is recorded");
+
+        await teacher.GotoAsync($"/schools/{school.Urn}/exceptions/new");
+        await SignIn.TabToAsync(teacher, teacher.GetByLabel("Keep a personal blog or account that names the school"));
+        await teacher.Keyboard.PressAsync("Space");
+        await SignIn.TabToAsync(teacher, teacher.GetByLabel("What would you do, and why?"));
+        await teacher.Keyboard.TypeAsync("A cookery blog that says where I work");
+        await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Button, new() { Name = "Send the request" }));
+        await teacher.Keyboard.PressAsync("Enter");
+        await Expect(Banner(teacher)).ToContainTextAsync("headteacher will decide");
+
+        var head = await SignedInAsync(school, Role.Headteacher);
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") }));
+        await head.Keyboard.PressAsync("Enter");
+        await SignIn.TabToAsync(head, head.GetByLabel("Conditions", new() { Exact = true }));
+        await head.Keyboard.TypeAsync("No pupils or parents named");
+        await SignIn.TabToAsync(head, head.GetByLabel("End date"));
+        await head.Keyboard.TypeAsync("20072027");
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }));
+        await head.Keyboard.PressAsync("Enter");
+        await Expect(Banner(head)).ToBeVisibleAsync();
+    }
+}
