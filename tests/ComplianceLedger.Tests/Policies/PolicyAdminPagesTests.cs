@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AngleSharp.Html.Dom;
+using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
@@ -193,5 +194,44 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
         Assert.Equal("Social Media Policy", ((IHtmlInputElement)form.QuerySelector("#title")!).Value);
         var api = JsonDocument.Parse(await head.GetStringAsync($"/api/schools/{school.Urn}/policies/social-media")).RootElement;
         Assert.Equal("1", api.GetProperty("item").GetProperty("currentVersion").GetString());
+    }
+    [Fact]
+    public async Task The_guard_reads_a_multipart_forms_text_fields_and_passes_over_only_the_files_bytes()
+    {
+        static async Task<SecretGuard.Finding> InspectAsync(MultipartFormDataContent content) =>
+            (await SecretGuard.InspectMultipartAsync(await content.ReadAsByteArrayAsync(), content.Headers.ContentType!.ToString(), "__RequestVerificationToken")).Finding;
+
+        using var secretInFile = new MultipartFormDataContent { { new StringContent("Online Safety Policy"), "title" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("password: Hunter2hunter2")), "document", "policy.txt" } };
+        using var secretInField = new MultipartFormDataContent { { new StringContent("The password is Hunter2"), "title" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("plain text")), "document", "policy.txt" } };
+        using var secretName = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "password", "policy.txt" } };
+
+        Assert.Equal(SecretGuard.Finding.None, await InspectAsync(secretInFile));
+        Assert.Equal(SecretGuard.Finding.SecretValue, await InspectAsync(secretInField));
+        Assert.Equal(SecretGuard.Finding.SecretMember, await InspectAsync(secretName));
+    }
+
+    [Fact]
+    public async Task Only_the_upload_takes_a_large_body_and_even_it_refuses_one_past_20_MB()
+    {
+        // Kestrel's limits, so over a socket; a large body waits for 100-continue, as a real client's does,
+        // so the server refuses it before it is sent instead of cutting the connection mid-upload.
+        var school = await SchoolAsync();
+        var head = await school.As(Role.Headteacher, Transport.Socket);
+        head.DefaultRequestHeaders.ExpectContinue = true;
+        var page = await head.GetPageAsync($"/schools/{school.Urn}{NewVersion}");
+        var published = await UploadAsync(head, page, Filled, Document());
+        Assert.Equal($"/schools/{school.Urn}/policies", published.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
+
+        var tooLarge = await UploadAsync(head, await head.GetPageAsync($"/schools/{school.Urn}{NewVersion}"),
+            Filled.Select(f => f.Item1 == "versionLabel" ? (f.Item1, "2027-28") : f), new byte[21 * 1024 * 1024]);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+        var people = await head.GetPageAsync($"/schools/{school.Urn}/people");
+        var large = await head.SubmitAsync(people, "form[action$='/people']", new Dictionary<string, string> { ["name"] = new('a', 300 * 1024) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
     }
 }
