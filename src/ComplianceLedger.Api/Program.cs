@@ -36,7 +36,6 @@ app.UseServerTiming();
 app.UseExceptionHandler();
 app.UseSecurityHeaders();
 app.UseStatusCodePages();
-app.UseStaticFiles();
 app.UseQueryTextCheck();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -52,6 +51,8 @@ if (app.Environment.IsDevelopment())
     // The API reference page, read from /openapi/v1.json.
     app.MapScalarApiReference();
 }
+// The built GOV.UK Frontend files: fingerprinted, compressed at build time, cached.
+app.MapStaticAssets();
 app.MapHealth();
 app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
