@@ -35,6 +35,8 @@ app.UseSecurityHeaders();
 app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseQueryTextCheck();
+// Before authentication: a provider's callback is answered inside it.
+app.UseSignInRateLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();

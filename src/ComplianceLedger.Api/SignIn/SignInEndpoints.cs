@@ -27,6 +27,11 @@ public static class SignInEndpoints
             options.Cookie.Name = "ledger";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
+            // Secure always (browsers keep Secure cookies on http://localhost too). Test-only:
+            // SignIn:Cookies:Secure=false, for .NET's cookie container, which sends none over http.
+            options.Cookie.SecurePolicy = builder.Configuration.GetValue("SignIn:Cookies:Secure", true)
+                ? CookieSecurePolicy.Always
+                : CookieSecurePolicy.SameAsRequest;
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             // An API answers 401/403 with problem details; a page sends the reader to sign in.
@@ -38,6 +43,7 @@ public static class SignInEndpoints
             options.Events.OnValidatePrincipal = Sessions.ValidateAsync;
         });
         builder.Services.AddAuthorization();
+        builder.AddSignInRateLimit();
         return builder;
     }
 
