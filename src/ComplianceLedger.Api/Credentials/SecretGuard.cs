@@ -36,12 +36,22 @@ public static partial class SecretGuard
 
     public static IApplicationBuilder UseSecretGuard(this IApplicationBuilder app) => app.UseMiddleware<Middleware>();
 
+    /// <summary>
+    /// Endpoint metadata: these form fields, by exact name, are not inspected on this endpoint
+    /// (every other field is). Only the local provider's protocol fields carry it: OIDC's
+    /// <c>state</c>, <c>nonce</c> and <c>code_challenge</c> are random by design.
+    /// </summary>
+    public sealed class ExemptFormFields(params string[] names)
+    {
+        public IReadOnlySet<string> Names { get; } = new HashSet<string>(names, StringComparer.Ordinal);
+    }
+
     /// <summary>Inspects a body: JSON member names and values at any depth; a form's fields; anything else as plain text.</summary>
-    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null)
+    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null, IReadOnlySet<string>? exemptFormFields = null)
     {
         if (contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
-            return InspectForm(Encoding.UTF8.GetString(body.Span));
+            return InspectForm(Encoding.UTF8.GetString(body.Span), exemptFormFields);
         }
         try
         {
@@ -105,10 +115,14 @@ public static partial class SecretGuard
         return Inspection.Clean;
     }
 
-    static Inspection InspectForm(string text)
+    static Inspection InspectForm(string text, IReadOnlySet<string>? exempt)
     {
         foreach (var (name, values) in QueryHelpers.ParseNullableQuery(text) ?? [])
         {
+            if (exempt?.Contains(name) == true)
+            {
+                continue;
+            }
             if (IsSecretName(name) || LooksLikeSecret(name))
             {
                 return new Inspection(Finding.SecretMember, name);
@@ -242,11 +256,16 @@ public static partial class SecretGuard
             }
             // Read into memory, never a temporary file: a refused body must not touch the disk.
             // The server's body size limit still applies while reading (413 beyond it).
+            // A handler before us that read the form (the local provider's) left a rewindable body.
+            if (http.Request.Body.CanSeek)
+            {
+                http.Request.Body.Position = 0;
+            }
             var length = Hosting.ProblemDetailsSetup.InitialBufferSize(http.Request);
             var body = new MemoryStream(length);
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-            var inspection = Inspect(bytes, http.Request.ContentType);
+            var inspection = Inspect(bytes, http.Request.ContentType, http.GetEndpoint()?.Metadata.GetMetadata<ExemptFormFields>()?.Names);
             if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());

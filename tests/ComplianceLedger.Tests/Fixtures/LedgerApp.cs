@@ -65,6 +65,17 @@ public class LedgerApp : LedgerDatabase
         web.UseSetting("SignIn:Cookies:Secure", "false");
         // Tests sign in hundreds of times a minute; SignInRateLimitTests sets its own limit.
         web.UseSetting("SignIn:RateLimit:PermitPerMinute", "1000000");
+        // The local provider at the test server's address; the app's OIDC client reaches it in memory.
+        web.UseSetting("SignIn:Local:Enabled", "true");
+        web.UseSetting("SignIn:Local:Authority", "http://localhost/local-idp/");
+        web.ConfigureServices(services => services.AddOptions<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions>("oidc-local")
+            .Configure<Microsoft.AspNetCore.Hosting.Server.IServer>((options, server) =>
+            {
+                if (server is Microsoft.AspNetCore.TestHost.TestServer test)
+                {
+                    options.BackchannelHttpHandler = test.CreateHandler();
+                }
+            }));
         web.UseSetting("Ledger:RawAppend:Enabled", "true");
         web.UseSetting("Ledger:SeedDemo", "false");
         web.UseSetting("Ledger:Projections:PollInterval", "00:00:01");
