@@ -143,7 +143,9 @@ public sealed class OidcSignInTests(LedgerApp app) : IClassFixture<LedgerApp>
         // A state-like field on a normal form is refused: the exemption is the provider's alone.
         var normal = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["urn"] = urn, ["personId"] = person.ToString(), ["state"] = fields.Single(f => f.Key == "state").Value,
+            ["urn"] = urn,
+            ["personId"] = person.ToString(),
+            ["state"] = fields.Single(f => f.Key == "state").Value,
         }));
         Assert.Equal(HttpStatusCode.BadRequest, normal.StatusCode);
         Assert.Contains("Secret refused", await normal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
