@@ -14,6 +14,7 @@ using ComplianceLedger.Api.Projections;
 using ComplianceLedger.Api.Receipts;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
+using ComplianceLedger.Api.SignIn.LocalProvider;
 using ComplianceLedger.Api.ToDo;
 using ComplianceLedger.Api.Trusts;
 using ComplianceLedger.Api.Web;
@@ -37,6 +38,9 @@ app.UseExceptionHandler();
 app.UseSecurityHeaders();
 app.UseStatusCodePages();
 app.UseQueryTextCheck();
+// Before authentication: a provider's callback is answered inside it.
+app.UseSignInRateLimit();
+app.UseLocalProvider();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSchoolMembership();
@@ -72,6 +76,7 @@ app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
+app.MapLocalProvider(app.Configuration, app.Logger, app.Environment);
 app.MapTrusts();
 app.MapSchool()
     .MapLedger(app.Configuration)

@@ -58,6 +58,10 @@ sealed class ApiHost : IAsyncDisposable
         start.Environment["ConnectionStrings__LedgerAdmin"] = adminConnectionString;
         start.Environment["Ledger__SeedDemo"] = "false";
         start.Environment["Ledger__Signing__PrivateKeyPem"] = ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
+        // Test-only: the bench's HttpClient sends no Secure cookie over http; and it signs in
+        // far more often than a person could (the rate limit is for people).
+        start.Environment["SignIn__Cookies__Secure"] = "false";
+        start.Environment["SignIn__RateLimit__PermitPerMinute"] = "1000000";
         // Console logging of every command at Information would measure the terminal, not the app.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");

@@ -108,6 +108,7 @@ public static class AuditLines
         ["person.leave-started.v1"] = e =>
             $"{e.Actor} recorded that {e.Person("personId")} is on {(e.Text("kind") is "other" ? "" : Words(e.Text("kind")) + " ")}leave from {e.Date("from")}",
         ["person.returned-from-leave.v1"] = e => $"{e.Actor} recorded the return of {e.Person("personId")} from leave on {e.Date("on")}",
+        ["person.sign-in-email-set.v1"] = e => $"{e.Actor} set the email {e.Person("personId")} signs in with",
         ["person.left.v1"] = e => $"{e.Actor} recorded that {e.Person("personId")} leaves the school on {e.Date("leftOn")}",
 
         ["policy.version-published.v1"] = e =>

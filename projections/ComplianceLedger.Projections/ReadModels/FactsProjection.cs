@@ -20,11 +20,12 @@ public sealed class FactsProjection : IProjection
         || eventType.StartsWith("policy.", StringComparison.Ordinal);
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("schools"), new("people"), new("person_roles"), new("person_leaves"), new("policy_versions"), new("acknowledgements")];
+        [new("schools"), new("people"), new("person_roles"), new("person_leaves"), new("policy_versions"), new("acknowledgements"),
+            new("sign_in_emails")];
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken ct) =>
         Sql.ResetAsync(connection, transaction, tenant, ct, "rm.schools", "rm.people", "rm.person_roles", "rm.person_leaves", "rm.policy_versions",
-            "rm.acknowledgements");
+            "rm.acknowledgements", "rm.sign_in_emails");
 
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
@@ -81,6 +82,14 @@ public sealed class FactsProjection : IProjection
                     await Sql.ExecuteAsync(c, tx, """
                         UPDATE rm.person_leaves SET until_on = $3, position = $4 WHERE tenant = $1 AND person_id = $2 AND until_on IS NULL
                         """, ct, t, d.Id("personId"), d.Date("on"), p);
+                    break;
+                case "person.sign-in-email-set.v1":
+                    // The address is kept sealed; sign-in finds it by the blind index.
+                    await Sql.ExecuteAsync(c, tx, "DELETE FROM rm.sign_in_emails WHERE tenant = $1 AND person_id = $2", ct, t, d.Id("personId"));
+                    await Sql.ExecuteAsync(c, tx, """
+                        INSERT INTO rm.sign_in_emails (email_index, tenant, person_id, sealed_email, position) VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (email_index, tenant) DO UPDATE SET person_id = $3, sealed_email = $4, position = $5
+                        """, ct, d.Text("emailIndex"), t, d.Id("personId"), d.Text("sealedEmail"), p);
                     break;
                 case "person.left.v1":
                     await Sql.ExecuteAsync(c, tx, "UPDATE rm.people SET left_on = $3, last_position = $4 WHERE tenant = $1 AND person_id = $2",

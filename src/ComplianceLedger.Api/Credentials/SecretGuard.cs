@@ -39,16 +39,27 @@ public static partial class SecretGuard
     public static IApplicationBuilder UseSecretGuard(this IApplicationBuilder app) => app.UseMiddleware<Middleware>();
 
     /// <summary>
+    /// Endpoint metadata: these form fields, by exact name, are not inspected on this endpoint
+    /// (every other field is). Only the local provider's protocol fields carry it: OIDC's
+    /// <c>state</c>, <c>nonce</c> and <c>code_challenge</c> are random by design.
+    /// </summary>
+    public sealed class ExemptFormFields(params string[] names)
+    {
+        public IReadOnlySet<string> Names { get; } = new HashSet<string>(names, StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Inspects a body: JSON member names and values at any depth; a form's fields; anything else
     /// as plain text (a multipart form is <see cref="InspectMultipartAsync"/>'s). <paramref name="antiforgeryField"/> names the one form field a page's form
     /// carries that is a token by design (the antiforgery token): it is passed over when it
     /// appears once, and inspected like any other field when repeated.
     /// </summary>
-    public static Inspection Inspect(ReadOnlyMemory<byte> body, string? contentType = null, string? antiforgeryField = null)
+    public static Inspection Inspect(
+        ReadOnlyMemory<byte> body, string? contentType = null, string? antiforgeryField = null, IReadOnlySet<string>? exemptFormFields = null)
     {
         if (contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
-            return InspectForm(Encoding.UTF8.GetString(body.Span), antiforgeryField);
+            return InspectForm(Encoding.UTF8.GetString(body.Span), antiforgeryField, exemptFormFields);
         }
         try
         {
@@ -112,8 +123,8 @@ public static partial class SecretGuard
         return Inspection.Clean;
     }
 
-    static Inspection InspectForm(string text, string? antiforgeryField) =>
-        InspectFields((QueryHelpers.ParseNullableQuery(text) ?? []).Select(f => (f.Key, f.Value)), antiforgeryField);
+    static Inspection InspectForm(string text, string? antiforgeryField, IReadOnlySet<string>? exempt) =>
+        InspectFields((QueryHelpers.ParseNullableQuery(text) ?? []).Select(f => (f.Key, f.Value)), antiforgeryField, exempt);
 
     /// <summary>
     /// A multipart form (a page's upload): its text fields are inspected as a form's are; a file
@@ -168,13 +179,17 @@ public static partial class SecretGuard
         {
             return InspectText(Encoding.UTF8.GetString(body.Span));
         }
-        return InspectFields(fields.Select(f => (f.Key, new StringValues([.. f.Value]))), antiforgeryField);
+        return InspectFields(fields.Select(f => (f.Key, new StringValues([.. f.Value]))), antiforgeryField, null);
     }
 
-    static Inspection InspectFields(IEnumerable<(string Name, StringValues Values)> fields, string? antiforgeryField)
+    static Inspection InspectFields(IEnumerable<(string Name, StringValues Values)> fields, string? antiforgeryField, IReadOnlySet<string>? exempt)
     {
         foreach (var (name, values) in fields)
         {
+            if (exempt?.Contains(name) == true)
+            {
+                continue;
+            }
             if (name == antiforgeryField && values.Count == 1)
             {
                 continue;
@@ -310,6 +325,11 @@ public static partial class SecretGuard
                 await next(http);
                 return;
             }
+            // A handler before us that read the form (the local provider's) left a rewindable body.
+            if (http.Request.Body.CanSeek)
+            {
+                http.Request.Body.Position = 0;
+            }
             // Read into memory, never a temporary file: a refused body must not touch the disk.
             // The server's body size limit still applies while reading (413 beyond it).
             var length = Hosting.ProblemDetailsSetup.InitialBufferSize(http.Request);
@@ -318,7 +338,7 @@ public static partial class SecretGuard
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
             var inspection = http.Request.ContentType is { } type && type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)
                 ? await InspectMultipartAsync(bytes, type, antiforgery.Value.FormFieldName)
-                : Inspect(bytes, http.Request.ContentType, antiforgery.Value.FormFieldName);
+                : Inspect(bytes, http.Request.ContentType, antiforgery.Value.FormFieldName, http.GetEndpoint()?.Metadata.GetMetadata<ExemptFormFields>()?.Names);
             if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());

@@ -60,6 +60,8 @@ public sealed class DemoSchool(
 
     IServiceProvider Services => services;
 
+    NpgsqlDataSource DataSource => dataSource;
+
     /// <summary>
     /// The first year of the school year (from 1 September) holding <paramref name="today"/>:
     /// the demo's current policy version takes effect on its first day.
@@ -92,7 +94,9 @@ public sealed class DemoSchool(
     /// <summary>One school's history, written on its simulated clock.</summary>
     sealed class History(DemoSchool demo, string urn, DemoClock clock, LedgerStore store, PersonalDataVault vault, CheckpointIssuer checkpoints, Random random)
     {
-        readonly SchoolSetup setup = new(store, vault, clock);
+        readonly SchoolSetup setup = new(store, vault, clock, demo.Services.GetRequiredService<SignIn.SignInEmails>(), demo.DataSource);
+        readonly HashSet<string> emails = new(StringComparer.Ordinal);
+        string domain = "";
         readonly List<(string Key, Guid Id, Role[] Roles, DateOnly Started)> enrolled = [];
         readonly DateOnly today = SchoolDay.Of(clock.End);
         int Year => SchoolYear(today);
@@ -100,7 +104,7 @@ public sealed class DemoSchool(
 
         public async Task SeedSchoolAsync(string name, int size, bool isDemo, CancellationToken ct)
         {
-            var domain = name.ToLowerInvariant().Replace(' ', '-') + ".sch.uk";
+            domain = name.ToLowerInvariant().Replace(' ', '-') + ".sch.uk";
             await setup.RegisterAsync(urn, name, TrustId, TrustName, [domain], isDemo ? "BPA" : null, Operator, ct);
 
             var roster = Roster(size, isDemo, today);
@@ -218,11 +222,23 @@ public sealed class DemoSchool(
             await checkpoints.IssueAsync(urn, ct);
         }
 
+        /// <summary>first.last@ the school's domain; a second person of the same name gets first.last2@, and so on.</summary>
+        string EmailFor(string name)
+        {
+            var local = name.ToLowerInvariant().Replace(' ', '.');
+            var email = $"{local}@{domain}";
+            for (var n = 2; !emails.Add(email); n++)
+            {
+                email = $"{local}{n}@{domain}";
+            }
+            return email;
+        }
+
         static bool IsLeadership(Role[] roles) => roles.Any(r => r is Role.Headteacher or Role.ChairOfGovernors or Role.Office or Role.Dsl or Role.Slt);
 
         async Task EnrolAsync(string key, string name, Role[] roles, DateOnly started, bool isDemo, CancellationToken ct)
         {
-            var id = await setup.EnrolAsync(urn, name, roles, started, Operator, ct);
+            var id = await setup.EnrolAsync(urn, name, roles, started, Operator, EmailFor(name), ct);
             enrolled.Add((key, id, roles, started));
             if (isDemo)
             {

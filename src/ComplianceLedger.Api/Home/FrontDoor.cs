@@ -14,7 +14,14 @@ public static class FrontDoor
     public static IEndpointRouteBuilder MapFrontDoor(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
         app.MapGet("/", Home).AsPage();
-        app.MapGet("/sign-in", () => new RazorComponentResult<SignInPage>(new { DemoSignIn = environment.IsDevelopment() })).AsPage();
+        var providers = SignIn.OidcProviders.Configured(app.ServiceProvider.GetRequiredService<IConfiguration>())
+            .Select(p => new SignInPage.ProviderLink(p.Name, p.DisplayName)).ToList();
+        app.MapGet("/sign-in", (string? returnUrl) => new RazorComponentResult<SignInPage>(new
+        {
+            DemoSignIn = environment.IsDevelopment(),
+            Providers = providers,
+            ReturnUrl = SignIn.OidcProviders.LocalReturnUrl(returnUrl),
+        })).AsPage();
         return app;
     }
 

@@ -37,6 +37,7 @@ public static class LedgerServices
             sp.GetServices<IProjection>()));
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<AsOf.ReadModelReader>();
+        services.AddSingleton(sp => new SignIn.SignInEmails(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<Schools.SchoolSetup>();
         services.AddTransient<Demo.DemoSchool>();
         services.AddTransient<Demo.SyntheticTrust>();

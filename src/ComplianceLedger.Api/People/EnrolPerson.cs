@@ -8,9 +8,14 @@ namespace ComplianceLedger.Api.People;
 /// <summary>Enrols a member of staff, governor, volunteer or contractor. Their name is sealed with their own key.</summary>
 public static class EnrolPerson
 {
-    public sealed record Request(string? Name, IReadOnlyList<Role>? Roles, DateOnly? StartedOn);
+    /// <param name="Email">Optional: the address they sign in with (their school account's).</param>
+    public sealed record Request(string? Name, IReadOnlyList<Role>? Roles, DateOnly? StartedOn, string? Email = null);
 
-    public sealed record Command(Guid PersonId, string SealedName, IReadOnlyList<Role> Roles, DateOnly StartedOn, string By, DateTimeOffset Now);
+    /// <summary>A sign-in email as the ledger records it: sealed, and its blind index.</summary>
+    public sealed record SealedEmail(string Sealed, string Index);
+
+    public sealed record Command(
+        Guid PersonId, string SealedName, IReadOnlyList<Role> Roles, DateOnly StartedOn, string By, DateTimeOffset Now, SealedEmail? Email = null);
 
     public static IReadOnlyList<object> Decide(Command c, Person state)
     {
@@ -19,7 +24,10 @@ public static class EnrolPerson
             throw CommandRefusedException.Conflict("This person is already enrolled.");
         }
         CheckRoles(c.Roles);
-        return [new PersonEnrolled(c.PersonId, c.SealedName, [.. c.Roles.Distinct()], c.StartedOn, c.By, c.Now)];
+        var enrolled = new PersonEnrolled(c.PersonId, c.SealedName, [.. c.Roles.Distinct()], c.StartedOn, c.By, c.Now);
+        return c.Email is { } email
+            ? [enrolled, new PersonSignInEmailSet(c.PersonId, email.Sealed, email.Index, c.By, c.Now)]
+            : [enrolled];
     }
 
     public static void CheckRoles(IReadOnlyList<Role> roles)
@@ -31,22 +39,47 @@ public static class EnrolPerson
     }
 
     public static async Task<Created<CommandResult>> Handle(
-        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, Npgsql.NpgsqlDataSource dataSource,
+        HttpResponse response, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 200 || body.Roles is null || body.StartedOn is null)
         {
             throw CommandRefusedException.Invalid("name (up to 200 characters), roles and startedOn are required.");
+        }
+        if (body.Email is not null && !SignIn.SignInEmails.IsValid(body.Email))
+        {
+            throw CommandRefusedException.Invalid("email, when given, is the address they sign in with, e.g. a.teacher@school.sch.uk.");
         }
         var personId = Guid.CreateVersion7(context.Now);
         // A retry is answered before sealing: sealing would make a key for an id never enrolled.
         var result = StreamHandler.RetryResult(context, Person.StreamId(personId));
         if (result is null)
         {
+            var email = body.Email is null ? null : await SealEmailAsync(dataSource, vault, emails, context.Tenant, personId, body.Email, ct);
             var sealedName = await vault.SealAsync(context.Tenant, personId, body.Name.Trim(), ct);
-            var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now);
+            var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now, email);
             result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct);
         }
         // A retry returns the person the first attempt enrolled, not the id this attempt drew.
         return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{result.StreamId["person-".Length..]}", result);
+    }
+
+    /// <summary>
+    /// Seals the address with the person's key and indexes it. One address names one person of a
+    /// school (the same address at two schools is one person at both, and sign-in asks which).
+    /// </summary>
+    public static async Task<SealedEmail> SealEmailAsync(
+        Npgsql.NpgsqlDataSource dataSource, PersonalDataVault vault, SignIn.SignInEmails emails, string tenant, Guid personId, string email,
+        CancellationToken ct)
+    {
+        var index = emails.Index(email);
+        await using var command = dataSource.CreateCommand("SELECT person_id FROM rm.sign_in_emails WHERE email_index = $1 AND tenant = $2");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = index });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = tenant });
+        if (await command.ExecuteScalarAsync(ct) is Guid other && other != personId)
+        {
+            throw CommandRefusedException.Conflict("Another person at this school already signs in with that email.");
+        }
+        return new SealedEmail(await vault.SealAsync(tenant, personId, SignIn.SignInEmails.Normalise(email), ct), index);
     }
 }

@@ -128,7 +128,9 @@ public static class PeoplePages
             return await RenderListAsync(urn, member, readModels, vault, again, StatusCodes.Status400BadRequest, ct);
         }
         return await PageForms.RunAsync(
-            async () => (await EnrolPerson.Handle(new(name, roles, startedOn), context, store, vault, request.HttpContext.Response, ct)).Value!,
+            async () => (await EnrolPerson.Handle(new(name, roles, startedOn), context, store, vault,
+                request.HttpContext.RequestServices.GetRequiredService<SignIn.SignInEmails>(),
+                request.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), request.HttpContext.Response, ct)).Value!,
             $"/schools/{urn}/people",
             (fieldErrors, refusal, status) => RenderListAsync(urn, member, readModels, vault, again with { Errors = fieldErrors, Refusal = refusal }, status, ct));
     }

@@ -28,6 +28,14 @@ public sealed record PersonLeaveStarted(Guid PersonId, LeaveKind Kind, DateOnly 
 [EventType("person.returned-from-leave.v1")]
 public sealed record PersonReturnedFromLeave(Guid PersonId, DateOnly On, string RecordedBy, DateTimeOffset RecordedAt);
 
+/// <summary>
+/// The address the person signs in with, once a provider has verified it: sealed with the
+/// person's key (shredding it erases the address) and a keyed blind index to find them by
+/// (<see cref="SignIn.SignInEmails"/>). A later one replaces it.
+/// </summary>
+[EventType("person.sign-in-email-set.v1")]
+public sealed record PersonSignInEmailSet(Guid PersonId, string SealedEmail, string EmailIndex, string SetBy, DateTimeOffset SetAt);
+
 [EventType("person.left.v1")]
 public sealed record PersonLeft(Guid PersonId, DateOnly LeftOn, string RecordedBy, DateTimeOffset RecordedAt);
 

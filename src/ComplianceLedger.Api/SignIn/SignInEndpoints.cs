@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.SignIn.LocalProvider;
 using ComplianceLedger.Api.SignIn.Pages;
 using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore.PersonalData;
@@ -28,6 +29,11 @@ public static class SignInEndpoints
             options.Cookie.Name = "ledger";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
+            // Secure always (browsers keep Secure cookies on http://localhost too). Test-only:
+            // SignIn:Cookies:Secure=false, for .NET's cookie container, which sends none over http.
+            options.Cookie.SecurePolicy = builder.Configuration.GetValue("SignIn:Cookies:Secure", true)
+                ? CookieSecurePolicy.Always
+                : CookieSecurePolicy.SameAsRequest;
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             // An API answers 401/403 with problem details; a page sends the reader to sign in.
@@ -37,8 +43,10 @@ public static class SignInEndpoints
             options.Events.OnRedirectToAccessDenied = context => Status(context, StatusCodes.Status403Forbidden);
             // Signing out or leaving ends a session even for a copy of the cookie kept elsewhere.
             options.Events.OnValidatePrincipal = Sessions.ValidateAsync;
-        });
+        }).AddLedgerProviders(builder.Configuration);
+        builder.AddLocalProvider();
         builder.Services.AddAuthorization();
+        builder.AddSignInRateLimit();
         return builder;
     }
 
@@ -64,6 +72,15 @@ public static class SignInEndpoints
             // The pages' sign-out button posts a form: its reader goes back to the sign-in page.
             return http.Request.HasFormContentType ? Results.LocalRedirect("/sign-in") : Results.NoContent();
         });
+        // Signing in through a provider: the challenge, and what a person is told when it finds no one.
+        var providers = OidcProviders.Configured(app.ServiceProvider.GetRequiredService<IConfiguration>()).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        app.MapGet("/sign-in/unknown", (HttpContext http, string? e) =>
+            new RazorComponentResult<SignInUnknownPage>(new { Email = OidcProviders.UnprotectEmail(http, e), Several = false })).ExcludeFromDescription();
+        app.MapGet("/sign-in/several", (HttpContext http, string? e) =>
+            new RazorComponentResult<SignInUnknownPage>(new { Email = OidcProviders.UnprotectEmail(http, e), Several = true })).ExcludeFromDescription();
+        app.MapGet("/sign-in/{provider}", (string provider, string? returnUrl) => providers.Contains(provider)
+            ? Results.Challenge(new AuthenticationProperties { RedirectUri = OidcProviders.LocalReturnUrl(returnUrl) }, [OidcProviders.SchemeOf(provider)])
+            : Results.NotFound()).ExcludeFromDescription();
         if (environment.IsDevelopment())
         {
             app.MapGet("/dev/sign-in", Page).AsPage();
@@ -116,26 +133,42 @@ public static class SignInEndpoints
 
     static async Task<RazorComponentResult<DemoSignInPage>> Page(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
     {
-        var people = new List<(string Urn, string School, Guid Id, string Sealed, string[] Roles)>();
+        var schools = (await DemoPeopleAsync(dataSource, vault, ct))
+            .Select(s => new DemoSignInPage.DemoSchool(s.Urn, s.Name, [.. s.People.Select(p => new DemoSignInPage.DemoPerson(p.Id, p.Name, p.Roles))]))
+            .ToList();
+        return new RazorComponentResult<DemoSignInPage>(new { Schools = schools });
+    }
+
+    /// <summary>A person to act as, and the email they sign in with (null: none recorded, or erased).</summary>
+    public sealed record PersonToChoose(Guid Id, string Name, IReadOnlyList<string> Roles, string? Email);
+
+    public sealed record PeopleOfSchool(string Urn, string Name, IReadOnlyList<PersonToChoose> People);
+
+    /// <summary>The current people of every school, for /dev/sign-in and the local provider's page.</summary>
+    internal static async Task<IReadOnlyList<PeopleOfSchool>> DemoPeopleAsync(NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    {
+        var people = new List<(string Urn, string School, Guid Id, string Sealed, string[] Roles, string? SealedEmail)>();
         await using (var command = dataSource.CreateCommand("""
-            SELECT p.tenant, COALESCE(s.name, p.tenant), p.person_id, p.sealed_name, p.roles FROM rm.people p
+            SELECT p.tenant, COALESCE(s.name, p.tenant), p.person_id, p.sealed_name, p.roles, e.sealed_email FROM rm.people p
               LEFT JOIN rm.schools s ON s.tenant = p.tenant
+              LEFT JOIN rm.sign_in_emails e ON e.tenant = p.tenant AND e.person_id = p.person_id
              WHERE p.left_on IS NULL ORDER BY p.tenant, p.roles[1], p.person_id LIMIT 400
             """))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                people.Add((reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetFieldValue<string[]>(4)));
+                people.Add((reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetFieldValue<string[]>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
-        var schools = new List<DemoSignInPage.DemoSchool>();
+        var schools = new List<PeopleOfSchool>();
         foreach (var school in people.GroupBy(p => (p.Urn, p.School)))
         {
-            var names = await vault.OpenAsync(school.Key.Urn, school.Select(p => p.Sealed), ct);
+            var opened = await vault.OpenAsync(school.Key.Urn, school.SelectMany(p => p.SealedEmail is null ? [p.Sealed] : new[] { p.Sealed, p.SealedEmail }), ct);
             schools.Add(new(school.Key.Urn, school.Key.School,
-                [.. school.Select(p => new DemoSignInPage.DemoPerson(p.Id, names[p.Sealed] ?? ListPeople.Erased, p.Roles))]));
+                [.. school.Select(p => new PersonToChoose(p.Id, opened[p.Sealed] ?? ListPeople.Erased, p.Roles, p.SealedEmail is null ? null : opened[p.SealedEmail]))]));
         }
-        return new RazorComponentResult<DemoSignInPage>(new { Schools = schools });
+        return schools;
     }
 }

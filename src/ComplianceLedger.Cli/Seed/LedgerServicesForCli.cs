@@ -11,10 +11,15 @@ namespace ComplianceLedger.Cli.Seed;
 /// </summary>
 internal static class LedgerServicesForCli
 {
-    public static WebApplication Build(string appConnectionString)
+    /// <param name="settings">More configuration, e.g. the sign-in email index's key.</param>
+    public static WebApplication Build(string appConnectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration["ConnectionStrings:Ledger"] = appConnectionString;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.Configuration[name] = value;
+        }
         builder.Logging.ClearProviders();
         builder.AddLedger();
         return builder.Build();

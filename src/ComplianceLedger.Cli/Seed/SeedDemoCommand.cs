@@ -22,7 +22,7 @@ internal static class SeedDemoCommand
     static async Task<int> RunAsync(CliContext context, string? connectionOption, CancellationToken ct)
     {
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
-        await using var app = LedgerServicesForCli.Build(database.ConnectionString);
+        await using var app = LedgerServicesForCli.Build(database.ConnectionString, EmailIndexKey(context, database));
         var demo = app.Get<DemoSchool>();
         if (await demo.ExistsAsync(ct))
         {
@@ -48,6 +48,29 @@ internal static class SeedDemoCommand
         await app.Get<ProjectionDaemon>().CatchUpOnceAsync(ct);
         context.Out.Line($"Done: {DemoSchool.TrustSchools.Length} schools; the demo school is URN {DemoSchool.Urn}.", "green");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The key of the sign-in email index (the demo people's emails are indexed with it): the
+    /// app's, else the development one when seeding the development cluster, else one for this
+    /// run only (the demo then has no one to sign in by email).
+    /// </summary>
+    static Dictionary<string, string?> EmailIndexKey(CliContext context, DatabaseConnection database)
+    {
+        if (context.Variable("SignIn__EmailIndexKey") is { } key)
+        {
+            return new() { ["SignIn:EmailIndexKey"] = key };
+        }
+        if (context.Variable("SignIn__EmailIndexKeyFile") is { } file)
+        {
+            return new() { ["SignIn:EmailIndexKeyFile"] = file };
+        }
+        if (database.DevelopmentDataDirectory is { } directory)
+        {
+            return new() { ["SignIn:EmailIndexKeyFile"] = Api.SignIn.SignInEmails.DevelopmentKeyFile(directory) };
+        }
+        context.Out.Line("No sign-in email index key configured (SignIn__EmailIndexKeyFile): the demo's emails are indexed with a key made for this run.");
+        return new() { ["SignIn:EmailIndexKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public class LedgerApp : LedgerDatabase
 
     public string SigningKeyPem { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
 
+    /// <summary>The sign-in email index's key (SignIn:EmailIndexKey), base64.</summary>
+    public string EmailIndexKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>The app under test, started on first use.</summary>
     public IAlbaHost Host
     {
@@ -57,6 +60,22 @@ public class LedgerApp : LedgerDatabase
         // No admin connection: the fixture migrated under the catalog lock, and a second,
         // unlocked migration at app start can race other classes' catalog changes.
         web.UseSetting("Ledger:Signing:PrivateKeyPem", SigningKeyPem);
+        web.UseSetting("SignIn:EmailIndexKey", EmailIndexKey);
+        // Test-only: .NET's cookie container sends no Secure cookie over http (docs/api.md, "Sign-in").
+        web.UseSetting("SignIn:Cookies:Secure", "false");
+        // Tests sign in hundreds of times a minute; SignInRateLimitTests sets its own limit.
+        web.UseSetting("SignIn:RateLimit:PermitPerMinute", "1000000");
+        // The local provider at the test server's address; the app's OIDC client reaches it in memory.
+        web.UseSetting("SignIn:Local:Enabled", "true");
+        web.UseSetting("SignIn:Local:Authority", "http://localhost/local-idp/");
+        web.ConfigureServices(services => services.AddOptions<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions>("oidc-local")
+            .Configure<Microsoft.AspNetCore.Hosting.Server.IServer>((options, server) =>
+            {
+                if (server is Microsoft.AspNetCore.TestHost.TestServer test)
+                {
+                    options.BackchannelHttpHandler = test.CreateHandler();
+                }
+            }));
         web.UseSetting("Ledger:RawAppend:Enabled", "true");
         web.UseSetting("Ledger:SeedDemo", "false");
         web.UseSetting("Ledger:Projections:PollInterval", "00:00:01");

@@ -34,7 +34,9 @@ public sealed class FrontDoorTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal("Sign in", page.QuerySelector("h1")?.TextContent);
         Assert.Equal("Sign in – ComplianceLedger", page.Title);
         var demo = Assert.IsAssignableFrom<IHtmlAnchorElement>(page.QuerySelector("main a[href='/dev/sign-in']"));
-        Assert.Equal("Sign in as a demo person", demo.TextContent);
+        Assert.Equal("sign in as a demo person without a provider", demo.TextContent);
+        // And the local provider's button, which signs in through OpenID Connect.
+        Assert.Equal("Sign in as a demo person (local provider)", page.QuerySelector("main a.govuk-button[href^='/sign-in/local']")?.TextContent);
         Assert.NotNull(page.QuerySelector("a.govuk-skip-link[href='#main']"));
         Assert.NotNull(page.QuerySelector("main#main"));
         Assert.Equal("en-GB", page.DocumentElement.GetAttribute("lang"));
@@ -143,7 +145,11 @@ public sealed class FrontDoorTests(LedgerApp app) : IClassFixture<LedgerApp>
     [Fact]
     public async Task Outside_development_the_sign_in_page_offers_no_demo_people()
     {
-        await using var production = app.StartAnotherInstance(web => web.UseEnvironment("Production"));
+        await using var production = app.StartAnotherInstance(web =>
+        {
+            web.UseEnvironment("Production");
+            web.UseSetting("SignIn:Local:Enabled", "false");
+        });
         var response = await production.Server.CreateClient().GetAsync("/sign-in");
 
         var page = await PageAsync(response);
