@@ -32,6 +32,7 @@ if (!await StartupChecks.ReadyToStartAsync(app))
 {
     return 1;
 }
+app.UseServerTiming();
 app.UseExceptionHandler();
 app.UseSecurityHeaders();
 app.UseStatusCodePages();
@@ -56,8 +57,14 @@ app.MapFrontDoor(app.Environment);
 app.MapSchoolPages()
     .MapToDoPages()
     .MapAcknowledgementPages()
+    .MapStaffRequestPages()
     .MapDecisionPages()
-    .MapReceiptPages();
+    .MapMyAccountsPages()
+    .MapReceiptPages()
+    .MapCompliancePages()
+    .MapRegisterPages()
+    .MapAuditTrailPages();
+app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

@@ -26,7 +26,7 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,rebuild,async-lag,cross-school-stall]
+                      [--only append,one-tenant,import,http,http-schools,school-dashboard,trust-dashboard,pages,rebuild,async-lag,cross-school-stall]
                       [--results DIR]
                       [--connection-options "Key=Value;…"] [--statements] [--stall-seconds N]
 

@@ -54,9 +54,11 @@ public static class AcknowledgementPages
             received: await ReceiptPages.FindAsync(dataSource, member, long.TryParse(recorded, out var at) ? at : null, ct));
 
     static async Task<IResult> AcknowledgeAsync(
-        string urn, string policyId, [FromForm] AcknowledgeForm form, CommandContext context, SchoolMember member,
+        string urn, string policyId, [FromForm] AcknowledgeForm? sent, CommandContext context, SchoolMember member,
         ReadModelReader readModels, LedgerStore store, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         if (form.Confirm != "yes")
         {
             return await RenderAsync(urn, policyId, member, readModels, store, dataSource, response, ct,
@@ -69,9 +71,11 @@ public static class AcknowledgementPages
     }
 
     static async Task<IResult> DeclineAsync(
-        string urn, string policyId, [FromForm] DeclineForm form, CommandContext context, SchoolMember member, PersonalDataVault vault,
+        string urn, string policyId, [FromForm] DeclineForm? sent, CommandContext context, SchoolMember member, PersonalDataVault vault,
         ReadModelReader readModels, LedgerStore store, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken ct)
     {
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         if (PageForms.Text(form.Reason) is null)
         {
             return await RenderAsync(urn, policyId, member, readModels, store, dataSource, response, ct,

@@ -121,6 +121,14 @@ public static class SchoolCompliance
         [Description(AsOfQuestion.Description)] string? asOf = null)
     {
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        return TypedResults.Ok(new Listing<Item>(scope.AsOf, await ItemsAsync(scope, vault, urn, ct, rule, status, role, policy)));
+    }
+
+    /// <summary>The items behind the figures in <paramref name="scope"/> (live or "as of"), so a page reads them in the summary's snapshot.</summary>
+    public static async Task<Item[]> ItemsAsync(
+        ReadScope scope, PersonalDataVault vault, string urn, CancellationToken ct,
+        string? rule = null, string? status = null, string? role = null, string? policy = null)
+    {
         var on = scope.On;
         await using var command = scope.Command($"""
             SELECT c.rule, c.subject_id, c.subject_kind, c.person_id, p.sealed_name, c.scope, {StatusOn} AS s, c.due_on, c.roles, c.detail, c.proof, c.late
@@ -152,8 +160,7 @@ public static class SchoolCompliance
             }
         }
         var names = await vault.OpenAsync(urn, rows.Where(r => r.Sealed is not null).Select(r => r.Sealed!), ct);
-        Item[] items = [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
-        return TypedResults.Ok(new Listing<Item>(scope.AsOf, items));
+        return [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
     }
 
     static NpgsqlBatchCommand Command(string sql, string urn, DateOnly on)

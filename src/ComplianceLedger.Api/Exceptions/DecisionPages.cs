@@ -110,10 +110,12 @@ public static class DecisionPages
             received: await ReceiptPages.FindAsync(dataSource, member, long.TryParse(recorded, out var at) ? at : null, ct));
 
     static async Task<IResult> AdviseAsync(
-        string urn, Guid id, [FromForm] AdviceForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] AdviceForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         MustHold(member, Role.Dsl);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("advice", new Dictionary<string, string?> { ["advice"] = form.Advice });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Advice) is null)
@@ -125,11 +127,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveAsync(
-        string urn, Guid id, [FromForm] ApprovalForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ApprovalForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("approval", new Dictionary<string, string?>
         {
             ["conditions"] = form.Conditions,
@@ -148,10 +152,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("refusal", new Dictionary<string, string?> { ["refusal-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -164,11 +170,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveExtensionAsync(
-        string urn, Guid id, [FromForm] ExtensionForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ExtensionForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("extension-approval", new Dictionary<string, string?>
         {
             ["extension-until"] = form.Until,
@@ -182,10 +190,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineExtensionAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("extension-refusal", new Dictionary<string, string?> { ["extension-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -198,10 +208,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> RevokeAsync(
-        string urn, Guid id, [FromForm] ReasonForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("revocation", new Dictionary<string, string?> { ["revocation-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -214,11 +226,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ReviewAsync(
-        string urn, Guid id, [FromForm] ReviewForm form, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReviewForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("review", new Dictionary<string, string?>
         {
             ["next-review-on"] = form.NextReviewOn,

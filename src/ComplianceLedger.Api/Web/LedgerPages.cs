@@ -24,6 +24,8 @@ public static class LedgerPages
         // First of the problem writers (they are asked in registration order): the default JSON
         // writer would answer a browser's "*/*" too.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, PageProblemWriter>());
+        // The dashboard's trend keeps each finished day's figures, which never change.
+        builder.Services.AddSingleton<Compliance.CoverageTrend>();
         return builder;
     }
 

@@ -90,12 +90,15 @@ public class LedgerApp : LedgerDatabase
 
     readonly Lock loopbackStart = new();
 
+    /// <summary>The loopback node's port: 0 lets Kestrel choose; a fixture that must name its address before start (a browser, an OpenID redirect) fixes one.</summary>
+    protected virtual int LoopbackPort => 0;
+
     WebApplicationFactory<Program> StartOnLoopback()
     {
         _ = Host;
         var started = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseUrls("http://127.0.0.1:0");
+            web.UseUrls($"http://127.0.0.1:{LoopbackPort}");
             Configure(web, node => node.UseSetting("Ledger:Projections:RunDaemon", "false"));
         });
         started.UseKestrel();
@@ -193,8 +196,11 @@ public class LedgerApp : LedgerDatabase
         var client = CreateClient(transport);
         var response = await client.PostAsync("/dev/sign-in", new FormUrlEncodedContent(
             new Dictionary<string, string> { ["urn"] = urn, ["personId"] = personId.ToString() }));
-        // The sign-in leads to the person's to-do page, which answers only for a signed-in member of the school.
-        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.RequestMessage?.RequestUri?.AbsolutePath != $"/schools/{urn}/to-do")
+        // The sign-in leads through / to the person's home page (which depends on their roles), which
+        // answers only someone signed in. Followed at once: a sign-in's landing waits for no projection.
+        var landing = response.RequestMessage?.RequestUri?.AbsolutePath ?? "";
+        if ((!landing.StartsWith($"/schools/{urn}/", StringComparison.Ordinal) && !landing.StartsWith("/trusts/", StringComparison.Ordinal))
+            || response.StatusCode != System.Net.HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
