@@ -5,7 +5,7 @@ namespace ComplianceLedger.Api.Credentials;
 
 public static class CredentialEndpoints
 {
-    static readonly Role[] Custody = [Role.Headteacher, Role.Slt, Role.Dsl];
+    public static readonly Role[] Custody = [Role.Headteacher, Role.Slt, Role.Dsl];
 
     public static RouteGroupBuilder MapCredentials(this RouteGroupBuilder school)
     {

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace ComplianceLedger.Api.Credentials;
 
@@ -38,7 +40,7 @@ public static partial class SecretGuard
 
     /// <summary>
     /// Inspects a body: JSON member names and values at any depth; a form's fields; anything else
-    /// as plain text. <paramref name="antiforgeryField"/> names the one form field a page's form
+    /// as plain text (a multipart form is <see cref="InspectMultipartAsync"/>'s). <paramref name="antiforgeryField"/> names the one form field a page's form
     /// carries that is a token by design (the antiforgery token): it is passed over when it
     /// appears once, and inspected like any other field when repeated.
     /// </summary>
@@ -110,9 +112,68 @@ public static partial class SecretGuard
         return Inspection.Clean;
     }
 
-    static Inspection InspectForm(string text, string? antiforgeryField)
+    static Inspection InspectForm(string text, string? antiforgeryField) =>
+        InspectFields((QueryHelpers.ParseNullableQuery(text) ?? []).Select(f => (f.Key, f.Value)), antiforgeryField);
+
+    /// <summary>
+    /// A multipart form (a page's upload): its text fields are inspected as a form's are; a file
+    /// part (one with a file name) is passed over but for its field name, since a document is not
+    /// typed text and its bytes would read as noise. Anything that does not parse as multipart is
+    /// inspected as plain text, file and all.
+    /// </summary>
+    public static async Task<Inspection> InspectMultipartAsync(ReadOnlyMemory<byte> body, string contentType, string? antiforgeryField)
     {
-        foreach (var (name, values) in QueryHelpers.ParseNullableQuery(text) ?? [])
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || HeaderUtilities.RemoveQuotes(media.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            return InspectText(Encoding.UTF8.GetString(body.Span));
+        }
+        var fields = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        try
+        {
+            // Read in place: an upload is up to 20 MB.
+            using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(body.ToArray(), writable: false);
+            var reader = new MultipartReader(boundary, stream);
+            while (await reader.ReadNextSectionAsync() is { } section)
+            {
+                var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var parsed) ? parsed : null;
+                var name = disposition is null ? "" : HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (disposition is not null && disposition.IsFileDisposition())
+                {
+                    if (IsSecretName(name) || LooksLikeSecret(name))
+                    {
+                        return new Inspection(Finding.SecretMember, name);
+                    }
+                    continue;
+                }
+                using var text = new StreamReader(section.Body, Encoding.UTF8);
+                var value = await text.ReadToEndAsync();
+                if (disposition is null)
+                {
+                    if (InspectText(value) is { Finding: not Finding.None } found)
+                    {
+                        return found;
+                    }
+                    continue;
+                }
+                if (!fields.TryGetValue(name, out var values))
+                {
+                    fields[name] = values = [];
+                }
+                values.Add(value);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return InspectText(Encoding.UTF8.GetString(body.Span));
+        }
+        return InspectFields(fields.Select(f => (f.Key, new StringValues([.. f.Value]))), antiforgeryField);
+    }
+
+    static Inspection InspectFields(IEnumerable<(string Name, StringValues Values)> fields, string? antiforgeryField)
+    {
+        foreach (var (name, values) in fields)
         {
             if (name == antiforgeryField && values.Count == 1)
             {
@@ -255,7 +316,9 @@ public static partial class SecretGuard
             var body = new MemoryStream(length);
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-            var inspection = Inspect(bytes, http.Request.ContentType, antiforgery.Value.FormFieldName);
+            var inspection = http.Request.ContentType is { } type && type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? await InspectMultipartAsync(bytes, type, antiforgery.Value.FormFieldName)
+                : Inspect(bytes, http.Request.ContentType, antiforgery.Value.FormFieldName);
             if (inspection.Finding is not Finding.None)
             {
                 CryptographicOperations.ZeroMemory(body.GetBuffer());

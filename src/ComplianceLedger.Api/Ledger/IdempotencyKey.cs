@@ -42,9 +42,21 @@ public static class IdempotencyKey
         {
             var body = await BodyAsync(http.Request);
             var operation = $"{http.Request.Method} {endpoint.RoutePattern.RawText}";
-            var formKey = pageForm && !http.Request.Headers.ContainsKey(Header)
-                ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseNullableQuery(Encoding.UTF8.GetString(body.Span))?.GetValueOrDefault(FormField).ToString()
-                : null;
+            string? formKey;
+            if (pageForm && http.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                // A browser draws a new boundary each time it sends a form: the fields and the
+                // files' SHA-256 are the request, not the bytes, so a resent upload replays.
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                formKey = http.Request.Headers.ContainsKey(Header) ? null : form[FormField].ToString();
+                body = await MultipartFingerprintAsync(form, http.RequestAborted);
+            }
+            else
+            {
+                formKey = pageForm && !http.Request.Headers.ContainsKey(Header)
+                    ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseNullableQuery(Encoding.UTF8.GetString(body.Span))?.GetValueOrDefault(FormField).ToString()
+                    : null;
+            }
             http.Features.Set(new Fingerprinted(operation, Fingerprint(http.Request.Method, endpoint.RoutePattern.RawText ?? "",
                 http.Request.RouteValues.Select(v => (v.Key, Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "")),
                 body.Span), string.IsNullOrEmpty(formKey) ? null : formKey));
@@ -152,6 +164,28 @@ public static class IdempotencyKey
         BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
         hash.AppendData(length);
         hash.AppendData(bytes);
+    }
+
+    /// <summary>A multipart form as its fingerprint reads it: each field by name, then each file's name and SHA-256, length-prefixed.</summary>
+    static async Task<ReadOnlyMemory<byte>> MultipartFingerprintAsync(IFormCollection form, CancellationToken ct)
+    {
+        using var canonical = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Field(canonical, "multipart"u8);
+        foreach (var (name, values) in form.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            Field(canonical, Encoding.UTF8.GetBytes(name));
+            foreach (var value in values)
+            {
+                Field(canonical, Encoding.UTF8.GetBytes(value ?? ""));
+            }
+        }
+        foreach (var file in form.Files.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            Field(canonical, Encoding.UTF8.GetBytes(file.Name));
+            await using var content = file.OpenReadStream();
+            Field(canonical, await SHA256.HashDataAsync(content, ct));
+        }
+        return canonical.GetHashAndReset();
     }
 
     /// <summary>The body, left readable for binding: read into memory once (never a temporary file) unless already there.</summary>

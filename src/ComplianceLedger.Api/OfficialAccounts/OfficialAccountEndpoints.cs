@@ -7,9 +7,9 @@ namespace ComplianceLedger.Api.OfficialAccounts;
 public static class OfficialAccountEndpoints
 {
     /// <summary>SLT and the head run the accounts; the office may register them and record routine checks.</summary>
-    static readonly Role[] Managers = [Role.Headteacher, Role.Slt];
+    public static readonly Role[] Managers = [Role.Headteacher, Role.Slt];
 
-    static readonly Role[] Recorders = [Role.Headteacher, Role.Slt, Role.Office];
+    public static readonly Role[] Recorders = [Role.Headteacher, Role.Slt, Role.Office];
 
     public static RouteGroupBuilder MapOfficialAccounts(this RouteGroupBuilder school)
     {

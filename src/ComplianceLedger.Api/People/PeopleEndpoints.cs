@@ -5,7 +5,7 @@ namespace ComplianceLedger.Api.People;
 
 public static class PeopleEndpoints
 {
-    static readonly Role[] Enrollers = [Role.Headteacher, Role.Slt, Role.Office];
+    public static readonly Role[] Enrollers = [Role.Headteacher, Role.Slt, Role.Office];
 
     /// <summary>Who reads anyone's record (everyone reads their own).</summary>
     public static readonly Role[] Readers = [.. Enrollers, .. Roles.DashboardReaders];

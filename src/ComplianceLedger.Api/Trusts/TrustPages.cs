@@ -30,9 +30,17 @@ public static class TrustPages
         try
         {
             var answer = await TrustCompliance.Handle(trustId, user, dataSource, readModels, time, ct, asOf);
+            if (answer.Result is ProblemHttpResult { StatusCode: StatusCodes.Status400BadRequest } refused && asOf is not null)
+            {
+                // A chain position where a day belongs: said on the page, by the date field.
+                return new RazorComponentResult<TrustDashboardPage>(new { TrustId = trustId, Asked = asOf, Today = today, Sort = order, Refusal = refused.ProblemDetails.Detail })
+                {
+                    StatusCode = refused.StatusCode,
+                };
+            }
             if (answer.Result is not Ok<TrustCompliance.Summary> { Value: { } summary })
             {
-                // Not a leader of this trust, or a position where a day belongs: answered as the API answers.
+                // Not a leader of this trust: answered as the API answers.
                 return answer.Result;
             }
             return new RazorComponentResult<TrustDashboardPage>(new { TrustId = trustId, Asked = asOf, Today = today, Sort = order, Summary = summary });

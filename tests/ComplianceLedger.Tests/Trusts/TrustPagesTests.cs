@@ -105,5 +105,12 @@ public sealed class TrustPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal("urn", ((IHtmlInputElement)page.QuerySelector("input[type='hidden'][name='sort']")!).Value);
         Assert.Equal($"/schools/{arranged.School.Urn}/dashboard?asOf={today}", page.QuerySelector($"tr[data-urn='{arranged.School.Urn}'] a")!.GetAttribute("href"));
         Assert.Contains("Test Trust", page.QuerySelector(".app-print-only")!.TextContent, StringComparison.Ordinal);
+
+        // A chain position belongs to one school: the page says so by the date field.
+        var position = await leader.GetAsync("/trusts/trust-t1?asOf=3");
+        Assert.Equal(HttpStatusCode.BadRequest, position.StatusCode);
+        var refused = new HtmlParser().ParseDocument(await position.Content.ReadAsStringAsync());
+        Assert.NotNull(refused.QuerySelector(".govuk-error-summary a[href='#asOf']"));
+        Assert.Null(refused.QuerySelector("table"));
     }
 }

@@ -1,0 +1,262 @@
+using ComplianceLedger.Api.AsOf;
+using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.People.Pages;
+using ComplianceLedger.Api.Receipts;
+using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.Web;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.PersonalData;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace ComplianceLedger.Api.People;
+
+/// <summary>
+/// The school's people as the office keeps them: enrol someone with their roles, change roles,
+/// record long-term leave and the return, and record leaving. Names go only to the people use
+/// cases, which seal them; the pages keep no copy.
+/// </summary>
+public static class PeoplePages
+{
+    // Forms bind to properties, not constructor parameters: a field left out reads as null.
+    // Roles are ticked boxes under one name, read from the form itself.
+    public sealed record EnrolForm
+    {
+        public string? Name { get; init; }
+
+        public string? StartedOn { get; init; }
+    }
+
+    public sealed record RolesForm
+    {
+        public string? EffectiveOn { get; init; }
+    }
+
+    public sealed record LeaveForm
+    {
+        public string? Kind { get; init; }
+
+        public string? From { get; init; }
+    }
+
+    public sealed record ReturnForm
+    {
+        public string? On { get; init; }
+    }
+
+    public sealed record LeavingForm
+    {
+        public string? LeftOn { get; init; }
+    }
+
+    public sealed record Choice<T>(string Value, string Label, T Kind);
+
+    /// <summary>The roles a school gives its people (a trust's leaders are the trust's).</summary>
+    public static readonly IReadOnlyList<Choice<Role>> RoleChoices =
+    [
+        new("headteacher", "Headteacher", Role.Headteacher),
+        new("dsl", "Designated safeguarding lead", Role.Dsl),
+        new("slt", "Senior leadership team", Role.Slt),
+        new("office", "School office", Role.Office),
+        new("chair-of-governors", "Chair of governors", Role.ChairOfGovernors),
+        new("governor", "Governor", Role.Governor),
+        new("teacher", "Teacher", Role.Teacher),
+        new("support-staff", "Support staff", Role.SupportStaff),
+        new("volunteer", "Volunteer", Role.Volunteer),
+        new("supply", "Supply staff", Role.Supply),
+        new("trainee", "Trainee", Role.Trainee),
+        new("contractor", "Contractor", Role.Contractor),
+    ];
+
+    public static readonly IReadOnlyList<Choice<LeaveKind>> LeaveKinds =
+    [
+        new("maternity", "Maternity, paternity or adoption leave", LeaveKind.Maternity),
+        new("sickness", "Long-term sickness", LeaveKind.Sickness),
+        new("secondment", "Secondment", LeaveKind.Secondment),
+        new("other", "Other leave", LeaveKind.Other),
+    ];
+
+    public static string RoleLabel(string role) => RoleChoices.FirstOrDefault(c => c.Value == role)?.Label ?? role;
+
+    public static RouteGroupBuilder MapPeoplePages(this RouteGroupBuilder school)
+    {
+        school.MapGet("/people", ListAsync).RequireRoles([.. PeopleEndpoints.Enrollers, .. Roles.DashboardReaders]).ReadableByTrustLeaders();
+        school.MapPost("/people", EnrolAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        // As the API: anyone reads their own record; anyone else's needs a reader's role (the use case decides).
+        school.MapGet("/people/{personId:guid}", ShowAsync);
+        school.MapPost("/people/{personId:guid}/roles", ChangeRolesAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        school.MapPost("/people/{personId:guid}/leave", LeaveAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        school.MapPost("/people/{personId:guid}/return", ReturnAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        school.MapPost("/people/{personId:guid}/leaving", LeavingAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        return school;
+    }
+
+    /// <summary>What a page needs to draw itself again after a form: the errors, the refusal and what was typed, by field id.</summary>
+    public sealed record Sent(IReadOnlyList<FieldError> Errors, string? Refusal, IReadOnlyDictionary<string, string?> Typed, IReadOnlyList<string>? Roles = null)
+    {
+        public static readonly Sent Nothing = new([], null, new Dictionary<string, string?>());
+    }
+
+    static async Task<RazorComponentResult<PeoplePage>> ListAsync(
+        string urn, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, NpgsqlDataSource dataSource, CancellationToken ct,
+        string? recorded = null) =>
+        await RenderListAsync(urn, member, readModels, vault, Sent.Nothing, StatusCodes.Status200OK, ct,
+            await ReceiptPages.FindAsync(dataSource, member, Position(recorded), ct));
+
+    static async Task<IResult> EnrolAsync(
+        string urn, [FromForm] EnrolForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels, LedgerStore store,
+        PersonalDataVault vault, HttpRequest request, CancellationToken ct)
+    {
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var name = PageForms.Text(form.Name);
+        if (name is null)
+        {
+            errors.Add(new("name", "Enter the person's full name"));
+        }
+        else if (name.Length > 200)
+        {
+            errors.Add(new("name", "The name must be 200 characters or fewer"));
+        }
+        var (roles, ticked) = await RolesAsync(request, "Select at least one role", errors, ct);
+        var startedOn = PageForms.Date(form.StartedOn, "startedOn", "the date they started", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["name"] = form.Name, ["startedOn"] = form.StartedOn }, ticked);
+        if (errors.Count > 0)
+        {
+            return await RenderListAsync(urn, member, readModels, vault, again, StatusCodes.Status400BadRequest, ct);
+        }
+        return await PageForms.RunAsync(
+            async () => (await EnrolPerson.Handle(new(name, roles, startedOn), context, store, vault, request.HttpContext.Response, ct)).Value!,
+            $"/schools/{urn}/people",
+            (fieldErrors, refusal, status) => RenderListAsync(urn, member, readModels, vault, again with { Errors = fieldErrors, Refusal = refusal }, status, ct));
+    }
+
+    static async Task<RazorComponentResult<PersonPage>> ShowAsync(
+        string urn, Guid personId, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, LedgerStore store,
+        NpgsqlDataSource dataSource, HttpResponse response, CancellationToken ct, string? recorded = null) =>
+        await RenderPersonAsync(urn, personId, member, readModels, vault, store, response, Sent.Nothing, StatusCodes.Status200OK, ct,
+            await ReceiptPages.FindAsync(dataSource, member, Position(recorded), ct));
+
+    static async Task<IResult> ChangeRolesAsync(
+        string urn, Guid personId, [FromForm] RolesForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        LedgerStore store, PersonalDataVault vault, HttpRequest request, CancellationToken ct)
+    {
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var (roles, ticked) = await RolesAsync(request, "Select at least one role", errors, ct);
+        var on = PageForms.Date(form.EffectiveOn, "effectiveOn", "the date the change takes effect", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["effectiveOn"] = form.EffectiveOn }, ticked);
+        return await RunAsync(urn, personId, member, readModels, vault, store, request.HttpContext.Response, again,
+            async () => (await ChangeRoles.Handle(personId, new(roles, on), context, store, request.HttpContext.Response, ct)).Value!, ct);
+    }
+
+    static async Task<IResult> LeaveAsync(
+        string urn, Guid personId, [FromForm] LeaveForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+    {
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var kind = LeaveKinds.FirstOrDefault(k => k.Value == form.Kind);
+        if (kind is null)
+        {
+            errors.Add(new("kind", "Select the kind of leave"));
+        }
+        var from = PageForms.Date(form.From, "from", "the first day of the leave", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["kind"] = form.Kind, ["from"] = form.From });
+        return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
+            async () => (await RecordLeave.Start(personId, new(kind?.Kind, from), context, store, response, ct)).Value!, ct);
+    }
+
+    static async Task<IResult> ReturnAsync(
+        string urn, Guid personId, [FromForm] ReturnForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+    {
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var on = PageForms.Date(form.On, "on", "the date they came back", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["on"] = form.On });
+        return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
+            async () => (await RecordLeave.Return(personId, new(on), context, store, response, ct)).Value!, ct);
+    }
+
+    static async Task<IResult> LeavingAsync(
+        string urn, Guid personId, [FromForm] LeavingForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+    {
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var on = PageForms.Date(form.LeftOn, "leftOn", "the date they left", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["leftOn"] = form.LeftOn });
+        return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
+            async () => (await RecordLeaving.Handle(personId, new(on), context, store, response, ct)).Value!, ct);
+    }
+
+    /// <summary>A person's form: its own field errors first (nothing is recorded), then the use case, back to their page.</summary>
+    static async Task<IResult> RunAsync(
+        string urn, Guid personId, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, LedgerStore store,
+        HttpResponse response, Sent again, Func<Task<CommandResult>> command, CancellationToken ct)
+    {
+        if (again.Errors.Count > 0)
+        {
+            return await RenderPersonAsync(urn, personId, member, readModels, vault, store, response, again, StatusCodes.Status400BadRequest, ct);
+        }
+        return await PageForms.RunAsync(command, $"/schools/{urn}/people/{personId:D}",
+            (fieldErrors, refusal, status) => RenderPersonAsync(urn, personId, member, readModels, vault, store, response,
+                again with { Errors = fieldErrors, Refusal = refusal }, status, ct));
+    }
+
+    /// <summary>The ticked roles: those the ledger knows, and what was ticked (to tick again when the form comes back).</summary>
+    static async Task<(IReadOnlyList<Role> Roles, IReadOnlyList<string> Ticked)> RolesAsync(
+        HttpRequest request, string message, List<FieldError> errors, CancellationToken ct)
+    {
+        var ticked = (await request.ReadFormAsync(ct))["roles"].OfType<string>().ToList();
+        var roles = RoleChoices.Where(c => ticked.Contains(c.Value)).Select(c => c.Kind).ToList();
+        if (roles.Count == 0)
+        {
+            errors.Add(new("roles", message));
+        }
+        return (roles, ticked);
+    }
+
+    static async Task<RazorComponentResult<PeoplePage>> RenderListAsync(
+        string urn, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, Sent sent, int status, CancellationToken ct,
+        Receipt? received = null)
+    {
+        var people = (await ListPeople.Handle(urn, readModels, vault, ct)).Value!;
+        return new RazorComponentResult<PeoplePage>(new
+        {
+            Urn = urn,
+            People = people.Items,
+            Today = people.AsOf.Day,
+            CanEnrol = member.Holds(PeopleEndpoints.Enrollers),
+            Sent = sent,
+            Received = received,
+            FormKey = Guid.NewGuid().ToString("D"),
+        })
+        { StatusCode = status };
+    }
+
+    static async Task<RazorComponentResult<PersonPage>> RenderPersonAsync(
+        string urn, Guid personId, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, LedgerStore store,
+        HttpResponse response, Sent sent, int status, CancellationToken ct, Receipt? received = null)
+    {
+        var person = (await ShowPerson.Handle(urn, personId, member, readModels, vault, store, response, ct)).Value!;
+        // The page's forms send no If-Match: the person's ETag is for API clients.
+        response.Headers.Remove("ETag");
+        return new RazorComponentResult<PersonPage>(new
+        {
+            Urn = urn,
+            Person = person.Item,
+            Today = person.AsOf.Day,
+            CanChange = member.Holds(PeopleEndpoints.Enrollers),
+            Sent = sent,
+            Received = received,
+            FormKey = Guid.NewGuid().ToString("D"),
+        })
+        { StatusCode = status };
+    }
+
+    static long? Position(string? recorded) => long.TryParse(recorded, out var at) ? at : null;
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Fixtures;
+using ComplianceLedger.Tests.UseCases;
+
+namespace ComplianceLedger.Tests.People;
+
+/// <summary>The office keeps the school's people on pages: enrol, roles, leave and return, leaving, through the people use cases.</summary>
+public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
+{
+    async Task<TestSchool> SchoolAsync() =>
+        (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
+
+    async Task<long> CountAsync(string urn, string type)
+    {
+        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
+        command.Parameters.AddWithValue(urn);
+        command.Parameters.AddWithValue(type);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Sends a form as a browser would, with fields that repeat (ticked boxes under one name).</summary>
+    static Task<HttpResponseMessage> SendAsync(HttpClient client, IHtmlDocument page, string selector, params (string Name, string Value)[] fields)
+    {
+        var form = Assert.IsAssignableFrom<IHtmlFormElement>(page.QuerySelector(selector));
+        var values = form.QuerySelectorAll("input[type=hidden]").OfType<IHtmlInputElement>().Select(i => KeyValuePair.Create(i.Name!, i.Value)).ToList();
+        foreach (var (name, value) in fields)
+        {
+            Assert.True(form.QuerySelector($"[name='{name}']") is not null, $"The form {selector} has no field {name}.");
+            values.Add(KeyValuePair.Create(name, value));
+        }
+        return client.PostAsync(form.GetAttribute("action"), new FormUrlEncodedContent(values));
+    }
+
+    [Fact]
+    public async Task The_office_enrols_someone_with_two_roles_and_their_name_is_sealed_in_the_ledger()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
+
+        var done = await SendAsync(office, page, "form[action$='/people']",
+            ("name", "Ms Priya Okonkwo-Hale"), ("roles", "teacher"), ("roles", "slt"), ("startedOn", "2026-09-01"));
+
+        var after = await HtmlPages.ParseAsync(done);
+        Assert.NotNull(after.QuerySelector(".govuk-notification-banner--success"));
+        Assert.Equal(1, await CountAsync(school.Urn, "person.enrolled.v1") - school.People.Count);
+        var row = Assert.Single(after.QuerySelectorAll("#people tbody tr"), r => r.TextContent.Contains("Ms Priya Okonkwo-Hale", StringComparison.Ordinal));
+        Assert.Contains("Senior leadership team, Teacher", row.TextContent.Replace("Teacher, Senior leadership team", "Senior leadership team, Teacher", StringComparison.Ordinal),
+            StringComparison.Ordinal);
+
+        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND data::text LIKE '%Okonkwo%'");
+        command.Parameters.AddWithValue(school.Urn);
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task An_enrolment_without_name_roles_or_date_is_asked_for_field_by_field_and_records_nothing()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var before = await CountAsync(school.Urn, "person.enrolled.v1");
+        var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
+
+        var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']", ("startedOn", "31/02/2026")), HttpStatusCode.BadRequest);
+
+        foreach (var field in new[] { "name", "roles", "startedOn" })
+        {
+            Assert.NotNull(again.QuerySelector($".govuk-error-summary a[href='#{field}']"));
+            Assert.NotNull(again.QuerySelector($"#{field}"));
+            Assert.NotNull(again.QuerySelector($"#{field}-error"));
+        }
+        Assert.Equal(before, await CountAsync(school.Urn, "person.enrolled.v1"));
+    }
+
+    [Fact]
+    public async Task The_office_changes_roles_records_leave_and_return_and_then_leaving()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var path = $"/schools/{school.Urn}/people/{school.People[Role.Volunteer]}";
+
+        var page = await office.GetPageAsync(path);
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/roles']",
+            ("roles", "governor"), ("roles", "volunteer"), ("effectiveOn", "2026-09-01")));
+        Assert.Equal(1, await CountAsync(school.Urn, "person.roles-changed.v1"));
+        Assert.Contains("Governor", page.QuerySelector("#roles-now")!.TextContent, StringComparison.Ordinal);
+
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leave']", ("kind", "sickness"), ("from", "2026-10-01")));
+        Assert.Equal(1, await CountAsync(school.Urn, "person.leave-started.v1"));
+        Assert.Contains("from 1 October 2026", page.QuerySelector("#status")!.TextContent, StringComparison.Ordinal);
+        Assert.Null(page.QuerySelector("form[action$='/leave']"));
+
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-10-20")));
+        Assert.Equal(1, await CountAsync(school.Urn, "person.returned-from-leave.v1"));
+
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOn", "2026-11-01")));
+        Assert.Equal(1, await CountAsync(school.Urn, "person.left.v1"));
+        Assert.Null(page.QuerySelector("form[action$='/leaving']"));
+    }
+
+    [Fact]
+    public async Task A_return_before_the_leave_began_is_refused_in_the_use_cases_words()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var path = $"/schools/{school.Urn}/people/{school.People[Role.Teacher]}";
+        var page = await HtmlPages.ParseAsync(await SendAsync(office, await office.GetPageAsync(path), "form[action$='/leave']",
+            ("kind", "maternity"), ("from", "2026-10-01")));
+
+        var refused = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-09-01")), HttpStatusCode.BadRequest);
+
+        Assert.Contains("on or after the first day of the leave", refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(school.Urn, "person.returned-from-leave.v1"));
+    }
+
+    [Fact]
+    public async Task A_teacher_is_refused_the_people_pages_but_reads_their_own_record_without_forms()
+    {
+        var school = await SchoolAsync();
+        var teacher = await school.As(Role.Teacher);
+
+        await teacher.GetPageAsync($"/schools/{school.Urn}/people", HttpStatusCode.Forbidden);
+        await teacher.GetPageAsync($"/schools/{school.Urn}/people/{school.People[Role.Office]}", HttpStatusCode.Forbidden);
+        var own = await teacher.GetPageAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}");
+        Assert.Null(own.QuerySelector("form[method=post]"));
+        // With a good token (from a form of their own), the role is what refuses them.
+        var declare = await teacher.GetPageAsync($"/schools/{school.Urn}/declarations/new");
+        var fields = declare.QuerySelectorAll("input[type=hidden]").OfType<IHtmlInputElement>().ToDictionary(i => i.Name!, i => i.Value);
+        fields["leftOn"] = "2026-11-01";
+        var refused = await teacher.PostAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leaving", new FormUrlEncodedContent(fields));
+        await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);
+        Assert.Equal(0, await CountAsync(school.Urn, "person.left.v1"));
+    }
+}
