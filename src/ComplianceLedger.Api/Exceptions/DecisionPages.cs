@@ -110,12 +110,12 @@ public static class DecisionPages
             received: await ReceiptPages.FindAsync(dataSource, member, long.TryParse(recorded, out var at) ? at : null, ct));
 
     static async Task<IResult> AdviseAsync(
-        string urn, Guid id, [FromForm] AdviceForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] AdviceForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((AdviceForm?)bound) ?? new();
         MustHold(member, Role.Dsl);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("advice", new Dictionary<string, string?> { ["advice"] = form.Advice });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Advice) is null)
@@ -127,13 +127,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveAsync(
-        string urn, Guid id, [FromForm] ApprovalForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ApprovalForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ApprovalForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("approval", new Dictionary<string, string?>
         {
             ["conditions"] = form.Conditions,
@@ -152,12 +152,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineAsync(
-        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("refusal", new Dictionary<string, string?> { ["refusal-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -170,13 +170,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ApproveExtensionAsync(
-        string urn, Guid id, [FromForm] ExtensionForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ExtensionForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ExtensionForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("extension-approval", new Dictionary<string, string?>
         {
             ["extension-until"] = form.Until,
@@ -190,12 +190,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> DeclineExtensionAsync(
-        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("extension-refusal", new Dictionary<string, string?> { ["extension-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -208,12 +208,12 @@ public static class DecisionPages
     }
 
     static async Task<IResult> RevokeAsync(
-        string urn, Guid id, [FromForm] ReasonForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReasonForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ReasonForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("revocation", new Dictionary<string, string?> { ["revocation-reason"] = form.Reason });
         List<FieldError> errors = [];
         if (PageForms.Text(form.Reason) is null)
@@ -226,13 +226,13 @@ public static class DecisionPages
     }
 
     static async Task<IResult> ReviewAsync(
-        string urn, Guid id, [FromForm] ReviewForm bound, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        string urn, Guid id, [FromForm] ReviewForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
         PersonalDataVault vault, LedgerStore store, NpgsqlDataSource dataSource, ScheduledWork work, TimeProvider time, HttpResponse response,
         CancellationToken ct)
     {
-        // A form whose every field is left out binds to nothing (the parameter is null).
-        var form = ((ReviewForm?)bound) ?? new();
         MustHold(member, ExceptionEndpoints.Deciders);
+        // A form whose every field is left out binds to nothing.
+        var form = sent ?? new();
         var typed = new Typed("review", new Dictionary<string, string?>
         {
             ["next-review-on"] = form.NextReviewOn,
