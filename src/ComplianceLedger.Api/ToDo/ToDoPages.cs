@@ -17,6 +17,6 @@ public static class ToDoPages
     static async Task<RazorComponentResult<MyToDoPage>> MyToDoPageAsync(string urn, SchoolMember member, ReadModelReader readModels, CancellationToken ct)
     {
         var listing = (await MyToDo.Handle(urn, member, readModels, ct)).Value!;
-        return new RazorComponentResult<MyToDoPage>(new { listing.Items, AsOf = listing.AsOf.Position });
+        return new RazorComponentResult<MyToDoPage>(new { listing.Items, AsOf = listing.AsOf.Position, Urn = urn });
     }
 }

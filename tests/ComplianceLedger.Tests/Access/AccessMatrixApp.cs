@@ -80,6 +80,8 @@ public sealed class AccessMatrixApp : LedgerApp
             ["position"] = "1",
             ["streamId"] = $"person-{people[Role.Teacher]}",
             ["documentName"] = "v1",
+            ["provider"] = "local",
+            ["**path"] = "robots.txt",
         };
         return new MatrixSchool(tag, school, trustId, marker, ids);
     }

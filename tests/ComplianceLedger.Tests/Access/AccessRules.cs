@@ -94,6 +94,16 @@ public static class AccessRules
         Page("GET /sign-in", Public),
         Page("GET /dev/sign-in", Public),
         Api("POST /dev/sign-in", Public),
+        Api("GET /sign-in/unknown", Public),
+        Api("GET /sign-in/several", Public),
+        Api("GET /sign-in/{provider}", Public),
+        Api("GET /local-idp/authorize", Public),
+        Api("POST /local-idp/authorize", Public),
+        // The built stylesheets and scripts (MapStaticAssets).
+        Api("GET {**path:file}", Public),
+        Api("HEAD {**path:file}", Public),
+        Api($"GET {AccessMatrixTests.StaticAsset}", Public),
+        Api($"HEAD {AccessMatrixTests.StaticAsset}", Public),
         Api("POST /sign-out", Public.EndingSession),
         Api("GET /api/me", SignedIn),
 

@@ -91,7 +91,7 @@ public sealed class AuditTrailPagesTests(LedgerApp app) : IClassFixture<LedgerAp
         var then = await PageAsync(await governor.GetAsync($"{path}?asOf={all[1]}"));
         Assert.Equal(all[1..], Positions(then));
         Assert.Contains($"ledger position {all[1]}", then.QuerySelector(".app-print-only")!.TextContent, StringComparison.Ordinal);
-        Assert.Contains("app-no-print", then.QuerySelector("form")!.ClassList);
+        Assert.Contains("app-no-print", then.QuerySelector("main form")!.ClassList);
     }
 
     [Fact]
