@@ -40,7 +40,8 @@ public static partial class PageCheck
             await page.SetViewportSizeAsync(Narrow.Width, Narrow.Height);
             var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
             await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, $"{role}-{name}-320.png"), FullPage = true });
-            Assert.True(width <= Narrow.Width, $"{role}-{name} ({page.Url}) scrolls sideways at {Narrow.Width} px: it is {width} px wide.");
+            var wide = width <= Narrow.Width ? "" : await page.EvaluateAsync<string>(WidestScript, Narrow.Width);
+            Assert.True(width <= Narrow.Width, $"{role}-{name} ({page.Url}) scrolls sideways at {Narrow.Width} px: it is {width} px wide; past the edge: {wide}");
         }
         finally
         {
@@ -52,6 +53,13 @@ public static partial class PageCheck
         var blocked = Chromium.ErrorsOf(page).Where(e => e.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)).ToArray();
         Assert.True(blocked.Length == 0, $"{role}-{name} ({page.Url}): the Content-Security-Policy blocked\n  " + string.Join("\n  ", blocked));
     }
+
+    // The innermost elements that reach past the narrow screen's edge: what makes the page scroll.
+    const string WidestScript = """
+        edge => [...document.body.querySelectorAll('*')]
+          .filter(e => e.getBoundingClientRect().right > edge + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > edge + 1))
+          .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().right)} px)`).join(', ')
+        """;
 
     /// <summary>Prints the page as the browser's print would, on A4 with backgrounds; saves the PDF beside the screenshots and returns it.</summary>
     public static async Task<byte[]> PrintAsync(IPage page, string name)

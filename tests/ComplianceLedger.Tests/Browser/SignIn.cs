@@ -56,6 +56,8 @@ public static partial class SignIn
     /// </summary>
     public static async Task TabToAsync(IPage page, ILocator target, int most = 500)
     {
+        // A key pressed while a page is still arriving lands on the page that is leaving.
+        await page.WaitForLoadStateAsync(LoadState.Load);
         for (var presses = 1; presses <= most; presses++)
         {
             await page.Keyboard.PressAsync("Tab");

@@ -25,7 +25,8 @@ public sealed class SignInJourneyTests(Chromium chromium, BrowserApp app)
     static async Task AssertToDoAsync(IPage page, string[] wanted)
     {
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your to-do", Level = 1 })).ToBeVisibleAsync();
-        var shown = await page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Listitem).AllInnerTextsAsync();
+        // The to-do is a table: one row per thing to do, under its header row.
+        var shown = await page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Table).Locator("tbody tr").AllInnerTextsAsync();
         Assert.Equal(wanted.Length, shown.Count);
         Assert.All(wanted.Zip(shown), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
         Assert.Contains(shown, s => s.Contains("Due", StringComparison.Ordinal) || s.Contains("Overdue", StringComparison.Ordinal));
