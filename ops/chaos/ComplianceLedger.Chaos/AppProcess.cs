@@ -33,6 +33,10 @@ sealed class AppProcess(string dll, string appConnectionString, string signingKe
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = Address.ToString();
+        // Test-only: its HttpClient sends no Secure cookie over http (docs/api.md, "Sign-in").
+        start.Environment["SignIn__Cookies__Secure"] = "false";
+        // Every writer signs in again after each kill, from one address: no sign-in limit here.
+        start.Environment["SignIn__RateLimit__PermitPerMinute"] = "1000000";
         start.Environment["ConnectionStrings__Ledger"] = appConnectionString;
         start.Environment.Remove("ConnectionStrings__LedgerAdmin");
         start.Environment["Ledger__SeedDemo"] = "false";

@@ -23,6 +23,9 @@ public sealed class DevelopmentStartTests : IAsyncLifetime
         web.UseEnvironment("Development");
         web.UseSetting("Ledger:DataDirectory", dataDirectory);
         web.UseSetting("Ledger:SeedDemo", "false");
+        // Test-only: the client's cookie container sends no Secure cookie over http.
+        web.UseSetting("SignIn:Cookies:Secure", "false");
+        web.UseSetting("SignIn:RateLimit:PermitPerMinute", "1000000");
     });
 
     [Fact]
