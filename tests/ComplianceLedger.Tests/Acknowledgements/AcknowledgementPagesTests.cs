@@ -18,14 +18,6 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
         return (arranged.School.Urn, await arranged.School.As(Role.Teacher));
     }
 
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     [Fact]
     public async Task A_teacher_ticks_and_confirms_and_the_page_shows_where_the_ledger_recorded_it()
     {
@@ -44,7 +36,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
         var banner = after.QuerySelector(".govuk-notification-banner--success");
         Assert.NotNull(banner);
         Assert.Contains("acknowledgement is recorded", banner.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(urn, "policy.acknowledged.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "policy.acknowledged.v1"));
         Assert.NotNull(after.QuerySelector("#nothing-to-do"));
 
         var receiptHref = banner.QuerySelector("a")!.GetAttribute("href")!;
@@ -69,7 +61,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
         Assert.NotNull(link);
         Assert.Contains("Tick the box", link.TextContent, StringComparison.Ordinal);
         Assert.NotNull(again.QuerySelector("#confirm-error"));
-        Assert.Equal(0, await CountAsync(urn, "policy.acknowledged.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "policy.acknowledged.v1"));
     }
 
     [Fact]
@@ -84,7 +76,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
 
         Assert.Equal(first.RequestMessage!.RequestUri, second.RequestMessage!.RequestUri);
         Assert.NotNull((await HtmlPages.ParseAsync(second)).QuerySelector(".govuk-notification-banner--success"));
-        Assert.Equal(1, await CountAsync(urn, "policy.acknowledged.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "policy.acknowledged.v1"));
     }
 
     [Fact]
@@ -101,7 +93,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
         var declined = await HtmlPages.ParseAsync(await teacher.SubmitAsync(empty, "form[action$='/refusal']",
             new Dictionary<string, string> { ["reason"] = "It forbids contact with my nephew, who is a pupil" }));
         Assert.Contains("refusal is recorded", declined.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(urn, "policy.acknowledgement-declined.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "policy.acknowledgement-declined.v1"));
     }
 
     [Fact]
@@ -120,7 +112,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
 
         var refused = await HtmlPages.ParseAsync(forged, HttpStatusCode.BadRequest);
         Assert.Equal("This form has expired", refused.QuerySelector("h1")?.TextContent);
-        Assert.Equal(0, await CountAsync(urn, "policy.acknowledged.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "policy.acknowledged.v1"));
     }
 
     [Fact]
@@ -136,7 +128,7 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
             HttpStatusCode.BadRequest);
 
         Assert.Equal("Secret refused", refused.QuerySelector("h1")?.TextContent);
-        Assert.Equal(0, await CountAsync(urn, "policy.acknowledgement-declined.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "policy.acknowledgement-declined.v1"));
     }
 
     [Fact]

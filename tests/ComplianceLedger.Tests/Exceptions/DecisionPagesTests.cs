@@ -12,14 +12,6 @@ namespace ComplianceLedger.Tests.Exceptions;
 /// <summary>The headteacher's queue and decisions, and the DSL's advice, as pages used without script.</summary>
 public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 {
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     static string ItemPath(Arranged a, string key = "item") => $"/schools/{a.School.Urn}/exceptions/{a[key]}";
 
     static IElement Row(IHtmlDocument page, string id) =>
@@ -82,7 +74,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(ItemPath(arranged), done.RequestMessage!.RequestUri!.AbsolutePath);
         Assert.Contains("advice is recorded", after.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
         Assert.Contains("Low risk: family contact only.", after.QuerySelector("#dsl-advice")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.dsl-consulted.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.dsl-consulted.v1"));
         Assert.NotNull((await dsl.GetPageAsync($"/schools/{arranged.School.Urn}/advice")).QuerySelector("#nothing-waiting"));
     }
 
@@ -105,7 +97,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var banner = after.QuerySelector(".govuk-notification-banner--success");
         Assert.NotNull(banner);
         Assert.Contains("approval is recorded", banner.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
         Assert.Equal("Approved", after.QuerySelector("#status")!.TextContent);
         Assert.Equal("No direct messaging; not his class teacher.", after.QuerySelector("#conditions-given")!.TextContent);
         Assert.Equal(DateOnly.ParseExact(Day(100), "yyyy-MM-dd").ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
@@ -133,7 +125,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.NotNull(again.QuerySelector("#until-error"));
         Assert.Equal("2027-02-31", again.QuerySelector("input#until")!.GetAttribute("value"));
         Assert.Equal("No direct messaging.", again.QuerySelector("textarea#conditions")!.TextContent);
-        Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
 
     [Fact]
@@ -166,7 +158,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var again = await HtmlPages.ParseAsync(sent, (HttpStatusCode)412);
         Assert.Contains("Someone changed this record", again.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
         Assert.Contains("Revised: only with the parents present.", again.QuerySelector("#dsl-advice")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
 
     [Fact]
@@ -195,7 +187,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var refused = await HtmlPages.ParseAsync(sent, HttpStatusCode.Forbidden);
         Assert.Contains("Nobody decides their own request: this exception request is yours.",
             refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
 
     [Fact]
@@ -216,7 +208,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         Assert.NotNull(done.QuerySelector(".govuk-notification-banner--success"));
         Assert.Contains("as chair of governors", done.QuerySelector("#item")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.approved.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
 
     [Fact]
@@ -231,7 +223,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var extended = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/extension-approval']",
             new Dictionary<string, string> { ["until"] = Day(45) }));
         Assert.Contains("extension is recorded", extended.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.extension-approved.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.extension-approved.v1"));
         Assert.Null(extended.QuerySelector("form[action$='/extension-approval']"));
 
         var empty = await HtmlPages.ParseAsync(await head.SubmitAsync(extended, "form[action$='/revocation']",
@@ -242,7 +234,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var revoked = await HtmlPages.ParseAsync(await head.SubmitAsync(empty, "form[action$='/revocation']",
             new Dictionary<string, string> { ["reason"] = "The trip was cancelled." }));
         Assert.Equal("Revoked", revoked.QuerySelector("#status")!.TextContent);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.revoked.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.revoked.v1"));
     }
 
     [Fact]
@@ -259,7 +251,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         var refused = await HtmlPages.ParseAsync(sent, HttpStatusCode.Forbidden);
         Assert.Equal("Not permitted for your role", refused.QuerySelector("h1")?.TextContent);
-        Assert.Equal(0, await CountAsync(arranged.School.Urn, "exception.declined.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.declined.v1"));
     }
 
     [Fact]
@@ -349,6 +341,6 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains("review is recorded", done.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(DateOnly.ParseExact(Day(180), "yyyy-MM-dd").ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
             done.QuerySelector("#until-given")!.TextContent);
-        Assert.Equal(1, await CountAsync(arranged.School.Urn, "exception.reviewed.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.reviewed.v1"));
     }
 }

@@ -14,14 +14,6 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         return (arranged.School.Urn, await arranged.School.As(Role.Teacher));
     }
 
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     [Fact]
     public async Task A_teacher_declares_a_relationship_and_sees_it_await_the_safeguarding_leads_advice()
     {
@@ -42,7 +34,7 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         var item = Assert.Single(mine.QuerySelectorAll("section.app-request"));
         Assert.Contains("My nephew Sam is in year 4", item.TextContent, StringComparison.Ordinal);
         Assert.Equal("Awaiting advice", item.QuerySelector(".govuk-tag")!.TextContent);
-        Assert.Equal(1, await CountAsync(urn, "declaration.made.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "declaration.made.v1"));
     }
 
     [Fact]
@@ -62,7 +54,7 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         Assert.Contains("real date", again.QuerySelector("#enteredOn-error")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("A friend from university is a parent", again.QuerySelector("textarea#description")!.TextContent);
         Assert.NotNull(again.QuerySelector("#kind"));
-        Assert.Equal(0, await CountAsync(urn, "declaration.made.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "declaration.made.v1"));
     }
 
     [Fact]
@@ -74,12 +66,12 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
 
         var again = await HtmlPages.ParseAsync(await teacher.SubmitAsync(form, "form[action$='/exceptions']", fields), HttpStatusCode.BadRequest);
         Assert.NotNull(again.QuerySelector(".govuk-error-summary a[href='#riskAssessmentReference']"));
-        Assert.Equal(0, await CountAsync(urn, "exception.requested.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "exception.requested.v1"));
 
         fields["riskAssessmentReference"] = "RA-2026-07";
         var mine = await HtmlPages.ParseAsync(await teacher.SubmitAsync(again, "form[action$='/exceptions']", fields));
         Assert.Contains("RA-2026-07", mine.QuerySelector("section.app-request")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(urn, "exception.requested.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "exception.requested.v1"));
     }
 
     [Fact]
@@ -99,7 +91,7 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
             new Dictionary<string, string> { ["reason"] = "I have stopped writing it" }));
         Assert.Equal("Withdrawn", withdrawn.QuerySelector("section.app-request .govuk-tag")!.TextContent);
         Assert.Null(withdrawn.QuerySelector("form[action$='/withdrawal']"));
-        Assert.Equal(1, await CountAsync(urn, "exception.withdrawn.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "exception.withdrawn.v1"));
     }
 
     [Fact]
@@ -123,6 +115,6 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
 
         var page = await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);
         Assert.NotNull(page.QuerySelector(".govuk-error-summary"));
-        Assert.Equal(0, await CountAsync(urn, "exception.withdrawn.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "exception.withdrawn.v1"));
     }
 }

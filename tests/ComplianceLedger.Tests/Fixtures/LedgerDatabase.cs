@@ -57,11 +57,13 @@ public class LedgerDatabase : IAsyncLifetime
         }
     }
 
-    public async Task<long> CountEventsAsync(string? tenant = null)
+    /// <summary>The ledger's events (at one school, of one stable event name, when given).</summary>
+    public async Task<long> CountEventsAsync(string? tenant = null, string? eventType = null)
     {
         await using var command = AdminDataSource.CreateCommand(
-            "SELECT count(*) FROM ledger.events WHERE $1::text IS NULL OR tenant = $1");
+            "SELECT count(*) FROM ledger.events WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR event_type = $2)");
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)tenant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)eventType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

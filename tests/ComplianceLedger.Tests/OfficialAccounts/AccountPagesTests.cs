@@ -8,14 +8,6 @@ namespace ComplianceLedger.Tests.OfficialAccounts;
 /// <summary>The office's register of official accounts in a browser without script: each form records through the API's use case.</summary>
 public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 {
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     [Fact]
     public async Task The_office_registers_an_account_and_it_appears_on_the_register()
     {
@@ -38,7 +30,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var after = await HtmlPages.ParseAsync(done);
         Assert.Equal($"/schools/{urn}/accounts", done.RequestMessage!.RequestUri!.AbsolutePath);
         Assert.NotNull(after.QuerySelector(".govuk-notification-banner--success"));
-        Assert.Equal(1, await CountAsync(urn, "account.registered.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "account.registered.v1"));
         var row = Assert.Single(after.QuerySelectorAll("#accounts tbody tr"));
         Assert.Contains("@HistoryTST", row.TextContent, StringComparison.Ordinal);
         Assert.Contains("Awaiting approval", row.TextContent, StringComparison.Ordinal);
@@ -62,7 +54,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         }
         Assert.Null(again.QuerySelector(".govuk-error-summary a[href='#handle']"));
         Assert.Equal("@KeptTST", ((AngleSharp.Html.Dom.IHtmlInputElement)again.QuerySelector("#handle")!).Value);
-        Assert.Equal(0, await CountAsync(urn, "account.registered.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "account.registered.v1"));
     }
 
     [Fact]
@@ -76,23 +68,23 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var page = await head.GetPageAsync(path);
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/risk-assessment']",
             new Dictionary<string, string> { ["reference"] = "RA-2026-07", ["assessedOn"] = "2026-10-01" }));
-        Assert.Equal(1, await CountAsync(urn, "account.risk-assessed.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "account.risk-assessed.v1"));
         Assert.NotNull(page.QuerySelector(".govuk-notification-banner--success"));
 
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/approval']",
             new Dictionary<string, string> { ["conditions"] = "A second colleague reads posts" }));
-        Assert.Equal(1, await CountAsync(urn, "account.approved.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "account.approved.v1"));
         Assert.Contains("headteacher", page.QuerySelector("#approved")!.TextContent, StringComparison.Ordinal);
 
         var slt = arranged.School.People[Role.Slt].ToString();
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/custodians']",
             new Dictionary<string, string> { ["custodianId"] = slt, ["vaultReference"] = "KeePass: Comms/YouTube" }));
-        Assert.Equal(1, await CountAsync(urn, "credentials.lodged.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "credentials.lodged.v1"));
         Assert.Contains("KeePass: Comms/YouTube", page.QuerySelector("#custodians")!.TextContent, StringComparison.Ordinal);
 
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/rotation']",
             new Dictionary<string, string> { ["reason"] = "scheduled", ["rotatedOn"] = "2026-10-05" }));
-        Assert.Equal(1, await CountAsync(urn, "credentials.rotated.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "credentials.rotated.v1"));
         Assert.Contains("5 October 2026", page.QuerySelector("#last-rotation")!.TextContent, StringComparison.Ordinal);
 
         // Break-glass is the custodian's own record: the head holds no login, so is not offered it.
@@ -101,17 +93,17 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var theirs = await custodian.GetPageAsync(path);
         await HtmlPages.ParseAsync(await custodian.SubmitAsync(theirs, "form[action$='/break-glass']",
             new Dictionary<string, string> { ["reason"] = "The owner is off sick and a post needed taking down" }));
-        Assert.Equal(1, await CountAsync(urn, "credentials.accessed.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "credentials.accessed.v1"));
 
         page = await head.GetPageAsync(path);
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, $"form[action$='/custodians/{slt}/removal']",
             new Dictionary<string, string> { ["reason"] = "reassigned" }));
-        Assert.Equal(1, await CountAsync(urn, "credentials.custodian-removed.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "credentials.custodian-removed.v1"));
         Assert.NotNull(page.QuerySelector("#no-custodians"));
 
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/closure']",
             new Dictionary<string, string> { ["decommissionedOn"] = "2026-10-06" }));
-        Assert.Equal(1, await CountAsync(urn, "account.decommissioned.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(urn, "account.decommissioned.v1"));
         Assert.Equal("Closed", page.QuerySelector("#state")!.TextContent);
         Assert.Null(page.QuerySelector("form[action$='/closure']"));
     }
@@ -131,8 +123,8 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.NotNull(rotation.QuerySelector(".govuk-error-summary a[href='#rotationReason']"));
         Assert.NotNull(rotation.QuerySelector(".govuk-error-summary a[href='#rotatedOn']"));
 
-        Assert.Equal(0, await CountAsync(urn, "account.decommissioned.v1"));
-        Assert.Equal(0, await CountAsync(urn, "credentials.rotated.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "account.decommissioned.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "credentials.rotated.v1"));
     }
 
     [Fact]
@@ -147,7 +139,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var refused = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/approval']"), HttpStatusCode.Conflict);
 
         Assert.Contains("risk assessment before approving", refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(urn, "account.approved.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "account.approved.v1"));
     }
 
     [Fact]
@@ -166,7 +158,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         Assert.Equal("Secret refused", refused.QuerySelector("h1")?.TextContent);
         Assert.DoesNotContain("Hunter2", refused.Body!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(urn, "credentials.lodged.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "credentials.lodged.v1"));
     }
 
     [Fact]

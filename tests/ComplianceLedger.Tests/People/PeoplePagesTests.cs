@@ -12,14 +12,6 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
     async Task<TestSchool> SchoolAsync() =>
         (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
 
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     /// <summary>Sends a form as a browser would, with fields that repeat (ticked boxes under one name).</summary>
     static Task<HttpResponseMessage> SendAsync(HttpClient client, IHtmlDocument page, string selector, params (string Name, string Value)[] fields)
     {
@@ -45,7 +37,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         var after = await HtmlPages.ParseAsync(done);
         Assert.NotNull(after.QuerySelector(".govuk-notification-banner--success"));
-        Assert.Equal(1, await CountAsync(school.Urn, "person.enrolled.v1") - school.People.Count);
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.enrolled.v1") - school.People.Count);
         var row = Assert.Single(after.QuerySelectorAll("#people tbody tr"), r => r.TextContent.Contains("Ms Priya Okonkwo-Hale", StringComparison.Ordinal));
         Assert.Contains("Senior leadership team, Teacher", row.TextContent.Replace("Teacher, Senior leadership team", "Senior leadership team, Teacher", StringComparison.Ordinal),
             StringComparison.Ordinal);
@@ -60,7 +52,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
     {
         var school = await SchoolAsync();
         var office = await school.As(Role.Office);
-        var before = await CountAsync(school.Urn, "person.enrolled.v1");
+        var before = await app.CountEventsAsync(school.Urn, "person.enrolled.v1");
         var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
 
         var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']", ("startedOn", "31/02/2026")), HttpStatusCode.BadRequest);
@@ -71,7 +63,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
             Assert.NotNull(again.QuerySelector($"#{field}"));
             Assert.NotNull(again.QuerySelector($"#{field}-error"));
         }
-        Assert.Equal(before, await CountAsync(school.Urn, "person.enrolled.v1"));
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn, "person.enrolled.v1"));
     }
 
     [Fact]
@@ -84,19 +76,19 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var page = await office.GetPageAsync(path);
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/roles']",
             ("roles", "governor"), ("roles", "volunteer"), ("effectiveOn", "2026-09-01")));
-        Assert.Equal(1, await CountAsync(school.Urn, "person.roles-changed.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.roles-changed.v1"));
         Assert.Contains("Governor", page.QuerySelector("#roles-now")!.TextContent, StringComparison.Ordinal);
 
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leave']", ("kind", "sickness"), ("from", "2026-10-01")));
-        Assert.Equal(1, await CountAsync(school.Urn, "person.leave-started.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.leave-started.v1"));
         Assert.Contains("from 1 October 2026", page.QuerySelector("#status")!.TextContent, StringComparison.Ordinal);
         Assert.Null(page.QuerySelector("form[action$='/leave']"));
 
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-10-20")));
-        Assert.Equal(1, await CountAsync(school.Urn, "person.returned-from-leave.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.returned-from-leave.v1"));
 
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOn", "2026-11-01")));
-        Assert.Equal(1, await CountAsync(school.Urn, "person.left.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.left.v1"));
         Assert.Null(page.QuerySelector("form[action$='/leaving']"));
     }
 
@@ -112,7 +104,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var refused = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-09-01")), HttpStatusCode.BadRequest);
 
         Assert.Contains("on or after the first day of the leave", refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(school.Urn, "person.returned-from-leave.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(school.Urn, "person.returned-from-leave.v1"));
     }
 
     [Fact]
@@ -131,6 +123,6 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         fields["leftOn"] = "2026-11-01";
         var refused = await teacher.PostAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leaving", new FormUrlEncodedContent(fields));
         await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);
-        Assert.Equal(0, await CountAsync(school.Urn, "person.left.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(school.Urn, "person.left.v1"));
     }
 }

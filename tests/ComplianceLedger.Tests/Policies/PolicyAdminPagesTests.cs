@@ -19,14 +19,6 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
     async Task<TestSchool> SchoolAsync(Func<TestSchool, Task<Arranged>>? arrange = null) =>
         (await UseCase.FreshSchoolAsync(app, arrange ?? (s => Task.FromResult(new Arranged(s, new Dictionary<string, string>()))))).School;
 
-    async Task<long> CountAsync(string urn, string type)
-    {
-        await using var command = app.AppDataSource.CreateCommand("SELECT count(*) FROM ledger.events WHERE tenant = $1 AND event_type = $2");
-        command.Parameters.AddWithValue(urn);
-        command.Parameters.AddWithValue(type);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     /// <summary>A document past the app's usual 256 KB body limit, with text in it that would be refused as a field.</summary>
     static byte[] Document()
     {
@@ -84,7 +76,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
         Assert.Equal($"/schools/{school.Urn}/policies", done.RequestMessage!.RequestUri!.AbsolutePath);
         Assert.NotNull(list.QuerySelector(".govuk-notification-banner--success"));
         Assert.Contains("2026-27", list.QuerySelector("#policy-online-safety")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
         await using var command = app.AppDataSource.CreateCommand(
             "SELECT data->>'documentSha256' FROM ledger.events WHERE tenant = $1 AND event_type = 'policy.version-published.v1'");
         command.Parameters.AddWithValue(school.Urn);
@@ -111,7 +103,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
 
         Assert.Equal(first.RequestMessage!.RequestUri, second.RequestMessage!.RequestUri);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
     }
 
     [Fact]
@@ -126,7 +118,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
 
         Assert.Equal("Secret refused", refused.QuerySelector("h1")?.TextContent);
         Assert.Contains("responsibleCommittee", refused.Body!.TextContent, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
     }
 
     [Fact]
@@ -139,7 +131,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
         var refused = await HtmlPages.ParseAsync(await UploadAsync(head, page, Filled, Document(), withToken: false), HttpStatusCode.BadRequest);
 
         Assert.Equal("This form has expired", refused.QuerySelector("h1")?.TextContent);
-        Assert.Equal(0, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
     }
 
     [Fact]
@@ -159,7 +151,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
             Assert.NotNull(again.QuerySelector($"#{field}-error"));
         }
         Assert.Equal("Online Safety Policy", ((IHtmlInputElement)again.QuerySelector("#title")!).Value);
-        Assert.Equal(0, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(0, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
     }
 
     [Fact]
@@ -223,7 +215,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
         var page = await head.GetPageAsync($"/schools/{school.Urn}{NewVersion}");
         var published = await UploadAsync(head, page, Filled, Document());
         Assert.Equal($"/schools/{school.Urn}/policies", published.RequestMessage!.RequestUri!.AbsolutePath);
-        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
 
         var tooLarge = await UploadAsync(head, await head.GetPageAsync($"/schools/{school.Urn}{NewVersion}"),
             Filled.Select(f => f.Item1 == "versionLabel" ? (f.Item1, "2027-28") : f), new byte[21 * 1024 * 1024]);
@@ -232,6 +224,6 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
         var people = await head.GetPageAsync($"/schools/{school.Urn}/people");
         var large = await head.SubmitAsync(people, "form[action$='/people']", new Dictionary<string, string> { ["name"] = new('a', 300 * 1024) });
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
-        Assert.Equal(1, await CountAsync(school.Urn, "policy.version-published.v1"));
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "policy.version-published.v1"));
     }
 }
