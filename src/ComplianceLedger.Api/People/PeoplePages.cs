@@ -207,8 +207,11 @@ public static class PeoplePages
 
     static async Task<IResult> SignInEmailAsync(
         string urn, Guid personId, [FromForm] EmailForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
-        LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, HttpResponse response, CancellationToken ct)
+        LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
     {
+        // The services come from the request: more parameters beside a [FromForm] record break the framework's binding.
+        var (emails, dataSource) = (response.HttpContext.RequestServices.GetRequiredService<SignIn.SignInEmails>(),
+            response.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>());
         var form = sent ?? new();
         var errors = new List<FieldError>();
         var email = Email(form.Email, required: true, errors);
