@@ -100,7 +100,8 @@ public static class OidcProviders
 
     /// <summary>
     /// The person whose sign-in email this is, at a school this provider may sign people in for,
-    /// still there: signed in with a new session. Anyone else sees the unknown page, and nothing is made.
+    /// still there: signed in with a new session. An address of a current person at several such
+    /// schools goes to <see cref="SchoolChoice"/> first. Anyone else sees the unknown page, and nothing is made.
     /// </summary>
     static async Task ResolveAsync(TicketReceivedContext context, Provider provider)
     {
@@ -142,12 +143,20 @@ public static class OidcProviders
                 }
             }
         }
-        if (matches.Count != 1)
+        if (matches.Count > 1)
+        {
+            // One address, a current person at several schools: no session until they choose one.
+            context.HandleResponse();
+            SchoolChoice.Offer(http, email!, LocalReturnUrl(context.ReturnUri), [.. matches.Select(m => new SchoolChoice.Candidate(m.Urn, m.PersonId))]);
+            context.Response.Redirect(SchoolChoice.Path);
+            return;
+        }
+        if (matches.Count == 0)
         {
             context.HandleResponse();
             var protector = http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector(UnknownPurpose);
             var query = email is null ? "" : $"?e={Uri.EscapeDataString(protector.Protect(email))}";
-            context.Response.Redirect(matches.Count > 1 ? $"/sign-in/several{query}" : $"/sign-in/unknown{query}");
+            context.Response.Redirect($"/sign-in/unknown{query}");
             return;
         }
         context.Principal = await Sessions.StartAsync(dataSource, matches[0].Urn, matches[0].PersonId, SignInEndpoints.Scheme, http.RequestAborted);

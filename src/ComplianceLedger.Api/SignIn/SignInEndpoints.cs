@@ -5,6 +5,7 @@ using ComplianceLedger.Api.SignIn.LocalProvider;
 using ComplianceLedger.Api.SignIn.Pages;
 using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore.PersonalData;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -65,19 +66,15 @@ public static class SignInEndpoints
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
         app.MapGet("/api/me", Me).RequireAuthorization();
-        app.MapPost("/sign-out", async (HttpContext http, NpgsqlDataSource dataSource) =>
-        {
-            await Sessions.EndAsync(dataSource, http.User, http.RequestAborted);
-            await http.SignOutAsync(Scheme);
-            // The pages' sign-out button posts a form: its reader goes back to the sign-in page.
-            return http.Request.HasFormContentType ? Results.LocalRedirect("/sign-in") : Results.NoContent();
-        });
+        app.MapPost("/sign-out", SignOutAsync);
+        app.MapGet("/signed-out", (HttpContext http) => http.User.Identity?.IsAuthenticated == true
+            ? Results.LocalRedirect("/")
+            : new RazorComponentResult<SignedOutPage>()).AsPage();
         // Signing in through a provider: the challenge, and what a person is told when it finds no one.
         var providers = OidcProviders.Configured(app.ServiceProvider.GetRequiredService<IConfiguration>()).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         app.MapGet("/sign-in/unknown", (HttpContext http, string? e) =>
-            new RazorComponentResult<SignInUnknownPage>(new { Email = OidcProviders.UnprotectEmail(http, e), Several = false })).ExcludeFromDescription();
-        app.MapGet("/sign-in/several", (HttpContext http, string? e) =>
-            new RazorComponentResult<SignInUnknownPage>(new { Email = OidcProviders.UnprotectEmail(http, e), Several = true })).ExcludeFromDescription();
+            new RazorComponentResult<SignInUnknownPage>(new { Email = OidcProviders.UnprotectEmail(http, e) })).ExcludeFromDescription();
+        app.MapSchoolChoice();
         app.MapGet("/sign-in/{provider}", (string provider, string? returnUrl) => providers.Contains(provider)
             ? Results.Challenge(new AuthenticationProperties { RedirectUri = OidcProviders.LocalReturnUrl(returnUrl) }, [OidcProviders.SchemeOf(provider)])
             : Results.NotFound()).ExcludeFromDescription();
@@ -87,6 +84,44 @@ public static class SignInEndpoints
             app.MapPost("/dev/sign-in", SignInAs).ExcludeFromDescription().DisableAntiforgery();
         }
         return app;
+    }
+
+    /// <summary>
+    /// Ends this browser's session. The pages' button posts a form, which must carry the page's
+    /// antiforgery token (a form another site sends cannot), and then goes to the signed-out page.
+    /// An API client posts no form and gets 204. A browser's request from another site (Sec-Fetch-Site)
+    /// is refused whatever it sends: sign-out is no link for other sites to follow.
+    /// </summary>
+    static async Task<IResult> SignOutAsync(HttpContext http, NpgsqlDataSource dataSource, IAntiforgery antiforgery)
+    {
+        var form = http.Request.HasFormContentType;
+        var signedIn = http.User.Identity?.IsAuthenticated == true;
+        if (signedIn && http.Request.Headers["Sec-Fetch-Site"].ToString() is "cross-site" or "same-site")
+        {
+            return form
+                ? new RazorComponentResult<SignOutRefusedPage>() { StatusCode = StatusCodes.Status403Forbidden }
+                : TypedResults.Problem("Sign out from the service's own pages, or from a client of the API; a page on another site cannot sign you out.",
+                    title: "Sign-out from another site refused", statusCode: StatusCodes.Status403Forbidden);
+        }
+        // Someone not signed in has nothing to end, whatever the form holds.
+        if (signedIn && form && !await antiforgery.IsRequestValidAsync(http))
+        {
+            return new RazorComponentResult<SignOutRefusedPage>() { StatusCode = StatusCodes.Status400BadRequest };
+        }
+        await Sessions.EndAsync(dataSource, http.User, http.RequestAborted);
+        await http.SignOutAsync(Scheme);
+        return form ? new SeeOther("/signed-out") : Results.NoContent();
+    }
+
+    /// <summary>303 See Other: the browser follows it with a GET, so a reload sends no form again.</summary>
+    internal sealed class SeeOther(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
     }
 
     public sealed record MeView(string Urn, Guid PersonId, string Name, IReadOnlyList<string> Roles);

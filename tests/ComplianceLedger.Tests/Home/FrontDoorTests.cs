@@ -92,14 +92,15 @@ public sealed class FrontDoorTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
-    public async Task Signing_out_from_the_page_ends_the_session_and_returns_to_sign_in()
+    public async Task Signing_out_from_the_page_ends_the_session_and_says_so()
     {
         var arranged = await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy);
         var teacher = await arranged.School.As(Role.Teacher);
 
-        var signedOut = await teacher.PostAsync("/sign-out", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        var signedOut = await teacher.SubmitAsync(await teacher.GetPageAsync("/"), "form[action='/sign-out']");
 
-        Assert.Equal("/sign-in", signedOut.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Equal("/signed-out", signedOut.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Equal("You have signed out", (await HtmlPages.ParseAsync(signedOut)).QuerySelector("h1")?.TextContent);
         Assert.Equal("/sign-in", (await teacher.GetAsync("/")).RequestMessage!.RequestUri!.AbsolutePath);
         Assert.Equal(HttpStatusCode.Unauthorized, (await teacher.GetAsync("/api/me")).StatusCode);
     }

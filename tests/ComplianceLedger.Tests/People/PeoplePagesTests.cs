@@ -120,7 +120,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Null(own.QuerySelector("main form[method=post]"));
         // With a good token (from a form of their own), the role is what refuses them.
         var declare = await teacher.GetPageAsync($"/schools/{school.Urn}/declarations/new");
-        var fields = declare.QuerySelectorAll("input[type=hidden]").OfType<IHtmlInputElement>().ToDictionary(i => i.Name!, i => i.Value);
+        var fields = declare.QuerySelectorAll("main input[type=hidden]").OfType<IHtmlInputElement>().ToDictionary(i => i.Name!, i => i.Value);
         fields["leftOn"] = "2026-11-01";
         var refused = await teacher.PostAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leaving", new FormUrlEncodedContent(fields));
         await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);

@@ -94,6 +94,28 @@ public sealed class SessionTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
+    public async Task A_person_recorded_as_left_is_sent_to_sign_in_on_their_next_page_and_their_sessions_end()
+    {
+        var school = await SchoolAsync();
+        var teacher = school.People[Role.Teacher];
+        var cookie = await SignInAsync(school.Urn, teacher);
+        var toDo = $"/schools/{school.Urn}/to-do";
+        await app.ProjectionsCaughtUpAsync();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, toDo, cookie)).StatusCode);
+
+        await RecordLeavingAsync(school, teacher, SchoolDay.Today(TimeProvider.System));
+
+        var next = await SendAsync(HttpMethod.Get, toDo, cookie);
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.StartsWith("/sign-in", next.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        // The browser is told to drop the cookie, and a copy kept elsewhere opens nothing either.
+        Assert.Contains(next.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ledger=;", StringComparison.Ordinal));
+        Assert.Equal(0L, await SessionsOfAsync(school.Urn, teacher));
+        Assert.Equal(HttpStatusCode.Redirect, (await SendAsync(HttpMethod.Get, toDo, cookie)).StatusCode);
+        await AssertUnauthorized(await SendAsync(HttpMethod.Get, "/api/me", cookie), "session has ended");
+    }
+
+    [Fact]
     public async Task A_leaver_whose_date_has_passed_is_refused_on_a_school_read_too()
     {
         var school = await SchoolAsync();
