@@ -48,10 +48,15 @@ public static class SignInRateLimit
     static FixedWindowRateLimiterOptions Window(int permit) =>
         new() { PermitLimit = permit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true };
 
-    /// <summary>A sign-in attempt: a provider's challenge or callback, the local provider's choice, the development sign-in's post.</summary>
+    /// <summary>
+    /// A sign-in attempt: a provider's challenge or callback, the choice of a school, the local
+    /// provider's choice, the development sign-in's post. The pages that only say what happened
+    /// (unknown, which school) are not attempts.
+    /// </summary>
     internal static bool IsSignInAttempt(HttpRequest request) =>
         request.Path.StartsWithSegments("/signin-oidc")
-        || (request.Path.StartsWithSegments("/sign-in", out var rest) && rest.HasValue && rest != "/" && rest != "/unknown")
+        || (request.Path.StartsWithSegments("/sign-in", out var rest) && rest.HasValue && rest != "/" && rest != "/unknown"
+            && !(rest == "/choose-school" && HttpMethods.IsGet(request.Method)))
         || (HttpMethods.IsPost(request.Method) && (request.Path.StartsWithSegments("/local-idp/authorize") || request.Path.StartsWithSegments("/dev/sign-in")));
 
     public static IApplicationBuilder UseSignInRateLimit(this IApplicationBuilder app) => app.UseRateLimiter();
