@@ -8,7 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace ComplianceLedger.Tests.Browser;
 
 /// <summary>
-/// Each role's main journey in Chromium, through the real sign-in and pages: a teacher acknowledges
+/// Each role's main journey in Chromium, signed in through the OpenID sign-in (the app's local
+/// provider, its own page and the code flow back) and then the real pages: a teacher acknowledges
 /// the policy and declares a relationship, the DSL advises, the headteacher approves with conditions
 /// and an end date, a governor sees the dashboard change and prints it, a trust leader drills down.
 /// Every page on the way passes the accessibility, reflow and policy checks, with a screenshot.
@@ -16,10 +17,10 @@ namespace ComplianceLedger.Tests.Browser;
 [Collection("browser")]
 public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
 {
-    async Task<IPage> SignedInAsync(TestSchool school, Role role)
+    async Task<IPage> SignedInAsync(TestSchool school, Role role, bool checkPages = false)
     {
         var page = await chromium.NewPageAsync(app);
-        await SignIn.SignInAsAsync(page, school, role);
+        await SignIn.SignInThroughProviderAsync(page, school, role, checkPages);
         return page;
     }
 
@@ -31,7 +32,8 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
 
         // The teacher: acknowledges the policy from their to-do, then declares a relationship.
-        var teacher = await SignedInAsync(school, Role.Teacher);
+        var teacher = await SignedInAsync(school, Role.Teacher, checkPages: true);
+        await Expect(teacher).ToHaveURLAsync(SignIn.EndsWith(SignIn.HomePath(school)));
         await PageCheck.CheckAsync(teacher, "teacher", "to-do");
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }).ClickAsync();
         await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Social Media Policy", Level = 1 })).ToBeVisibleAsync();
