@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Exceptions;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.Playwright;
@@ -151,5 +152,57 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Button, new() { Name = "Send the request" }));
         await teacher.Keyboard.PressAsync("Enter");
         await Expect(Banner(teacher)).ToContainTextAsync("headteacher will decide");
+    }
+
+    [Fact]
+    public async Task The_headteacher_signs_in_and_approves_a_request_with_conditions_and_an_end_date_with_the_keyboard_alone()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, ExceptionArrangements.Requested);
+        var (school, item) = (arranged.School, arranged["item"]);
+        var head = await chromium.NewPageAsync(app);
+        await SignIn.SignInThroughProviderAsync(head, school, Role.Headteacher, keyboard: true);
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/approvals"));
+        var before = await app.CountEventsAsync(school.Urn, "exception.approved.v1");
+
+        var queued = head.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") });
+        await SignIn.TabToAsync(head, queued);
+        await head.Keyboard.PressAsync("Enter");
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/exceptions/{item}"));
+
+        await SignIn.TabToAsync(head, head.GetByLabel("Conditions", new() { Exact = true }));
+        await head.Keyboard.TypeAsync("Only on the residential trip, and only to parents");
+        var endDate = head.GetByLabel("End date");
+        await SignIn.TabToAsync(head, endDate);
+        var until = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30);
+        await TypeDateAsync(head, until);
+        await Expect(endDate).ToHaveValueAsync(until.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }));
+        await head.Keyboard.PressAsync("Enter");
+
+        await Expect(Banner(head)).ToContainTextAsync("approval is recorded");
+        Assert.Equal(before + 1, await app.CountEventsAsync(school.Urn, "exception.approved.v1"));
+        await Expect(head.Locator("#conditions-given")).ToHaveTextAsync("Only on the residential trip, and only to parents");
+        await Expect(head.Locator("#until-given")).ToHaveTextAsync(until.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture));
+
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Link, new() { Name = "Back to approvals" }));
+        await head.Keyboard.PressAsync("Enter");
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/approvals"));
+        await Expect(queued).ToHaveCountAsync(0);
+        await Expect(head.Locator("#nothing-waiting")).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// Types a date into a focused date field as a person does: its month, day and year are
+    /// separate parts, each moving on to the next when full, in the order the browser's own
+    /// language writes dates. Debian's chromium here carries only its en-US language (its locales
+    /// folder holds en-US.pak alone), so the order is month, day, year whatever the page's
+    /// locale; the value read back afterwards says if that ever changes.
+    /// </summary>
+    static async Task TypeDateAsync(IPage page, DateOnly date)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        await page.Keyboard.TypeAsync(date.Month.ToString("00", invariant));
+        await page.Keyboard.TypeAsync(date.Day.ToString("00", invariant));
+        await page.Keyboard.TypeAsync(date.Year.ToString("0000", invariant));
     }
 }
