@@ -25,12 +25,23 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         return page;
     }
 
+    /// <summary>The dashboard's figures for teachers in the policy's acknowledgements-by-role table.</summary>
+    static ILocator TeachersAcknowledged(IPage page) => page.Locator("table.app-by-role tr[data-role='teacher'] td[data-figure='acknowledged']");
+
+    static ILocator TeachersNotYet(IPage page) => page.Locator("table.app-by-role tr[data-role='teacher'] td[data-figure='not-yet']");
+
     static ILocator Banner(IPage page) => page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Recorded" });
 
     [Fact]
     public async Task A_declaration_goes_from_the_teacher_through_the_dsl_to_the_headteacher_and_the_governors_see_it()
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+
+        // A governor first, to see the dashboard change: no teacher has acknowledged the policy yet.
+        var before = await SignedInAsync(school, Role.Governor);
+        await Expect(before).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/dashboard"));
+        await Expect(TeachersAcknowledged(before)).ToHaveTextAsync("0");
+        await Expect(TeachersNotYet(before)).ToHaveTextAsync("1");
 
         // The teacher: acknowledges the policy from their to-do, then declares a relationship.
         var teacher = await SignedInAsync(school, Role.Teacher, checkPages: true);
@@ -82,6 +93,8 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         // A governor: the dashboard, the relationships register with the approval, printed for the board.
         var governor = await SignedInAsync(school, Role.Governor);
         await Expect(governor).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/dashboard"));
+        await Expect(TeachersAcknowledged(governor)).ToHaveTextAsync("1");
+        await Expect(TeachersNotYet(governor)).ToHaveTextAsync("0");
         await PageCheck.CheckAsync(governor, "governor", "dashboard");
         var pdf = await PageCheck.PrintAsync(governor, "governor-dashboard");
         Assert.True(PageCheck.PdfPageCount(pdf) is >= 1 and <= 4, $"The dashboard prints on {PageCheck.PdfPageCount(pdf)} A4 pages");
@@ -131,7 +144,8 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
     public async Task The_acknowledgement_and_a_request_can_be_made_with_the_keyboard_alone()
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
-        var teacher = await SignedInAsync(school, Role.Teacher);
+        var teacher = await chromium.NewPageAsync(app);
+        await SignIn.SignInThroughProviderAsync(teacher, school, Role.Teacher, keyboard: true);
 
         await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }));
         await teacher.Keyboard.PressAsync("Enter");
