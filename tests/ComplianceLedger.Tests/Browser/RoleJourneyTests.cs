@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Tests.Exceptions;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.Playwright;
@@ -8,7 +9,8 @@ using static Microsoft.Playwright.Assertions;
 namespace ComplianceLedger.Tests.Browser;
 
 /// <summary>
-/// Each role's main journey in Chromium, through the real sign-in and pages: a teacher acknowledges
+/// Each role's main journey in Chromium, signed in through the OpenID sign-in (the app's local
+/// provider, its own page and the code flow back) and then the real pages: a teacher acknowledges
 /// the policy and declares a relationship, the DSL advises, the headteacher approves with conditions
 /// and an end date, a governor sees the dashboard change and prints it, a trust leader drills down.
 /// Every page on the way passes the accessibility, reflow and policy checks, with a screenshot.
@@ -16,12 +18,17 @@ namespace ComplianceLedger.Tests.Browser;
 [Collection("browser")]
 public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
 {
-    async Task<IPage> SignedInAsync(TestSchool school, Role role)
+    async Task<IPage> SignedInAsync(TestSchool school, Role role, bool checkPages = false)
     {
         var page = await chromium.NewPageAsync(app);
-        await SignIn.SignInAsAsync(page, school, role);
+        await SignIn.SignInThroughProviderAsync(page, school, role, checkPages);
         return page;
     }
+
+    /// <summary>The dashboard's figures for teachers in the policy's acknowledgements-by-role table.</summary>
+    static ILocator TeachersAcknowledged(IPage page) => page.Locator("table.app-by-role tr[data-role='teacher'] td[data-figure='acknowledged']");
+
+    static ILocator TeachersNotYet(IPage page) => page.Locator("table.app-by-role tr[data-role='teacher'] td[data-figure='not-yet']");
 
     static ILocator Banner(IPage page) => page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Recorded" });
 
@@ -30,8 +37,15 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
 
+        // A governor first, to see the dashboard change: no teacher has acknowledged the policy yet.
+        var before = await SignedInAsync(school, Role.Governor);
+        await Expect(before).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/dashboard"));
+        await Expect(TeachersAcknowledged(before)).ToHaveTextAsync("0");
+        await Expect(TeachersNotYet(before)).ToHaveTextAsync("1");
+
         // The teacher: acknowledges the policy from their to-do, then declares a relationship.
-        var teacher = await SignedInAsync(school, Role.Teacher);
+        var teacher = await SignedInAsync(school, Role.Teacher, checkPages: true);
+        await Expect(teacher).ToHaveURLAsync(SignIn.EndsWith(SignIn.HomePath(school)));
         await PageCheck.CheckAsync(teacher, "teacher", "to-do");
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }).ClickAsync();
         await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Social Media Policy", Level = 1 })).ToBeVisibleAsync();
@@ -79,6 +93,8 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         // A governor: the dashboard, the relationships register with the approval, printed for the board.
         var governor = await SignedInAsync(school, Role.Governor);
         await Expect(governor).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/dashboard"));
+        await Expect(TeachersAcknowledged(governor)).ToHaveTextAsync("1");
+        await Expect(TeachersNotYet(governor)).ToHaveTextAsync("0");
         await PageCheck.CheckAsync(governor, "governor", "dashboard");
         var pdf = await PageCheck.PrintAsync(governor, "governor-dashboard");
         Assert.True(PageCheck.PdfPageCount(pdf) is >= 1 and <= 4, $"The dashboard prints on {PageCheck.PdfPageCount(pdf)} A4 pages");
@@ -128,7 +144,8 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
     public async Task The_acknowledgement_and_a_request_can_be_made_with_the_keyboard_alone()
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
-        var teacher = await SignedInAsync(school, Role.Teacher);
+        var teacher = await chromium.NewPageAsync(app);
+        await SignIn.SignInThroughProviderAsync(teacher, school, Role.Teacher, keyboard: true);
 
         await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Link, new() { Name = "Acknowledge Social Media Policy version 1" }));
         await teacher.Keyboard.PressAsync("Enter");
@@ -149,5 +166,57 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         await SignIn.TabToAsync(teacher, teacher.GetByRole(AriaRole.Button, new() { Name = "Send the request" }));
         await teacher.Keyboard.PressAsync("Enter");
         await Expect(Banner(teacher)).ToContainTextAsync("headteacher will decide");
+    }
+
+    [Fact]
+    public async Task The_headteacher_signs_in_and_approves_a_request_with_conditions_and_an_end_date_with_the_keyboard_alone()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, ExceptionArrangements.Requested);
+        var (school, item) = (arranged.School, arranged["item"]);
+        var head = await chromium.NewPageAsync(app);
+        await SignIn.SignInThroughProviderAsync(head, school, Role.Headteacher, keyboard: true);
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/approvals"));
+        var before = await app.CountEventsAsync(school.Urn, "exception.approved.v1");
+
+        var queued = head.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") });
+        await SignIn.TabToAsync(head, queued);
+        await head.Keyboard.PressAsync("Enter");
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/exceptions/{item}"));
+
+        await SignIn.TabToAsync(head, head.GetByLabel("Conditions", new() { Exact = true }));
+        await head.Keyboard.TypeAsync("Only on the residential trip, and only to parents");
+        var endDate = head.GetByLabel("End date");
+        await SignIn.TabToAsync(head, endDate);
+        var until = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30);
+        await TypeDateAsync(head, until);
+        await Expect(endDate).ToHaveValueAsync(until.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }));
+        await head.Keyboard.PressAsync("Enter");
+
+        await Expect(Banner(head)).ToContainTextAsync("approval is recorded");
+        Assert.Equal(before + 1, await app.CountEventsAsync(school.Urn, "exception.approved.v1"));
+        await Expect(head.Locator("#conditions-given")).ToHaveTextAsync("Only on the residential trip, and only to parents");
+        await Expect(head.Locator("#until-given")).ToHaveTextAsync(until.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture));
+
+        await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Link, new() { Name = "Back to approvals" }));
+        await head.Keyboard.PressAsync("Enter");
+        await Expect(head).ToHaveURLAsync(SignIn.EndsWith($"/schools/{school.Urn}/approvals"));
+        await Expect(queued).ToHaveCountAsync(0);
+        await Expect(head.Locator("#nothing-waiting")).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// Types a date into a focused date field as a person does: its month, day and year are
+    /// separate parts, each moving on to the next when full, in the order the browser's own
+    /// language writes dates. Debian's chromium here carries only its en-US language (its locales
+    /// folder holds en-US.pak alone), so the order is month, day, year whatever the page's
+    /// locale; the value read back afterwards says if that ever changes.
+    /// </summary>
+    static async Task TypeDateAsync(IPage page, DateOnly date)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        await page.Keyboard.TypeAsync(date.Month.ToString("00", invariant));
+        await page.Keyboard.TypeAsync(date.Day.ToString("00", invariant));
+        await page.Keyboard.TypeAsync(date.Year.ToString("0000", invariant));
     }
 }

@@ -8,8 +8,10 @@ namespace ComplianceLedger.Tests.Browser;
 
 /// <summary>
 /// The way into the service, through the real pages as a person takes it: the address, the sign-in
-/// page, then whoever signs them in (today the demo sign-in; the OpenID provider's chooser when it
-/// lands, here and nowhere else), then their home page. Journeys start with <see cref="SignInAsAsync"/>.
+/// page, then whoever signs them in, then their home page. The role journeys start with
+/// <see cref="SignInThroughProviderAsync(IPage, string, bool, bool)"/>: the OpenID code flow against the app's
+/// local provider, as a school's Entra or Google would run it. <see cref="SignInAsAsync"/> takes the
+/// development sign-in, for tests where signing in is not the point.
 /// </summary>
 public static partial class SignIn
 {
@@ -46,6 +48,62 @@ public static partial class SignIn
         await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {PersonName(school, role)}", Exact = true }).ClickAsync();
         // Each role has its own home page (the head's approvals, the governor's dashboard…).
         await Expect(page).ToHaveURLAsync(new Regex($"/(schools/{school.Urn}/|trusts/)"));
+    }
+
+    /// <summary>The button on the sign-in page that starts the code flow against the local provider.</summary>
+    public const string LocalProviderButton = "Sign in as a demo person (local provider)";
+
+    /// <summary>
+    /// Opens the service's address signed out, takes the local OpenID provider from the sign-in
+    /// page, chooses <paramref name="person"/> (a name as the provider lists it, or their sign-in
+    /// email) on the provider's own page, and follows the code flow back to the app, ending on
+    /// their home page. With <paramref name="checkPages"/>, the sign-in page and the provider's page
+    /// pass <see cref="PageCheck.CheckAsync"/>; with <paramref name="keyboard"/>, every step is Tab and Enter.
+    /// </summary>
+    public static async Task SignInThroughProviderAsync(IPage page, string person, bool checkPages = false, bool keyboard = false)
+    {
+        await page.GotoAsync("/");
+        await Expect(page).ToHaveURLAsync(EndsWith("/sign-in"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in", Level = 1 })).ToBeVisibleAsync();
+        if (checkPages)
+        {
+            await PageCheck.CheckAsync(page, "newcomer", "sign-in");
+        }
+
+        await ActivateAsync(page, page.GetByRole(AriaRole.Button, new() { Name = LocalProviderButton, Exact = true }), keyboard);
+        // The app's challenge sends the browser to the provider's authorize endpoint, a page of its own.
+        await Expect(page).ToHaveURLAsync(new Regex("/local-idp/authorize\\?"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose a demo person", Level = 1 })).ToBeVisibleAsync();
+        if (checkPages)
+        {
+            await PageCheck.CheckAsync(page, "newcomer", "choose-demo-person");
+        }
+
+        var choose = person.Contains('@', StringComparison.Ordinal)
+            ? page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Cell, new() { Name = person, Exact = true }) }).GetByRole(AriaRole.Button)
+            : page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {person}", Exact = true });
+        await ActivateAsync(page, choose, keyboard);
+        // The provider's code comes back to /signin-oidc/local, which signs the person in and sends them
+        // home; each role has its own home page (the head's approvals, the governor's dashboard…).
+        await Expect(page).ToHaveURLAsync(new Regex("/(schools/[0-9]+/[a-z-]+|trusts/[^/]+)$"));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+    }
+
+    /// <inheritdoc cref="SignInThroughProviderAsync(IPage, string, bool, bool)"/>
+    public static Task SignInThroughProviderAsync(IPage page, TestSchool school, Role role, bool checkPages = false, bool keyboard = false) =>
+        SignInThroughProviderAsync(page, PersonName(school, role), checkPages, keyboard);
+
+    static async Task ActivateAsync(IPage page, ILocator target, bool keyboard)
+    {
+        if (keyboard)
+        {
+            await TabToAsync(page, target);
+            await page.Keyboard.PressAsync("Enter");
+        }
+        else
+        {
+            await target.ClickAsync();
+        }
     }
 
     public static Regex EndsWith(string path) => new($"{Regex.Escape(path)}$");

@@ -250,10 +250,13 @@ public class LedgerApp : LedgerDatabase
         var people = new Dictionary<Role, Guid>();
         foreach (var role in roles.Distinct())
         {
-            people[role] = await Setup.EnrolAsync(urn, $"{role} of {urn}", [role], new DateOnly(2025, 9, 1), "system:test");
+            people[role] = await Setup.EnrolAsync(urn, $"{role} of {urn}", [role], new DateOnly(2025, 9, 1), "system:test", SignInEmail(urn, role));
         }
         return new TestSchool(this, urn, people);
     }
+
+    /// <summary>The sign-in email <see cref="SchoolAsync"/> records for the person in that role: none here; a fixture that signs in through a provider gives one.</summary>
+    protected virtual string? SignInEmail(string urn, Role role) => null;
 
     public override async Task DisposeAsync()
     {

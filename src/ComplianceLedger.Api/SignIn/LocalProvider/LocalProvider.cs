@@ -4,8 +4,10 @@ using System.Text;
 using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
+using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OpenIddict.Abstractions;
@@ -23,6 +25,8 @@ namespace ComplianceLedger.Api.SignIn.LocalProvider;
 /// checked by our own handlers (client id, redirect URI, secret compared in fixed time), PKCE,
 /// ephemeral keys, and no replay detection of codes, which is why it is only ever on where
 /// <c>SignIn:Local:Enabled</c> says so (docs/decisions.md). Off, <c>/local-idp</c> does not exist.
+/// The page's choice is a form like every other page's: it carries an antiforgery token, checked
+/// here, so another site cannot post a choice and sign the browser in as someone of its choosing.
 /// </summary>
 public static partial class LocalProvider
 {
@@ -115,8 +119,11 @@ public static partial class LocalProvider
         {
             LogOnOutsideDevelopment(logger);
         }
+        // The framework's antiforgery check is off here because it only marks a request that fails
+        // and OpenIddict has read the form before it; AuthorizeAsync checks the token itself. A page:
+        // its refusals read as pages.
         app.MapMethods(new Uri(Authority(configuration), "authorize").AbsolutePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync)
-            .ExcludeFromDescription().DisableAntiforgery()
+            .AsPage().DisableAntiforgery()
             .WithMetadata(new SecretGuard.ExemptFormFields(ProtocolFields));
         return app;
     }
@@ -124,11 +131,20 @@ public static partial class LocalProvider
     [LoggerMessage(LogLevel.Warning, "The local OpenID provider is on (SignIn:Local:Enabled) outside Development: anyone can sign in as anyone. Only for docker compose demos")]
     static partial void LogOnOutsideDevelopment(ILogger logger);
 
-    static async Task<IResult> AuthorizeAsync(HttpContext http, NpgsqlDataSource dataSource, PersonalDataVault vault, CancellationToken ct)
+    static async Task<IResult> AuthorizeAsync(
+        HttpContext http, NpgsqlDataSource dataSource, PersonalDataVault vault, IAntiforgery antiforgery,
+        Microsoft.Extensions.Options.IOptions<AntiforgeryOptions> antiforgeryOptions, CancellationToken ct)
     {
         if (http.GetOpenIddictServerRequest() is not { } request)
         {
             return TypedResults.Problem("Not an OpenID Connect authorization request.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        // Only the page's own form posts here (the app's client sends the browser with a GET).
+        if (HttpMethods.IsPost(http.Request.Method) && !await antiforgery.IsRequestValidAsync(http))
+        {
+            return TypedResults.Problem(
+                "The page was open for a long time, in another window, or was not this service's. No one was signed in: go back to the sign-in page and choose again.",
+                title: "This form has expired", statusCode: StatusCodes.Status400BadRequest);
         }
         if (HttpMethods.IsPost(http.Request.Method) && request.GetParameter("person")?.ToString() is { } chosen
             && chosen.Split('/') is [var urn, var id] && Urn.IsValid(urn) && Guid.TryParse(id, out var personId)
@@ -149,8 +165,9 @@ public static partial class LocalProvider
                 return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             }
         }
+        var token = antiforgeryOptions.Value.FormFieldName;
         var parameters = request.GetParameters()
-            .Where(p => p.Key != "person")
+            .Where(p => p.Key != "person" && p.Key != token)
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value.ToString() ?? ""))
             .ToList();
         return new RazorComponentResult<ChooseDemoPersonPage>(new
