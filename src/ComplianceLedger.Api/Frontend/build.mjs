@@ -5,7 +5,7 @@
 // - init.mjs: Scripts/init.mjs with the GOV.UK Frontend components it imports, bundled and minified;
 // - js-enabled.js as it is.
 // A class is found by its whole name in the source: write class names whole, never built from parts.
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync, statSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, statSync, rmSync, renameSync } from "node:fs";
 import { join, dirname, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -14,9 +14,15 @@ import * as esbuild from "esbuild";
 const here = dirname(fileURLToPath(import.meta.url));
 const project = join(here, "..");
 const out = join(project, "wwwroot", "assets");
-// Anew each time: a file an older build wrote (the whole GOV.UK Frontend script, once) is not left to be served.
-rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const written = new Set();
+// Each file whole or not at all (a running app may be serving the folder), by a rename.
+function put(name, text) {
+  const temporary = join(out, `${name}.${process.pid}.tmp`);
+  writeFileSync(temporary, text);
+  renameSync(temporary, join(out, name));
+  written.add(name);
+}
 
 // Scripts first: the bundle's text is part of what names classes (a component adds some as it runs).
 const bundle = await esbuild.build({
@@ -31,8 +37,8 @@ const bundle = await esbuild.build({
   logLevel: "warning",
 });
 const script = bundle.outputFiles[0].text;
-writeFileSync(join(out, "init.mjs"), script);
-copyFileSync(join(here, "Scripts", "js-enabled.js"), join(out, "js-enabled.js"));
+put("init.mjs", script);
+put("js-enabled.js", readFileSync(join(here, "Scripts", "js-enabled.js"), "utf8"));
 
 // Every text that may hold a class name: the app's markup and C#, and the scripts.
 const sources = [script, readFileSync(join(here, "Scripts", "js-enabled.js"), "utf8")];
@@ -63,7 +69,15 @@ const compiled = sass.compile(join(here, "Styles", "app.scss"), {
   sourceMap: false,
 }).css;
 
-writeFileSync(join(out, "app.css"), purge(compiled));
+put("app.css", purge(compiled));
+
+// Nothing else is left to be served: a file an older build wrote (the whole GOV.UK Frontend script, once) goes.
+for (const name of readdirSync(out)) {
+  // (Another build's file on its way is left alone.)
+  if (!written.has(name) && !name.endsWith(".tmp")) {
+    rmSync(join(out, name), { recursive: true, force: true });
+  }
+}
 
 /** The CSS without the rules whose selectors all need a class nothing names. */
 function purge(css) {
