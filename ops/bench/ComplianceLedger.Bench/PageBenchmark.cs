@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -9,11 +10,14 @@ namespace ComplianceLedger.Bench;
 /// <summary>
 /// Pages as a signed-in person's browser asks for them: the home page that <c>/</c> leads each
 /// role to, timed by the app's own <c>Server-Timing</c> (server time) and by the client, and
-/// weighed as HTML plus every stylesheet and script it links, uncompressed.
+/// weighed as HTML plus every stylesheet and script it links, uncompressed (the figure), and
+/// gzip-compressed beside it (what a browser is sent). With <c>LEDGER_BENCH_PAGES_HTML</c> set to a
+/// folder, each page's HTML is saved there to read.
 /// </summary>
 sealed partial class PageBenchmark(HttpBenchmark http)
 {
-    public sealed record PageRun(string Path, double ServerP50Ms, double ServerP95Ms, double ClientP95Ms, int Requests, int NotOk, int HtmlBytes, int AssetBytes);
+    public sealed record PageRun(string Path, double ServerP50Ms, double ServerP95Ms, double ClientP95Ms, int Requests, int NotOk, int HtmlBytes, int AssetBytes,
+        int HtmlGzipBytes, int AssetGzipBytes);
 
     /// <summary>Where <c>/</c> sends this person: their home page.</summary>
     public async Task<string> HomeOfAsync(string cookie, CancellationToken ct)
@@ -61,6 +65,7 @@ sealed partial class PageBenchmark(HttpBenchmark http)
         server.Sort();
         clientTimes.Sort();
         var assets = 0;
+        var assetsGzip = 0;
         var pending = new Queue<string>(Assets(html));
         var fetched = new HashSet<string>(StringComparer.Ordinal);
         while (pending.TryDequeue(out var asset))
@@ -72,14 +77,31 @@ sealed partial class PageBenchmark(HttpBenchmark http)
             using var response = await HttpBenchmark.SendAsync(client, HttpMethod.Get, asset, cookie, null, ct);
             var text = await response.Content.ReadAsStringAsync(ct);
             assets += Encoding.UTF8.GetByteCount(text);
+            assetsGzip += Gzipped(text);
             // A module's own imports are downloaded too.
             foreach (Match import in Import().Matches(text))
             {
                 pending.Enqueue(new Uri(new Uri("http://page" + asset), import.Groups["path"].Value).AbsolutePath);
             }
         }
+        if (Environment.GetEnvironmentVariable("LEDGER_BENCH_PAGES_HTML") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, path.Trim('/').Replace('/', '_') + ".html"), html, ct);
+        }
         return new PageRun(path, Percentile(server, 0.50), Percentile(server, 0.95), Percentile(clientTimes, 0.95), requests, notOk,
-            Encoding.UTF8.GetByteCount(html), assets);
+            Encoding.UTF8.GetByteCount(html), assets, Gzipped(html), assetsGzip);
+    }
+
+    /// <summary>Bytes after gzip at its smallest setting (about <c>gzip -9</c>).</summary>
+    static int Gzipped(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+        return (int)buffer.Length;
     }
 
     static double Percentile(List<double> sorted, double p) =>
