@@ -20,6 +20,8 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
     readonly List<VerificationProblem> problems = [];
     readonly HashSet<long> checkpointPositions = [.. checkpoints.Select(c => c.Position)];
     readonly Dictionary<long, byte[]> hashesAtCheckpoints = [];
+    readonly Dictionary<long, byte[]> rootsAtCheckpoints = [];
+    readonly MerkleFrontier tree = new();
     byte[] runningHash = ChainHash.Genesis.ToArray();
     long expectedPosition = 1;
 
@@ -73,9 +75,11 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
 
         // Carry on from the stored hash so one bad event is reported once, not at every later position.
         runningHash = e.Hash;
+        tree.AppendEventHash(e.Hash);
         if (checkpointPositions.Contains(e.ChainPosition))
         {
             hashesAtCheckpoints[e.ChainPosition] = e.Hash;
+            rootsAtCheckpoints[e.ChainPosition] = tree.Root;
         }
         expectedPosition = Math.Max(expectedPosition, e.ChainPosition) + 1;
     }
@@ -109,6 +113,18 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
             if (!hashesAtCheckpoints.TryGetValue(checkpoint.Position, out var hash))
             {
                 Report(checkpoint.Position, $"checkpoint at position {checkpoint.Position} is beyond the chain, which ends at {lastPosition}");
+            }
+            else if (checkpoint.TreeRoot is { } root)
+            {
+                if (!rootsAtCheckpoints[checkpoint.Position].AsSpan().SequenceEqual(root))
+                {
+                    Report(checkpoint.Position, "the Merkle root of the events up to here differs from the signed tree head: history before it was rewritten");
+                }
+                else if (!hash.AsSpan().SequenceEqual(checkpoint.HeadHash))
+                {
+                    // The root is what is signed; the head hash beside it is a copy, and this one was changed.
+                    Report(checkpoint.Position, "the checkpoint's head hash (a copy: the tree root is what is signed) differs from the chain's hash here");
+                }
             }
             else if (!hash.AsSpan().SequenceEqual(checkpoint.HeadHash))
             {

@@ -60,9 +60,18 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
+        // A ledger not yet migrated to tree heads (080) still verifies: its checkpoints are all format 1.
+        bool treeHeads;
+        await using (var probe = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT FROM information_schema.columns
+                            WHERE table_schema = 'ledger' AND table_name = 'checkpoints' AND column_name = 'tree_root')
+            """, connection, tx))
+        {
+            treeHeads = (bool)(await probe.ExecuteScalarAsync(ct))!;
+        }
         var checkpoints = new List<Checkpoint>();
-        await using (var command = Command(connection, tx, tenant, """
-            SELECT tenant, position, head_hash, issued_at, key_id, signature FROM ledger.checkpoints
+        await using (var command = Command(connection, tx, tenant, $"""
+            SELECT tenant, position, head_hash, issued_at, key_id, signature, {(treeHeads ? "tree_root" : "NULL::bytea")} FROM ledger.checkpoints
              WHERE tenant = $1 ORDER BY position
             """))
         await using (var reader = await command.ExecuteReaderAsync(ct))

@@ -118,6 +118,19 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void The_frontier_gives_the_tree_root_at_every_size()
+    {
+        var frontier = new MerkleFrontier();
+        Assert.Equal(ManyRoots[0], frontier.Root);
+        for (var n = 1; n <= Many.Length; n++)
+        {
+            frontier.AppendLeaf(Many[n - 1]);
+            Assert.Equal(Hex(ManyRoots[n]), Hex(frontier.Root));
+        }
+        Assert.Equal(Many.Length, frontier.Size);
+    }
+
+    [Fact]
     public void Degenerate_proofs_are_refused()
     {
         var root = ManyRoots[8];

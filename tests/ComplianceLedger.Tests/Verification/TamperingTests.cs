@@ -117,7 +117,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         await TamperAsync(InsertForgedAt(tenant, position));
 
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
-        run.ShouldContain("position 10: the chain's hash here differs from the signed checkpoint");
+        run.ShouldContain("position 10: the Merkle root of the events up to here differs from the signed tree head");
     }
 
     [Fact]
@@ -182,15 +182,15 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         // The chain itself is consistent again; only the checkpoint signed at 10 still remembers the truth.
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
-        run.ShouldContain("the chain's hash here differs from the signed checkpoint")
+        run.ShouldContain("the Merkle root of the events up to here differs from the signed tree head")
             .ShouldNotContain("hash mismatch")
             .ShouldNotContain("link broken");
     }
 
     [Theory]
-    [InlineData("145001", "head_hash = sha256(head_hash)", 10)]
     [InlineData("145002", "position = 9", 9)]
     [InlineData("145003", "issued_at = issued_at + interval '1 day'", 10)]
+    [InlineData("145004", "tree_root = sha256(tree_root)", 10)]
     public async Task Verify_reports_the_first_bad_position_when_a_checkpoint_is_altered(string tenant, string change, long position)
     {
         await SeedVerifiedAsync(tenant);
@@ -199,6 +199,18 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
         run.ShouldContain("checkpoint signature does not verify");
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_changed_copy_of_the_head_hash_beside_a_signed_tree_head()
+    {
+        const string tenant = "145001";
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE ledger.checkpoints SET head_hash = sha256(head_hash) WHERE tenant = '{tenant}' AND position = 10");
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
+        run.ShouldContain("the checkpoint's head hash (a copy: the tree root is what is signed) differs from the chain's hash here");
     }
 
     [Fact]
