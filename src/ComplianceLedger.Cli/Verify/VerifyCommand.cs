@@ -29,33 +29,39 @@ internal static class VerifyCommand
         var publicKeys = new Option<string[]>("--public-key")
         {
             Description = "A PEM file with a checkpoint public key to trust (\"PUBLIC KEY\" block); repeat for several. " +
-                          $"The key in {SigningKeyFileVariable} is trusted too. With none, the keys recorded in the database are used, which is no independent check.",
+                          "Given, these keys alone are trusted. Without, the key in " + SigningKeyFileVariable + " or the development key, " +
+                          "and failing those the keys recorded in the database, which is no independent check.",
             HelpName = "file.pem",
+        };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Fail rather than trust keys recorded in the database being verified.",
         };
         var command = new Command("verify", "Recompute every tenant's hash chain and check the signed checkpoints.")
         {
-            connection, tenant, publicKeys,
+            connection, tenant, publicKeys, strict,
         };
         command.SetAction((parsed, ct) => RunAsync(
-            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], ct));
+            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], parsed.GetValue(strict), ct));
         return command;
     }
 
-    static async Task<int> RunAsync(CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, CancellationToken ct)
+    static async Task<int> RunAsync(CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, bool strict, CancellationToken ct)
     {
-        // Key files first: a typo there should not wait for a database.
+        // Key files first: a typo there should not wait for a database. Keys given are the only ones
+        // trusted: trusting another beside them would let a checkpoint it signed pass.
         var trusted = new TrustedKeys();
         foreach (var file in publicKeyFiles)
         {
             trusted.AddPublicKeyFile(file);
         }
-        if (context.Variable(SigningKeyFileVariable) is { } signingKeyFile)
+        if (trusted.Count == 0 && context.Variable(SigningKeyFileVariable) is { } signingKeyFile)
         {
             trusted.AddSigningKeyFile(signingKeyFile, SigningKeyFileVariable);
         }
 
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
-        if (database.DevelopmentDataDirectory is { } directory && File.Exists(DevelopmentData.SigningKeyFile(directory)))
+        if (trusted.Count == 0 && database.DevelopmentDataDirectory is { } directory && File.Exists(DevelopmentData.SigningKeyFile(directory)))
         {
             trusted.AddSigningKeyFile(DevelopmentData.SigningKeyFile(directory), "development key");
         }
@@ -78,10 +84,17 @@ internal static class VerifyCommand
 
         if (trusted.Count == 0)
         {
+            if (strict)
+            {
+                throw new CliException(
+                    "--strict: no checkpoint key was given, and the only keys at hand are recorded in the database being verified. " +
+                    "Pass --public-key with the school's public key (GET /api/ledger/signing-key, or public-key.pem in an evidence pack).");
+            }
             trusted.AddRecorded(await verifier.RecordedKeysAsync(ct));
             context.Error.Warning(
                 $"no checkpoint key given, so trusting the keys the database itself records ({trusted.Count}). " +
-                "Whoever can rewrite the ledger can replace those too; for an independent check pass --public-key with the server's public key.");
+                "Signatures checked against keys stored in the same database prove nothing against someone who can write to it: " +
+                "they can add a key and sign a rewritten history with it; for an independent check pass --public-key with the server's public key.");
         }
         foreach (var (keyId, source) in trusted.Sources)
         {

@@ -54,6 +54,35 @@ public sealed class VerifyCommandTests(CleanLedger ledger) : IClassFixture<Clean
     }
 
     [Fact]
+    public async Task Verify_without_a_public_key_and_strict_refuses_to_trust_the_keys_in_the_database()
+    {
+        (await LedgerRun.RunAsync("verify", "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.UsageError)
+            .ShouldContain("--strict: no checkpoint key was given")
+            .ShouldNotContain("tenant 160001");
+    }
+
+    [Fact]
+    public async Task A_public_key_given_is_the_only_key_trusted_even_beside_the_signing_key_file()
+    {
+        using var other = Verification.SampleLedger.NewKey();
+        var otherFile = Verification.SampleLedger.WritePublicKeyFile(other);
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["Ledger__Signing__KeyFile"] = ledger.PrivateKeyFile };
+            (await LedgerRun.RunAsync(environment, "verify", "--tenant", "160002", "--public-key", otherFile, "--strict", "--connection", db.AppConnectionString))
+                .ShouldExitWith(ExitCodes.ProblemsFound)
+                .ShouldContain($"Trusting checkpoint key {other.KeyId} ({otherFile})")
+                .ShouldNotContain($"Trusting checkpoint key {ledger.KeyId}")
+                .ShouldContain($"checkpoint signed by unknown key {ledger.KeyId}");
+        }
+        finally
+        {
+            File.Delete(otherFile);
+        }
+    }
+
+    [Fact]
     public async Task Verify_of_a_tenant_that_is_not_in_the_ledger_is_a_usage_error()
     {
         (await LedgerRun.RunAsync("verify", "--tenant", "999999", "--connection", db.AppConnectionString))

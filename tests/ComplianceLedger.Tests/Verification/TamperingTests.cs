@@ -187,6 +187,54 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
             .ShouldNotContain("link broken");
     }
 
+    [Fact]
+    public async Task A_history_rehashed_and_resigned_with_a_key_added_to_the_database_passes_only_when_the_database_keys_are_trusted()
+    {
+        const string tenant = "144002";
+        await SeedVerifiedAsync(tenant);
+
+        // The forger changes event 7, relinks the rest, adds a key of their own and signs new tree heads with it.
+        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
+        var sql = new List<string>();
+        var previous = events[5].Hash;
+        var hashes = events.Take(6).Select(e => e.Hash).ToList();
+        foreach (var e in events.Skip(6))
+        {
+            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
+            var rehashed = Rehashed(changed, previous);
+            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
+            sql.Add($"""
+                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
+                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
+                """);
+            previous = rehashed.Hash;
+            hashes.Add(rehashed.Hash);
+        }
+        using var forger = SampleLedger.NewKey();
+        sql.Add($"INSERT INTO ledger.signing_keys (key_id, public_key, first_used) VALUES ('{forger.KeyId}', '\\x{Convert.ToHexString(forger.PublicKey)}', now())");
+        foreach (var position in new[] { 10, 20 })
+        {
+            var root = MerkleTree.OfEventHashes(hashes.Take(position)).Root;
+            var at = new DateTimeOffset(2026, 9, 2, 8, 0, 0, TimeSpan.Zero);
+            var signature = forger.Sign(Checkpoint.TreeHeadSignedBytes(tenant, position, root, at, forger.KeyId));
+            sql.Add($"""
+                UPDATE ledger.checkpoints SET head_hash = '\x{Convert.ToHexString(hashes[position - 1])}', tree_root = '\x{Convert.ToHexString(root)}',
+                       issued_at = '{ChainHash.FormatTimestamp(at)}', key_id = '{forger.KeyId}', signature = '\x{Convert.ToHexString(signature)}'
+                 WHERE tenant = '{tenant}' AND position = {position}
+                """);
+        }
+        await TamperAsync(string.Join(";\n", sql));
+
+        // Trusting what the database records, the forgery holds, and the verifier says why that proves nothing.
+        (await LedgerRun.RunAsync("verify", "--tenant", tenant, "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain("prove nothing against someone who can write to it");
+        (await LedgerRun.RunAsync("verify", "--tenant", tenant, "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.UsageError);
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
+        run.ShouldContain($"checkpoint signed by unknown key {forger.KeyId}");
+    }
+
     [Theory]
     [InlineData("145002", "position = 9", 9)]
     [InlineData("145003", "issued_at = issued_at + interval '1 day'", 10)]
