@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
 using ComplianceLedger.EventStore.Verification;
 using Npgsql;
@@ -37,16 +39,64 @@ internal static class VerifyCommand
         {
             Description = "Fail rather than trust keys recorded in the database being verified.",
         };
+        var sinceDigest = new Option<string[]>("--since-digest")
+        {
+            Description = "A governors' digest (the text from the board minutes, quoted): the ledger must have only grown from it. Repeat for several.",
+            HelpName = "digest",
+        };
+        var keptCheckpoints = new Option<string[]>("--checkpoints")
+        {
+            Description = "A file of tree heads kept outside the database (digests, one after another): the ledger must have only grown from each.",
+            HelpName = "file",
+        };
         var command = new Command("verify", "Recompute every tenant's hash chain and check the signed checkpoints.")
         {
-            connection, tenant, publicKeys, strict,
+            connection, tenant, publicKeys, strict, sinceDigest, keptCheckpoints,
         };
         command.SetAction((parsed, ct) => RunAsync(
-            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], parsed.GetValue(strict), ct));
+            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], parsed.GetValue(strict),
+            KeptHeads(parsed.GetValue(sinceDigest) ?? [], parsed.GetValue(keptCheckpoints) ?? []), ct));
         return command;
     }
 
-    static async Task<int> RunAsync(CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, bool strict, CancellationToken ct)
+    /// <summary>The tree heads given on the command line and in files, read before any database is touched.</summary>
+    static List<TreeHead> KeptHeads(string[] digests, string[] files)
+    {
+        var heads = new List<TreeHead>();
+        foreach (var digest in digests)
+        {
+            heads.AddRange(Parsed(digest, "--since-digest"));
+        }
+        foreach (var file in files)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"Could not read the checkpoints file {file}: {e.Message}");
+            }
+            heads.AddRange(Parsed(text, file));
+        }
+        return heads;
+    }
+
+    static IReadOnlyList<TreeHead> Parsed(string text, string source)
+    {
+        try
+        {
+            return TreeHead.ParseDigests(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"{source}: {e.Message}");
+        }
+    }
+
+    static async Task<int> RunAsync(
+        CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, bool strict, List<TreeHead> keptHeads, CancellationToken ct)
     {
         // Key files first: a typo there should not wait for a database. Keys given are the only ones
         // trusted: trusting another beside them would let a checkpoint it signed pass.
@@ -70,7 +120,18 @@ internal static class VerifyCommand
         var verifier = new LedgerVerifier(dataSource);
         context.Out.Line($"Verifying {database.Describe()}");
 
-        var tenants = await verifier.TenantsAsync(onlyTenant, ct);
+        if (onlyTenant is not null && keptHeads.FirstOrDefault(h => h.Tenant != onlyTenant) is { } other)
+        {
+            throw new CliException($"A digest given is for school URN {other.Tenant}, not the --tenant {onlyTenant} being verified.");
+        }
+        // A digest names its school: verifying from one checks that school (or those the digests name).
+        var tenants = onlyTenant is null && keptHeads.Count > 0
+            ? [.. (await verifier.TenantsAsync(null, ct)).Where(t => keptHeads.Any(h => h.Tenant == t.Tenant))]
+            : await verifier.TenantsAsync(onlyTenant, ct);
+        if (keptHeads.FirstOrDefault(h => tenants.All(t => t.Tenant != h.Tenant)) is { } missing)
+        {
+            throw new CliException($"This ledger holds nothing for school URN {missing.Tenant}, whose digest was given: the school's whole ledger is missing.");
+        }
         if (onlyTenant is not null && tenants.Count == 0)
         {
             throw new CliException($"Tenant {onlyTenant} has no events, chain head or checkpoints in this ledger.");
@@ -104,7 +165,7 @@ internal static class VerifyCommand
         var failed = 0;
         var events = 0L;
         var checkpoints = 0L;
-        await VerificationRun.VerifyAsync(context.Out, verifier, tenants, trusted.Keys, result =>
+        await VerificationRun.VerifyAsync(context.Out, verifier, tenants, trusted.Keys, keptHeads, result =>
         {
             events += result.EventsChecked;
             checkpoints += result.CheckpointsChecked;
@@ -142,6 +203,12 @@ internal static class VerifyCommand
             {
                 // The hash to compare with a signed checkpoint, an earlier run or a copy elsewhere.
                 console.Line(string.Create(CultureInfo.InvariantCulture, $"    head at position {head.Position}: {Convert.ToHexStringLower(head.Hash)}"));
+            }
+            foreach (var grown in result.GrewFrom)
+            {
+                console.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"    grew only from the digest of {ChainHash.FormatTimestamp(grown.From.IssuedAt)} ({ConsoleLines.Count(grown.From.TreeSize, "event")}): ") +
+                    string.Create(CultureInfo.InvariantCulture, $"consistency proof to {grown.ToSize} ({ConsoleLines.Count(grown.Proof.Count, "node")}) {(grown.Holds ? "verified" : "DOES NOT VERIFY")}"));
             }
             return;
         }

@@ -18,6 +18,9 @@ public sealed record Checkpoint(string Tenant, long Position, byte[] HeadHash, D
 
     public int Format => TreeRoot is null ? 1 : 2;
 
+    /// <summary>The signed tree head, for a format 2 checkpoint.</summary>
+    public TreeHead? TreeHead => TreeRoot is { } root ? new TreeHead(Tenant, Position, root, IssuedAt, KeyId, Signature) : null;
+
     /// <summary>The signed bytes of a format 1 checkpoint: length-prefixed UTF-8 fields, as for event digests (docs/ledger-format.md).</summary>
     public static byte[] SignedBytes(string tenant, long position, ReadOnlySpan<byte> headHash, DateTimeOffset issuedAt, string keyId) =>
         ChainHash.LengthPrefixed(

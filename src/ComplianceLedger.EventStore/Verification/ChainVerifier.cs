@@ -15,10 +15,17 @@ public sealed record VerificationProblem(string Tenant, long Position, string Pr
 /// and the hashes at checkpoint positions, so a tenant of any size verifies in constant memory.
 /// Knows nothing of where the events come from: the database or an export.
 /// </summary>
-public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint> checkpoints, IReadOnlyDictionary<string, byte[]> trustedKeys)
+/// <param name="keptHeads">Tree heads kept outside the database (digests, files): the chain must
+/// have grown from each of them, which catches a history truncated, rewritten or re-signed since.</param>
+/// <param name="keepLeaves">Keep every event hash, for consistency proofs afterwards (32 bytes an event).</param>
+public sealed class ChainVerifier(
+    string tenant, IReadOnlyCollection<Checkpoint> checkpoints, IReadOnlyDictionary<string, byte[]> trustedKeys,
+    IReadOnlyCollection<TreeHead>? keptHeads = null, bool keepLeaves = false)
 {
     readonly List<VerificationProblem> problems = [];
-    readonly HashSet<long> checkpointPositions = [.. checkpoints.Select(c => c.Position)];
+    readonly IReadOnlyCollection<TreeHead> keptHeads = keptHeads ?? [];
+    readonly List<byte[]> leaves = [];
+    readonly HashSet<long> checkpointPositions = [.. checkpoints.Select(c => c.Position), .. (keptHeads ?? []).Select(h => h.TreeSize)];
     readonly Dictionary<long, byte[]> hashesAtCheckpoints = [];
     readonly Dictionary<long, byte[]> rootsAtCheckpoints = [];
     readonly MerkleFrontier tree = new();
@@ -32,6 +39,9 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
     public const int MaxChainProblemsKept = 1000;
 
     public long EventsChecked { get; private set; }
+
+    /// <summary>The leaf hashes read, when asked to keep them.</summary>
+    public IReadOnlyList<byte[]> Leaves => leaves;
     public long ProblemsFound { get; private set; }
     public IReadOnlyList<VerificationProblem> Problems => problems;
 
@@ -76,6 +86,10 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
         // Carry on from the stored hash so one bad event is reported once, not at every later position.
         runningHash = e.Hash;
         tree.AppendEventHash(e.Hash);
+        if (keepLeaves)
+        {
+            leaves.Add(MerkleTree.LeafHash(e.Hash));
+        }
         if (checkpointPositions.Contains(e.ChainPosition))
         {
             hashesAtCheckpoints[e.ChainPosition] = e.Hash;
@@ -129,6 +143,25 @@ public sealed class ChainVerifier(string tenant, IReadOnlyCollection<Checkpoint>
             else if (!hash.AsSpan().SequenceEqual(checkpoint.HeadHash))
             {
                 Report(checkpoint.Position, "the chain's hash here differs from the signed checkpoint: history before it was rewritten");
+            }
+        }
+        foreach (var head in keptHeads)
+        {
+            if (!trustedKeys.TryGetValue(head.KeyId, out var publicKey))
+            {
+                Report(head.TreeSize, $"the tree head kept outside the ledger (size {head.TreeSize}, signed {ChainHash.FormatTimestamp(head.IssuedAt)}) is signed by unknown key {head.KeyId}");
+            }
+            else if (!head.IsSignedBy(publicKey))
+            {
+                Report(head.TreeSize, $"the tree head kept outside the ledger (size {head.TreeSize}) has a signature that does not verify: it was altered");
+            }
+            else if (head.TreeSize > lastPosition)
+            {
+                Report(lastPosition + 1, $"the ledger ends at position {lastPosition}, but a tree head kept outside it, signed {ChainHash.FormatTimestamp(head.IssuedAt)}, covers {head.TreeSize} events: events were removed");
+            }
+            else if (!rootsAtCheckpoints[head.TreeSize].AsSpan().SequenceEqual(head.Root))
+            {
+                Report(head.TreeSize, $"the events 1..{head.TreeSize} no longer have the root of the tree head kept outside the ledger, signed {ChainHash.FormatTimestamp(head.IssuedAt)}: history was rewritten since");
             }
         }
         return [.. problems.OrderBy(p => p.Position)];

@@ -192,6 +192,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     {
         const string tenant = "144002";
         await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
 
         // The forger changes event 7, relinks the rest, adds a key of their own and signs new tree heads with it.
         var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
@@ -233,6 +234,67 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
             .ShouldExitWith(ExitCodes.UsageError);
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
         run.ShouldContain($"checkpoint signed by unknown key {forger.KeyId}");
+        // A digest from the board minutes catches it even while trusting the database's keys.
+        (await ShouldFailAt(LedgerRun.RunAsync("verify", "--since-digest", digest, "--connection", db.AppConnectionString), tenant, 20))
+            .ShouldContain("the events 1..20 no longer have the root of the tree head kept outside the ledger");
+    }
+
+    /// <summary>The governors' digest as <c>ledger digest</c> prints it.</summary>
+    async Task<string> DigestAsync(string tenant)
+    {
+        var run = (await LedgerRun.RunAsync("digest", "--tenant", tenant, "--connection", db.AppConnectionString)).ShouldExitWith(ExitCodes.Success);
+        return run.Output;
+    }
+
+    [Fact]
+    public async Task An_earlier_digest_verifies_after_more_appends_with_a_consistency_proof()
+    {
+        const string tenant = "149001";
+        await SampleLedger.SeedAsync(db, tenant, key, to: 5);
+        var digest = await DigestAsync(tenant);
+        Assert.Contains($"ComplianceLedger digest for school URN {tenant}", digest, StringComparison.Ordinal);
+        await SampleLedger.SeedAsync(db, tenant, key, from: 5, to: 10);
+
+        (await VerifyAsync(tenant, "--since-digest", digest))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain($"tenant {tenant}: 20 events, 2 checkpoints: OK")
+            .ShouldContain("(10 events): consistency proof to 20 (")
+            .ShouldContain(") verified");
+    }
+
+    [Fact]
+    public async Task An_earlier_digest_fails_when_the_last_events_and_the_checkpoint_covering_them_are_deleted()
+    {
+        const string tenant = "149002";
+        await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
+
+        // Events 15..20 gone, with the tree head at 20 that covered them: the ledger alone still holds together.
+        await TamperAsync($"""
+            DELETE FROM ledger.checkpoints WHERE tenant = '{tenant}' AND position = 20;
+            DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15);
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15
+            """);
+        (await VerifyAsync(tenant)).ShouldExitWith(ExitCodes.Success).ShouldContain($"tenant {tenant}: 14 events, 1 checkpoint: OK");
+
+        (await ShouldFailAt(VerifyAsync(tenant, "--since-digest", digest), tenant, 15))
+            .ShouldContain("the ledger ends at position 14, but a tree head kept outside it")
+            .ShouldContain("covers 20 events: events were removed");
+    }
+
+    [Fact]
+    public async Task A_digest_altered_after_it_was_printed_fails_and_a_digest_nothing_like_one_is_a_usage_error()
+    {
+        const string tenant = "149003";
+        await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
+        var altered = digest.Replace("Events: 20", "Events: 19", StringComparison.Ordinal);
+
+        (await ShouldFailAt(VerifyAsync(tenant, "--since-digest", altered), tenant, 19))
+            .ShouldContain("has a signature that does not verify");
+        (await VerifyAsync(tenant, "--since-digest", "the minutes of 3 March"))
+            .ShouldExitWith(ExitCodes.UsageError)
+            .ShouldContain("No digest found");
     }
 
     [Theory]
