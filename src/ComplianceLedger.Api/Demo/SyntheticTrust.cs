@@ -15,12 +15,16 @@ namespace ComplianceLedger.Api.Demo;
 
 /// <summary>
 /// A large, plausible trust for benchmarks: N schools sharing E events, each school a register,
-/// a few hundred people, five policies re-published many times and acknowledged by most. Events
+/// a few hundred people (each with a sign-in email, person.N@ the school's domain, as the demo
+/// school's first.last@), five policies re-published many times and acknowledged by most. Events
 /// are bulk-imported (COPY, same chain as appends) and the read models rebuilt from them, so
 /// what the dashboards read is exactly what the ledger says.
 /// </summary>
-public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVault vault, IEnumerable<IProjection> projections)
+public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVault vault, IEnumerable<IProjection> projections, SignIn.SignInEmails emails)
 {
+    // Sealing is a round trip each; a few at once keep the seeding as quick as it was before emails.
+    const int SealingAtOnce = 4;
+
     const string Operator = "system:seed-synthetic";
     const int PoliciesPerSchool = 5;
     static readonly Role[] StaffRoles = [Role.Teacher, Role.SupportStaff, Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor];
@@ -33,16 +37,18 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
     {
         var perSchool = Math.Max(20, events / schools);
         var people = (int)Math.Clamp(perSchool / 40, 10, 400);
-        // Each version of each policy: one publication and about nine in ten people acknowledging.
-        var versions = (int)Math.Max(1, (perSchool - people - 1) / (PoliciesPerSchool * (1 + people * 9 / 10)));
+        // Each person: enrolled, and their sign-in email set. Each version of each policy: one
+        // publication and about nine in ten people acknowledging.
+        var versions = (int)Math.Max(1, (perSchool - 2 * people - 1) / (PoliciesPerSchool * (1 + people * 9 / 10)));
         var importer = new BulkImporter(dataSource);
+        var index = IndexOrOneForThisRun();
         // Every read model, async ones included: the rebuild moves their checkpoints to the end.
         var all = projections.ToList();
         long written = 0;
         for (var s = 0; s < schools; s++)
         {
             var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), ct);
+            var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), index, ct);
             await importer.ImportAsync(urn, batch, ct: ct);
             if (buildReadModels)
             {
@@ -54,7 +60,28 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
         return written;
     }
 
-    async Task<List<ImportEvent>> SchoolAsync(string urn, string trustId, int peopleCount, int versions, Random random, CancellationToken ct)
+    /// <summary>
+    /// The app's email index when its key is configured; else (a benchmark's services have none)
+    /// one with a key made for this run, as seed-demo does: the addresses are then found by no sign-in.
+    /// </summary>
+    SignIn.SignInEmails IndexOrOneForThisRun()
+    {
+        try
+        {
+            emails.Index("probe@synthetic.sch.uk");
+            return emails;
+        }
+        catch (InvalidOperationException)
+        {
+            return new SignIn.SignInEmails(RandomNumberGenerator.GetBytes(32));
+        }
+    }
+
+    /// <summary>The synthetic person's sign-in email, at the school's domain (as its registration gives it).</summary>
+    public static string EmailOf(string urn, int person) => $"person.{person.ToString(System.Globalization.CultureInfo.InvariantCulture)}@s{urn}.sch.uk";
+
+    async Task<List<ImportEvent>> SchoolAsync(
+        string urn, string trustId, int peopleCount, int versions, Random random, SignIn.SignInEmails index, CancellationToken ct)
     {
         var at = new DateTimeOffset(2018, 9, 1, 8, 0, 0, TimeSpan.Zero);
         var events = new List<ImportEvent>();
@@ -66,11 +93,20 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
         var people = new List<(Guid Id, Role Role)>();
         for (var i = 0; i < peopleCount; i++)
         {
-            var id = Guid.CreateVersion7(at);
             var role = i == 0 ? Role.Headteacher : i == 1 ? Role.ChairOfGovernors : StaffRoles[random.Next(StaffRoles.Length)];
-            var name = await vault.SealAsync(urn, id, $"Person {i} of {urn}", ct);
-            Add(Person.StreamId(id), "person", new PersonEnrolled(id, name, [role], new DateOnly(2018, 9, 1), Operator, at), at);
-            people.Add((id, role));
+            people.Add((Guid.CreateVersion7(at), role));
+        }
+        // The name first (it makes the person's key), then the address under the same key.
+        var sealedPeople = new (string Name, string Email)[peopleCount];
+        await Parallel.ForEachAsync(Enumerable.Range(0, peopleCount), new ParallelOptions { MaxDegreeOfParallelism = SealingAtOnce, CancellationToken = ct },
+            async (i, token) => sealedPeople[i] = (
+                await vault.SealAsync(urn, people[i].Id, $"Person {i} of {urn}", token),
+                await vault.SealAsync(urn, people[i].Id, EmailOf(urn, i), token)));
+        for (var i = 0; i < peopleCount; i++)
+        {
+            var (id, role) = people[i];
+            Add(Person.StreamId(id), "person", new PersonEnrolled(id, sealedPeople[i].Name, [role], new DateOnly(2018, 9, 1), Operator, at), at);
+            Add(Person.StreamId(id), "person", new PersonSignInEmailSet(id, sealedPeople[i].Email, index.Index(EmailOf(urn, i)), Operator, at), at);
         }
         var audiences = new[] { Role.Teacher, Role.SupportStaff, Role.Volunteer, Role.Governor, Role.Headteacher };
         for (var v = 1; v <= versions; v++)
@@ -96,7 +132,7 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
                 }
             }
         }
-        // Chain order is recording order.
+        // Chain order is recording order (a stable sort: a person's enrolment stays before their email).
         return [.. events.OrderBy(e => e.RecordedAt)];
     }
 }

@@ -65,15 +65,20 @@ public static class EnrolPerson
     }
 
     /// <summary>
-    /// Seals the address with the person's key and indexes it. One address names one person of a
-    /// school (the same address at two schools is one person at both, and sign-in asks which).
+    /// Seals the address with the person's key and indexes it. One address names one current person
+    /// of a school (the same address at two schools is one person at both, and sign-in asks which);
+    /// a leaver's address may be given to someone new, whose row then replaces theirs.
     /// </summary>
     public static async Task<SealedEmail> SealEmailAsync(
         Npgsql.NpgsqlDataSource dataSource, PersonalDataVault vault, SignIn.SignInEmails emails, string tenant, Guid personId, string email,
         CancellationToken ct)
     {
         var index = emails.Index(email);
-        await using var command = dataSource.CreateCommand("SELECT person_id FROM rm.sign_in_emails WHERE email_index = $1 AND tenant = $2");
+        await using var command = dataSource.CreateCommand($"""
+            SELECT e.person_id FROM rm.sign_in_emails e
+              JOIN rm.people p ON p.tenant = e.tenant AND p.person_id = e.person_id
+             WHERE e.email_index = $1 AND e.tenant = $2 AND (p.left_on IS NULL OR p.left_on > {SchoolDay.TodaySql})
+            """);
         command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = index });
         command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = tenant });
         if (await command.ExecuteScalarAsync(ct) is Guid other && other != personId)

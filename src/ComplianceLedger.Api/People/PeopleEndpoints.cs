@@ -19,6 +19,8 @@ public static class PeopleEndpoints
         school.MapPost("/people/{personId:guid}/leave", RecordLeave.Start).RequireRoles(Enrollers);
         school.MapPost("/people/{personId:guid}/return", RecordLeave.Return).RequireRoles(Enrollers);
         school.MapPost("/people/{personId:guid}/leaving", RecordLeaving.Handle).RequireRoles(Enrollers);
+        school.MapGet("/people/{personId:guid}/sign-in-email", SetSignInEmail.Show).RequireRoles(Enrollers);
+        school.MapPut("/people/{personId:guid}/sign-in-email", SetSignInEmail.Handle).RequireRoles(Enrollers);
         return school;
     }
 }

@@ -26,6 +26,13 @@ public static class PeoplePages
         public string? Name { get; init; }
 
         public string? StartedOn { get; init; }
+
+        public string? Email { get; init; }
+    }
+
+    public sealed record EmailForm
+    {
+        public string? Email { get; init; }
     }
 
     public sealed record RolesForm
@@ -89,6 +96,7 @@ public static class PeoplePages
         school.MapPost("/people/{personId:guid}/leave", LeaveAsync).RequireRoles(PeopleEndpoints.Enrollers);
         school.MapPost("/people/{personId:guid}/return", ReturnAsync).RequireRoles(PeopleEndpoints.Enrollers);
         school.MapPost("/people/{personId:guid}/leaving", LeavingAsync).RequireRoles(PeopleEndpoints.Enrollers);
+        school.MapPost("/people/{personId:guid}/sign-in-email", SignInEmailAsync).RequireRoles(PeopleEndpoints.Enrollers);
         return school;
     }
 
@@ -122,13 +130,15 @@ public static class PeoplePages
         }
         var (roles, ticked) = await RolesAsync(request, "Select at least one role", errors, ct);
         var startedOn = PageForms.Date(form.StartedOn, "startedOn", "the date they started", errors);
-        var again = new Sent(errors, null, new Dictionary<string, string?> { ["name"] = form.Name, ["startedOn"] = form.StartedOn }, ticked);
+        var email = Email(form.Email, required: false, errors);
+        var again = new Sent(errors, null,
+            new Dictionary<string, string?> { ["name"] = form.Name, ["startedOn"] = form.StartedOn, ["email"] = form.Email }, ticked);
         if (errors.Count > 0)
         {
             return await RenderListAsync(urn, member, readModels, vault, again, StatusCodes.Status400BadRequest, ct);
         }
         return await PageForms.RunAsync(
-            async () => (await EnrolPerson.Handle(new(name, roles, startedOn), context, store, vault,
+            async () => (await EnrolPerson.Handle(new(name, roles, startedOn, email), context, store, vault,
                 request.HttpContext.RequestServices.GetRequiredService<SignIn.SignInEmails>(),
                 request.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), request.HttpContext.Response, ct)).Value!,
             $"/schools/{urn}/people",
@@ -195,6 +205,41 @@ public static class PeoplePages
             async () => (await RecordLeaving.Handle(personId, new(on), context, store, response, ct)).Value!, ct);
     }
 
+    static async Task<IResult> SignInEmailAsync(
+        string urn, Guid personId, [FromForm] EmailForm? sent, CommandContext context, SchoolMember member, ReadModelReader readModels,
+        LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+    {
+        // The services come from the request: more parameters beside a [FromForm] record break the framework's binding.
+        var (emails, dataSource) = (response.HttpContext.RequestServices.GetRequiredService<SignIn.SignInEmails>(),
+            response.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>());
+        var form = sent ?? new();
+        var errors = new List<FieldError>();
+        var email = Email(form.Email, required: true, errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["email"] = form.Email });
+        return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
+            async () => (await SetSignInEmail.Handle(personId, new(email), context, store, vault, emails, dataSource, response, ct)).Value!, ct);
+    }
+
+    /// <summary>A sign-in email field: trimmed, null when left empty (an error when it is required), or an error when it is not an address.</summary>
+    static string? Email(string? value, bool required, List<FieldError> errors)
+    {
+        var email = PageForms.Text(value);
+        if (email is null)
+        {
+            if (required)
+            {
+                errors.Add(new("email", "Enter the email address they sign in with"));
+            }
+            return null;
+        }
+        if (!SignIn.SignInEmails.IsValid(email))
+        {
+            errors.Add(new("email", "Enter an email address in the correct format, like a.teacher@school.sch.uk"));
+            return null;
+        }
+        return email;
+    }
+
     /// <summary>A person's form: its own field errors first (nothing is recorded), then the use case, back to their page.</summary>
     static async Task<IResult> RunAsync(
         string urn, Guid personId, SchoolMember member, ReadModelReader readModels, PersonalDataVault vault, LedgerStore store,
@@ -247,12 +292,17 @@ public static class PeoplePages
         var person = (await ShowPerson.Handle(urn, personId, member, readModels, vault, store, response, ct)).Value!;
         // The page's forms send no If-Match: the person's ETag is for API clients.
         response.Headers.Remove("ETag");
+        var dataSource = response.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>();
+        var email = (await SetSignInEmail.Show(urn, personId, dataSource, vault, ct)).Value!;
+        var office = member.Holds(PeopleEndpoints.Enrollers);
         return new RazorComponentResult<PersonPage>(new
         {
             Urn = urn,
             Person = person.Item,
             Today = person.AsOf.Day,
-            CanChange = member.Holds(PeopleEndpoints.Enrollers),
+            CanChange = office,
+            // The address is the office's to see; anyone else who reads the page learns only whether one is set.
+            SignInEmail = office ? email : email with { Email = null },
             Sent = sent,
             Received = received,
             FormKey = Guid.NewGuid().ToString("D"),

@@ -45,6 +45,9 @@ public sealed record Person(bool Enrolled, IReadOnlyList<Role> Roles, bool OnLea
     /// <summary>The first day of the leave recorded last (a return must not come before it).</summary>
     public DateOnly? LeaveFrom { get; init; }
 
+    /// <summary>The blind index of the sign-in email set last (null: none), so the same address again records nothing.</summary>
+    public string? EmailIndex { get; init; }
+
     public static string StreamId(Guid personId) => $"person-{personId:D}";
 
     public static readonly StreamDefinition<Person> Stream = new("person", new Person(false, [], false, false), Evolve);
@@ -55,6 +58,7 @@ public sealed record Person(bool Enrolled, IReadOnlyList<Role> Roles, bool OnLea
         PersonRolesChanged e => state with { Roles = e.Roles },
         PersonLeaveStarted e => state with { OnLeave = true, LeaveFrom = e.From },
         PersonReturnedFromLeave => state with { OnLeave = false },
+        PersonSignInEmailSet e => state with { EmailIndex = e.EmailIndex },
         PersonLeft => state with { Left = true },
         _ => state,
     };

@@ -171,6 +171,7 @@ public static class AccessRules
         Page("POST /schools/{urn}/people/{personId:guid}/leave", Roles(Enrollers)),
         Page("POST /schools/{urn}/people/{personId:guid}/return", Roles(Enrollers)),
         Page("POST /schools/{urn}/people/{personId:guid}/leaving", Roles(Enrollers)),
+        Page("POST /schools/{urn}/people/{personId:guid}/sign-in-email", Roles(Enrollers)),
         Page("GET /schools/{urn}/policies", Member.TrustReadable),
         Page("GET /schools/{urn}/policies/versions/new", Roles(Headteacher, Slt)),
         Page("GET /schools/{urn}/policies/{policyId}/versions/new", Roles(Headteacher, Slt)),
@@ -195,6 +196,8 @@ public static class AccessRules
         Api("POST /api/schools/{urn}/people/{personId:guid}/leave", Roles(Enrollers)),
         Api("POST /api/schools/{urn}/people/{personId:guid}/return", Roles(Enrollers)),
         Api("POST /api/schools/{urn}/people/{personId:guid}/leaving", Roles(Enrollers)),
+        Api("GET /api/schools/{urn}/people/{personId:guid}/sign-in-email", Roles(Enrollers)),
+        Api("PUT /api/schools/{urn}/people/{personId:guid}/sign-in-email", Roles(Enrollers)),
 
         // Policies and acknowledgements.
         Api("GET /api/schools/{urn}/policies", Member.TrustReadable),

@@ -1,4 +1,5 @@
 using System.Net;
+using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Tests.Fixtures;
@@ -124,5 +125,74 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var refused = await teacher.PostAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leaving", new FormUrlEncodedContent(fields));
         await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);
         Assert.Equal(0, await app.CountEventsAsync(school.Urn, "person.left.v1"));
+    }
+
+    [Fact]
+    public async Task The_office_enrols_someone_with_a_sign_in_email_which_their_page_shows_to_the_office_and_only_as_set_to_them()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
+        Assert.Contains("for example their school Microsoft or Google account", page.QuerySelector("#email-hint")!.TextContent, StringComparison.Ordinal);
+
+        var done = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']",
+            ("name", "Mr Tomasz Wójcik"), ("roles", "teacher"), ("startedOn", "2026-09-01"), ("email", $" T.Wojcik.{school.Urn}@Test.sch.uk ")));
+
+        Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.sign-in-email-set.v1"));
+        var link = done.QuerySelectorAll("#people tbody a").Single(a => a.TextContent == "Mr Tomasz Wójcik").GetAttribute("href")!;
+        var person = await office.GetPageAsync(link);
+        Assert.Equal($"t.wojcik.{school.Urn}@test.sch.uk", person.QuerySelector("#sign-in-email")!.TextContent.Trim());
+        Assert.Equal($"t.wojcik.{school.Urn}@test.sch.uk", person.QuerySelector<IHtmlInputElement>("form[action$='/sign-in-email'] #email")!.Value);
+        // A governor reads the record, and learns only that an address is set.
+        var governor = await (await school.As(Role.Governor)).GetPageAsync(link);
+        Assert.Equal("Set", governor.QuerySelector("#sign-in-email")!.TextContent.Trim());
+        Assert.DoesNotContain("wojcik", governor.DocumentElement.OuterHtml, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(governor.QuerySelector("form[action$='/sign-in-email']"));
+    }
+
+    [Fact]
+    public async Task An_enrolment_whose_email_is_not_an_address_is_asked_for_again_with_what_was_typed_and_records_nothing()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var before = await app.CountEventsAsync(school.Urn);
+        var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
+
+        var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']",
+            ("name", "Ms Ada Byron"), ("roles", "teacher"), ("startedOn", "2026-09-01"), ("email", "ada at school")), HttpStatusCode.BadRequest);
+
+        Assert.Equal("Enter an email address in the correct format, like a.teacher@school.sch.uk",
+            again.QuerySelector(".govuk-error-summary a[href='#email']")!.TextContent.Trim());
+        Assert.NotNull(again.QuerySelector(".govuk-form-group--error #email-error"));
+        Assert.Equal("ada at school", again.QuerySelector<IHtmlInputElement>("#email")!.Value);
+        Assert.Equal("Ms Ada Byron", again.QuerySelector<IHtmlInputElement>("#name")!.Value);
+        Assert.Equal(before, await app.CountEventsAsync(school.Urn));
+    }
+
+    [Fact]
+    public async Task The_office_sets_and_changes_a_sign_in_email_on_the_person_page_and_a_taken_one_is_refused_in_the_use_cases_words()
+    {
+        var school = await SchoolAsync();
+        var office = await school.As(Role.Office);
+        var path = $"/schools/{school.Urn}/people/{school.People[Role.Teacher]}";
+        var page = await office.GetPageAsync(path);
+        Assert.StartsWith("Not set", page.QuerySelector("#sign-in-email")!.TextContent.Trim(), StringComparison.Ordinal);
+
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/sign-in-email']", ("email", $"teach.{school.Urn}@test.sch.uk")));
+        Assert.NotNull(page.QuerySelector(".govuk-notification-banner--success"));
+        Assert.Equal($"teach.{school.Urn}@test.sch.uk", page.QuerySelector("#sign-in-email")!.TextContent.Trim());
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/sign-in-email']", ("email", $"t.{school.Urn}@test.sch.uk")));
+        Assert.Equal($"t.{school.Urn}@test.sch.uk", page.QuerySelector("#sign-in-email")!.TextContent.Trim());
+        Assert.Equal(2, await app.CountEventsAsync(school.Urn, "person.sign-in-email-set.v1"));
+
+        // The volunteer may not have the teacher's; an empty field is asked for.
+        var volunteer = await office.GetPageAsync($"/schools/{school.Urn}/people/{school.People[Role.Volunteer]}");
+        var refused = await HtmlPages.ParseAsync(await SendAsync(office, volunteer, "form[action$='/sign-in-email']", ("email", $"T.{school.Urn}@test.sch.uk")),
+            HttpStatusCode.Conflict);
+        Assert.Contains("Another person at this school already signs in with that email.", refused.QuerySelector(".govuk-error-summary")!.TextContent,
+            StringComparison.Ordinal);
+        var empty = await HtmlPages.ParseAsync(await SendAsync(office, volunteer, "form[action$='/sign-in-email']", ("email", " ")), HttpStatusCode.BadRequest);
+        Assert.NotNull(empty.QuerySelector(".govuk-error-summary a[href='#email']"));
+        Assert.Equal(2, await app.CountEventsAsync(school.Urn, "person.sign-in-email-set.v1"));
     }
 }
