@@ -169,11 +169,22 @@ internal static class VerifyCommand
         {
             events += result.EventsChecked;
             checkpoints += result.CheckpointsChecked;
-            if (!result.Holds)
+            var unsigned = result.EventsChecked > 0 && result.CheckpointsChecked == 0;
+            if (!result.Holds || (strict && unsigned))
             {
                 failed++;
             }
             Report(context.Out, result);
+            if (unsigned)
+            {
+                context.Out.Line(("    ", null), (strict ? "FAILED (--strict)" : "warning", strict ? "red bold" : "yellow bold"),
+                    (": no signed checkpoint: nothing outside the database vouches for these events.", null));
+            }
+            else if (result.Head is { } head && result.LastCheckpoint is { } last && head.Position > last)
+            {
+                context.Out.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"    {ConsoleLines.Count(head.Position - last, "event")} after the last signed checkpoint (position {last}): held by the chain alone until the next one"));
+            }
         }, ct);
 
         if (failed == 0)

@@ -13,6 +13,9 @@ public sealed record TenantVerification(
     /// <summary>The chain's last position and hash as recorded (null for a school with no head).</summary>
     public (long Position, byte[] Hash)? Head { get; init; }
 
+    /// <summary>The position of the last checkpoint (null when there is none).</summary>
+    public long? LastCheckpoint { get; init; }
+
     /// <summary>For each tree head kept outside the ledger: the consistency proof from it to the ledger's latest tree head.</summary>
     public IReadOnlyList<GrowthProof> GrewFrom { get; init; } = [];
 }
@@ -127,6 +130,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
         {
             Head = headPosition is { } position && headHash is not null ? (position, headHash) : null,
             GrewFrom = problems.Count == 0 ? GrowthProofs(keptHeads, checkpoints, verifier.Leaves) : [],
+            LastCheckpoint = checkpoints.Count > 0 ? checkpoints[^1].Position : null,
         };
     }
 

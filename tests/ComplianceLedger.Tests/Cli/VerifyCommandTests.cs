@@ -21,7 +21,7 @@ public sealed class VerifyCommandTests(CleanLedger ledger) : IClassFixture<Clean
             .ShouldContain("tenant 160002: 10 events, 1 checkpoint: OK")
             .ShouldContain("tenant 160003: 6 events, 0 checkpoints: OK")
             .ShouldContain("3 tenants, 36 events, 3 checkpoints: all hold")
-            .ShouldNotContain("warning");
+            .ShouldNotContain("warning: no checkpoint key given");
 
         var listed = (await new LedgerVerifier(db.AppDataSource).TenantsAsync()).Select(t => t.Tenant);
         Assert.All(listed, tenant => run.ShouldContain($"tenant {tenant}: "));
@@ -80,6 +80,18 @@ public sealed class VerifyCommandTests(CleanLedger ledger) : IClassFixture<Clean
         {
             File.Delete(otherFile);
         }
+    }
+
+    [Fact]
+    public async Task A_school_with_events_and_no_signed_checkpoint_is_named_and_fails_under_strict()
+    {
+        (await LedgerRun.RunAsync("verify", "--tenant", "160003", "--public-key", ledger.PublicKeyFile, "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain("tenant 160003: 6 events, 0 checkpoints: OK")
+            .ShouldContain("warning: no signed checkpoint: nothing outside the database vouches for these events.");
+        (await LedgerRun.RunAsync("verify", "--tenant", "160003", "--public-key", ledger.PublicKeyFile, "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.ProblemsFound)
+            .ShouldContain("FAILED (--strict): no signed checkpoint");
     }
 
     [Fact]
