@@ -25,6 +25,7 @@ public sealed class ChainVerifier(
     readonly List<VerificationProblem> problems = [];
     readonly IReadOnlyCollection<TreeHead> keptHeads = keptHeads ?? [];
     readonly List<byte[]> leaves = [];
+    readonly Dictionary<string, (long Version, long Position)> streams = new(StringComparer.Ordinal);
     readonly HashSet<long> checkpointPositions = [.. checkpoints.Select(c => c.Position), .. (keptHeads ?? []).Select(h => h.TreeSize)];
     readonly Dictionary<long, byte[]> hashesAtCheckpoints = [];
     readonly Dictionary<long, byte[]> rootsAtCheckpoints = [];
@@ -64,6 +65,14 @@ public sealed class ChainVerifier(
             ReportChain(e.ChainPosition, "previous-hash link broken: the event does not follow the one before it");
         }
 
+        // A stream's versions run 1, 2, 3… in chain order: a gap is an event of it removed or moved.
+        var stream = streams.GetValueOrDefault(e.StreamId);
+        if (e.StreamVersion != stream.Version + 1)
+        {
+            ReportChain(e.ChainPosition, $"stream {e.StreamId} goes from version {stream.Version} to {e.StreamVersion}");
+        }
+        streams[e.StreamId] = (e.StreamVersion, e.ChainPosition);
+
         string canonicalData;
         try
         {
@@ -98,10 +107,31 @@ public sealed class ChainVerifier(
         expectedPosition = Math.Max(expectedPosition, e.ChainPosition) + 1;
     }
 
-    /// <summary>Checks the stored chain head and the checkpoints; returns every problem, first position first.</summary>
-    public IReadOnlyList<VerificationProblem> Complete(long? headPosition, byte[]? headHash)
+    /// <summary>Checks the stored chain head, the streams' recorded versions and the checkpoints; returns every problem, first position first.</summary>
+    /// <param name="recordedStreams">Each stream's version as the streams table records it (null: not checked).</param>
+    public IReadOnlyList<VerificationProblem> Complete(long? headPosition, byte[]? headHash, IReadOnlyDictionary<string, long>? recordedStreams = null)
     {
         var lastPosition = expectedPosition - 1;
+        foreach (var (streamId, version) in recordedStreams ?? new Dictionary<string, long>())
+        {
+            var seen = streams.GetValueOrDefault(streamId);
+            if (version > seen.Version)
+            {
+                // Like the head: what is missing would have come after the last event read.
+                Report(lastPosition + 1, $"stream {streamId} is recorded at version {version}, but its events end at version {seen.Version}: events were removed");
+            }
+            else if (version < seen.Version)
+            {
+                Report(seen.Position, $"stream {streamId} is recorded at version {version}, but its events run to version {seen.Version}");
+            }
+        }
+        if (recordedStreams is not null)
+        {
+            foreach (var (streamId, seen) in streams.Where(s => !recordedStreams.ContainsKey(s.Key)))
+            {
+                Report(seen.Position, $"stream {streamId} has events but no stream record");
+            }
+        }
         if (headPosition is { } position && (position != lastPosition || !runningHash.AsSpan().SequenceEqual(headHash)))
         {
             // A count mismatch shows first just past the shorter of the two.

@@ -107,6 +107,16 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
             }
         }
 
+        var recordedStreams = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = Command(connection, tx, tenant, "SELECT stream_id, version FROM ledger.streams WHERE tenant = $1"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                recordedStreams[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
         var verifier = new ChainVerifier(tenant, checkpoints, trustedKeys, keptHeads, keepLeaves: keptHeads.Count > 0);
         await using (var command = Command(connection, tx, tenant, """
             SELECT global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
@@ -125,7 +135,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
             }
         }
         progress?.Invoke(verifier.EventsChecked);
-        var problems = verifier.Complete(headPosition, headHash);
+        var problems = verifier.Complete(headPosition, headHash, recordedStreams);
         return new TenantVerification(tenant, verifier.EventsChecked, checkpoints.Count, problems, verifier.ProblemsFound)
         {
             Head = headPosition is { } position && headHash is not null ? (position, headHash) : null,

@@ -153,8 +153,10 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
                          '\x{Convert.ToHexString(forged.PreviousHash)}', '\x{Convert.ToHexString(forged.Hash)}')
             """);
 
-        // Position 6 is a perfect link; the original event now at 7 no longer follows it.
-        await ShouldFailAt(VerifyAsync(tenant), tenant, 7);
+        // Position 6 is a perfect link, but its stream was never created; the original event now at 7 no longer follows it.
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 6))
+            .ShouldContain("position 6: stream person-forged has events but no stream record")
+            .ShouldContain("position 7: previous-hash link broken");
     }
 
     [Fact]
@@ -247,6 +249,35 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     }
 
     [Fact]
+    public async Task Deleting_the_last_events_and_rewriting_the_head_is_caught_by_the_streams_recorded_versions()
+    {
+        const string tenant = "149004";
+        await SeedVerifiedAsync(tenant);
+
+        // Events after the last checkpoint (20): two appended, then deleted with their chain rows, so the head moves back.
+        await SampleLedger.SeedAsync(db, tenant, key, from: 10, to: 11);
+        await TamperAsync($"""
+            DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position > 20);
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position > 20
+            """);
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 21))
+            .ShouldContain("but its events end at version")
+            .ShouldContain("events were removed");
+    }
+
+    [Fact]
+    public async Task A_stream_version_skipped_is_reported_where_it_skips()
+    {
+        const string tenant = "149005";
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE marten.mt_events SET version = version + 100 WHERE seq_id = {EventAt(tenant, 19)}");
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 19)).ShouldContain("goes from version");
+    }
+
+    [Fact]
     public async Task An_earlier_digest_verifies_after_more_appends_with_a_consistency_proof()
     {
         const string tenant = "149001";
@@ -269,11 +300,14 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         await SeedVerifiedAsync(tenant);
         var digest = await DigestAsync(tenant);
 
-        // Events 15..20 gone, with the tree head at 20 that covered them: the ledger alone still holds together.
+        // Events 15..20 gone, with the tree head at 20 that covered them and the streams' versions set back:
+        // the ledger alone still holds together.
         await TamperAsync($"""
             DELETE FROM ledger.checkpoints WHERE tenant = '{tenant}' AND position = 20;
             DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15);
-            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15;
+            UPDATE marten.mt_streams s SET version = (SELECT max(e.version) FROM marten.mt_events e WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.id)
+             WHERE s.tenant_id = '{tenant}'
             """);
         (await VerifyAsync(tenant)).ShouldExitWith(ExitCodes.Success).ShouldContain($"tenant {tenant}: 14 events, 1 checkpoint: OK");
 
