@@ -23,6 +23,7 @@ public static class LedgerCli
         {
             MigrateCommand.Create(context),
             VerifyCommand.Create(context),
+            DigestCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
             Schools.SchoolCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),

@@ -32,9 +32,12 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
     /// <param name="progress">Called with the events written so far.</param>
     /// <param name="buildReadModels">False to leave the read models to a later rebuild (a rebuild benchmark's own).</param>
     /// <returns>The number of events written.</returns>
+    /// <param name="checkpointKey">When given, each school's history ends with a tree head signed by it, as every writer of history leaves one.</param>
     public async Task<long> SeedAsync(
-        int schools, long events, string trustId, Action<long>? progress = null, bool buildReadModels = true, CancellationToken ct = default)
+        int schools, long events, string trustId, Action<long>? progress = null, bool buildReadModels = true,
+        EventStore.Checkpoints.SigningKey? checkpointKey = null, CancellationToken ct = default)
     {
+        var checkpoints = checkpointKey is null ? null : new EventStore.Checkpoints.CheckpointIssuer(dataSource, checkpointKey, TimeProvider.System);
         var perSchool = Math.Max(20, events / schools);
         var people = (int)Math.Clamp(perSchool / 40, 10, 400);
         // Each person: enrolled, and their sign-in email set. Each version of each policy: one
@@ -50,6 +53,10 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
             var urn = (200000 + s).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var batch = await SchoolAsync(urn, trustId, people, versions, new Random(s), index, ct);
             await importer.ImportAsync(urn, batch, ct: ct);
+            if (checkpoints is not null)
+            {
+                await checkpoints.IssueAsync(urn, ct);
+            }
             if (buildReadModels)
             {
                 await ProjectionRebuild.RunAsync(dataSource, all, tenant: urn, ct: ct);

@@ -21,7 +21,6 @@ public static class ShowCheckpoint
             return TypedResults.Problem($"School {urn} has no checkpoint at position {at}.", title: "Not found",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        return TypedResults.Ok(new IssueCheckpoint.CheckpointView(
-            c.Tenant, c.Position, Convert.ToHexStringLower(c.HeadHash), c.IssuedAt, c.KeyId, Convert.ToBase64String(c.Signature)));
+        return TypedResults.Ok(IssueCheckpoint.CheckpointView.Of(c));
     }
 }

@@ -78,7 +78,7 @@ internal static class SeedDemoCommand
     /// else the development key when seeding the development cluster (so the app carries on
     /// with it), else a key for this run only (its public half is recorded with the checkpoints).
     /// </summary>
-    static SigningKey CheckpointKey(CliContext context, DatabaseConnection database)
+    internal static SigningKey CheckpointKey(CliContext context, DatabaseConnection database)
     {
         if (context.Variable("Ledger__Signing__PrivateKeyPem") is { } pem)
         {
@@ -92,7 +92,7 @@ internal static class SeedDemoCommand
         {
             return SigningKey.FromFile(DevelopmentData.SigningKeyFile(directory), createIfMissing: true);
         }
-        context.Out.Line("No checkpoint key configured (Ledger__Signing__KeyFile): the demo's checkpoints are signed with a key made for this run.");
+        context.Out.Line("No checkpoint key configured (Ledger__Signing__KeyFile): the checkpoints are signed with a key made for this run.");
         return SigningKey.Generate();
     }
 }

@@ -32,6 +32,7 @@ internal static class SeedSyntheticCommand
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
         await using var app = LedgerServicesForCli.Build(database.ConnectionString);
         var synthetic = app.Get<SyntheticTrust>();
+        using var key = SeedDemoCommand.CheckpointKey(context, database);
         context.Out.Line($"Seeding {schools} synthetic schools, about {events} events, into {database.Describe()}");
         long written = 0;
         if (context.Out.Profile.Capabilities.Interactive)
@@ -39,13 +40,13 @@ internal static class SeedSyntheticCommand
             await context.Out.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("events", maxValue: events);
-                written = await synthetic.SeedAsync(schools, events, trust, n => task.Value = Math.Min(n, events), ct: ct);
+                written = await synthetic.SeedAsync(schools, events, trust, n => task.Value = Math.Min(n, events), checkpointKey: key, ct: ct);
                 task.Value = task.MaxValue;
             });
         }
         else
         {
-            written = await synthetic.SeedAsync(schools, events, trust, n => context.Out.Line($"  {n} events"), ct: ct);
+            written = await synthetic.SeedAsync(schools, events, trust, n => context.Out.Line($"  {n} events"), checkpointKey: key, ct: ct);
         }
         context.Out.Line($"Done: {written} events in {schools} schools of trust {trust}.", "green");
         return ExitCodes.Success;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.Verification;
 using Spectre.Console;
 
@@ -19,7 +20,7 @@ internal static class VerificationRun
     /// <param name="completed">Called with each tenant's result: at once in plain mode, after the bars close otherwise.</param>
     public static async Task VerifyAsync(
         IAnsiConsole console, LedgerVerifier verifier, IReadOnlyList<(string Tenant, long Events)> tenants,
-        IReadOnlyDictionary<string, byte[]> trustedKeys, Action<TenantVerification> completed, CancellationToken ct)
+        IReadOnlyDictionary<string, byte[]> trustedKeys, IReadOnlyCollection<TreeHead> keptHeads, Action<TenantVerification> completed, CancellationToken ct)
     {
         if (!UsesProgressBars(console))
         {
@@ -35,7 +36,7 @@ internal static class VerificationRun
                             $"  tenant {tenant}: {checkedSoFar} of {events} events checked…"));
                     }
                 }
-                completed(await verifier.VerifyTenantAsync(tenant, trustedKeys, Note, ct));
+                completed(await verifier.VerifyTenantAsync(tenant, trustedKeys, Note, keptHeads, ct));
             }
             return;
         }
@@ -65,7 +66,7 @@ internal static class VerificationRun
                         // The count may have grown since it was taken; a bar never runs past its end.
                         task.Value = Math.Min(checkedSoFar, task.MaxValue);
                         overall.Value = Math.Min(done + checkedSoFar, overall.MaxValue);
-                    }, ct);
+                    }, keptHeads, ct);
                     task.Value = task.MaxValue;
                     task.StopTask();
                     before += events;

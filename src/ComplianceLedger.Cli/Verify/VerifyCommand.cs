@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using ComplianceLedger.EventStore.Chain;
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.LocalPostgres;
 using ComplianceLedger.EventStore.Verification;
 using Npgsql;
@@ -29,33 +31,87 @@ internal static class VerifyCommand
         var publicKeys = new Option<string[]>("--public-key")
         {
             Description = "A PEM file with a checkpoint public key to trust (\"PUBLIC KEY\" block); repeat for several. " +
-                          $"The key in {SigningKeyFileVariable} is trusted too. With none, the keys recorded in the database are used, which is no independent check.",
+                          "Given, these keys alone are trusted. Without, the key in " + SigningKeyFileVariable + " or the development key, " +
+                          "and failing those the keys recorded in the database, which is no independent check.",
             HelpName = "file.pem",
+        };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Fail rather than trust keys recorded in the database being verified.",
+        };
+        var sinceDigest = new Option<string[]>("--since-digest")
+        {
+            Description = "A governors' digest (the text from the board minutes, quoted): the ledger must have only grown from it. Repeat for several.",
+            HelpName = "digest",
+        };
+        var keptCheckpoints = new Option<string[]>("--checkpoints")
+        {
+            Description = "A file of tree heads kept outside the database (digests, one after another): the ledger must have only grown from each.",
+            HelpName = "file",
         };
         var command = new Command("verify", "Recompute every tenant's hash chain and check the signed checkpoints.")
         {
-            connection, tenant, publicKeys,
+            connection, tenant, publicKeys, strict, sinceDigest, keptCheckpoints,
         };
         command.SetAction((parsed, ct) => RunAsync(
-            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], ct));
+            context, parsed.GetValue(connection), parsed.GetValue(tenant), parsed.GetValue(publicKeys) ?? [], parsed.GetValue(strict),
+            KeptHeads(parsed.GetValue(sinceDigest) ?? [], parsed.GetValue(keptCheckpoints) ?? []), ct));
         return command;
     }
 
-    static async Task<int> RunAsync(CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, CancellationToken ct)
+    /// <summary>The tree heads given on the command line and in files, read before any database is touched.</summary>
+    static List<TreeHead> KeptHeads(string[] digests, string[] files)
     {
-        // Key files first: a typo there should not wait for a database.
+        var heads = new List<TreeHead>();
+        foreach (var digest in digests)
+        {
+            heads.AddRange(Parsed(digest, "--since-digest"));
+        }
+        foreach (var file in files)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"Could not read the checkpoints file {file}: {e.Message}");
+            }
+            heads.AddRange(Parsed(text, file));
+        }
+        return heads;
+    }
+
+    static IReadOnlyList<TreeHead> Parsed(string text, string source)
+    {
+        try
+        {
+            return TreeHead.ParseDigests(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"{source}: {e.Message}");
+        }
+    }
+
+    static async Task<int> RunAsync(
+        CliContext context, string? connectionOption, string? onlyTenant, string[] publicKeyFiles, bool strict, List<TreeHead> keptHeads, CancellationToken ct)
+    {
+        // Key files first: a typo there should not wait for a database. Keys given are the only ones
+        // trusted: trusting another beside them would let a checkpoint it signed pass.
         var trusted = new TrustedKeys();
         foreach (var file in publicKeyFiles)
         {
             trusted.AddPublicKeyFile(file);
         }
-        if (context.Variable(SigningKeyFileVariable) is { } signingKeyFile)
+        if (trusted.Count == 0 && context.Variable(SigningKeyFileVariable) is { } signingKeyFile)
         {
             trusted.AddSigningKeyFile(signingKeyFile, SigningKeyFileVariable);
         }
 
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
-        if (database.DevelopmentDataDirectory is { } directory && File.Exists(DevelopmentData.SigningKeyFile(directory)))
+        if (trusted.Count == 0 && database.DevelopmentDataDirectory is { } directory && File.Exists(DevelopmentData.SigningKeyFile(directory)))
         {
             trusted.AddSigningKeyFile(DevelopmentData.SigningKeyFile(directory), "development key");
         }
@@ -64,7 +120,18 @@ internal static class VerifyCommand
         var verifier = new LedgerVerifier(dataSource);
         context.Out.Line($"Verifying {database.Describe()}");
 
-        var tenants = await verifier.TenantsAsync(onlyTenant, ct);
+        if (onlyTenant is not null && keptHeads.FirstOrDefault(h => h.Tenant != onlyTenant) is { } other)
+        {
+            throw new CliException($"A digest given is for school URN {other.Tenant}, not the --tenant {onlyTenant} being verified.");
+        }
+        // A digest names its school: verifying from one checks that school (or those the digests name).
+        var tenants = onlyTenant is null && keptHeads.Count > 0
+            ? [.. (await verifier.TenantsAsync(null, ct)).Where(t => keptHeads.Any(h => h.Tenant == t.Tenant))]
+            : await verifier.TenantsAsync(onlyTenant, ct);
+        if (keptHeads.FirstOrDefault(h => tenants.All(t => t.Tenant != h.Tenant)) is { } missing)
+        {
+            throw new CliException($"This ledger holds nothing for school URN {missing.Tenant}, whose digest was given: the school's whole ledger is missing.");
+        }
         if (onlyTenant is not null && tenants.Count == 0)
         {
             throw new CliException($"Tenant {onlyTenant} has no events, chain head or checkpoints in this ledger.");
@@ -78,10 +145,17 @@ internal static class VerifyCommand
 
         if (trusted.Count == 0)
         {
+            if (strict)
+            {
+                throw new CliException(
+                    "--strict: no checkpoint key was given, and the only keys at hand are recorded in the database being verified. " +
+                    "Pass --public-key with the school's public key (GET /api/ledger/signing-key, or public-key.pem in an evidence pack).");
+            }
             trusted.AddRecorded(await verifier.RecordedKeysAsync(ct));
             context.Error.Warning(
                 $"no checkpoint key given, so trusting the keys the database itself records ({trusted.Count}). " +
-                "Whoever can rewrite the ledger can replace those too; for an independent check pass --public-key with the server's public key.");
+                "Signatures checked against keys stored in the same database prove nothing against someone who can write to it: " +
+                "they can add a key and sign a rewritten history with it; for an independent check pass --public-key with the server's public key.");
         }
         foreach (var (keyId, source) in trusted.Sources)
         {
@@ -91,15 +165,26 @@ internal static class VerifyCommand
         var failed = 0;
         var events = 0L;
         var checkpoints = 0L;
-        await VerificationRun.VerifyAsync(context.Out, verifier, tenants, trusted.Keys, result =>
+        await VerificationRun.VerifyAsync(context.Out, verifier, tenants, trusted.Keys, keptHeads, result =>
         {
             events += result.EventsChecked;
             checkpoints += result.CheckpointsChecked;
-            if (!result.Holds)
+            var unsigned = result.EventsChecked > 0 && result.CheckpointsChecked == 0;
+            if (!result.Holds || (strict && unsigned))
             {
                 failed++;
             }
             Report(context.Out, result);
+            if (unsigned)
+            {
+                context.Out.Line(("    ", null), (strict ? "FAILED (--strict)" : "warning", strict ? "red bold" : "yellow bold"),
+                    (": no signed checkpoint: nothing outside the database vouches for these events.", null));
+            }
+            else if (result.Head is { } head && result.LastCheckpoint is { } last && head.Position > last)
+            {
+                context.Out.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"    {ConsoleLines.Count(head.Position - last, "event")} after the last signed checkpoint (position {last}): held by the chain alone until the next one"));
+            }
         }, ct);
 
         if (failed == 0)
@@ -129,6 +214,12 @@ internal static class VerifyCommand
             {
                 // The hash to compare with a signed checkpoint, an earlier run or a copy elsewhere.
                 console.Line(string.Create(CultureInfo.InvariantCulture, $"    head at position {head.Position}: {Convert.ToHexStringLower(head.Hash)}"));
+            }
+            foreach (var grown in result.GrewFrom)
+            {
+                console.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"    grew only from the digest of {ChainHash.FormatTimestamp(grown.From.IssuedAt)} ({ConsoleLines.Count(grown.From.TreeSize, "event")}): ") +
+                    string.Create(CultureInfo.InvariantCulture, $"consistency proof to {grown.ToSize} ({ConsoleLines.Count(grown.Proof.Count, "node")}) {(grown.Holds ? "verified" : "DOES NOT VERIFY")}"));
             }
             return;
         }

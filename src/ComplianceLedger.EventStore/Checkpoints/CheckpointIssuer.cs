@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace ComplianceLedger.EventStore.Checkpoints;
 
-/// <summary>Signs a tenant's current chain head and records the checkpoint.</summary>
+/// <summary>Signs a tree head over a tenant's chain as it stands and records it as a checkpoint.</summary>
 public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key, TimeProvider time)
 {
     int keyRegistered;
@@ -36,11 +36,17 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
             return null;
         }
 
+        if (await ReadAsync(dataSource, tenant, position, ct) is { } existing)
+        {
+            return existing;
+        }
+
+        var root = await TreeRootAsync(dataSource, tenant, position, ct);
         var issuedAt = ChainHash.TruncateToMicroseconds(time.GetUtcNow());
-        var signature = key.Sign(Checkpoint.SignedBytes(tenant, position, hash, issuedAt, key.KeyId));
+        var signature = key.Sign(Checkpoint.TreeHeadSignedBytes(tenant, position, root, issuedAt, key.KeyId));
         await using var insert = dataSource.CreateCommand("""
-            INSERT INTO ledger.checkpoints (tenant, position, head_hash, issued_at, key_id, signature)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, position) DO NOTHING
+            INSERT INTO ledger.checkpoints (tenant, position, head_hash, issued_at, key_id, signature, tree_root)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, position) DO NOTHING
             """);
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
@@ -48,9 +54,28 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
         insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = issuedAt });
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.KeyId });
         insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = signature });
+        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = root });
         await insert.ExecuteNonQueryAsync(ct);
         activity?.SetTag("ledger.chain_position", position);
         return await ReadAsync(dataSource, tenant, position, ct);
+    }
+
+    /// <summary>The Merkle root of the tenant's event hashes 1..<paramref name="treeSize"/>, read in chain order.</summary>
+    public static async Task<byte[]> TreeRootAsync(NpgsqlDataSource dataSource, string tenant, long treeSize, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT hash FROM ledger.chain WHERE tenant = $1 AND chain_position <= $2 ORDER BY chain_position");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = treeSize });
+        var frontier = new MerkleFrontier();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            frontier.AppendEventHash(reader.GetFieldValue<byte[]>(0));
+        }
+        return frontier.Size == treeSize
+            ? frontier.Root
+            : throw new InvalidOperationException($"Tenant {tenant}'s chain has {frontier.Size} rows up to position {treeSize}.");
     }
 
     /// <summary>The tenants whose chain head has moved past their latest checkpoint.</summary>
@@ -88,7 +113,7 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
     public static async Task<Checkpoint?> ReadAsync(NpgsqlDataSource dataSource, string tenant, long position, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT tenant, position, head_hash, issued_at, key_id, signature FROM ledger.checkpoints
+            SELECT tenant, position, head_hash, issued_at, key_id, signature, tree_root FROM ledger.checkpoints
              WHERE tenant = $1 AND position = $2
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
@@ -97,7 +122,8 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
         return await reader.ReadAsync(ct) ? ReadCheckpoint(reader) : null;
     }
 
+    /// <summary>Reads the columns <c>tenant, position, head_hash, issued_at, key_id, signature, tree_root</c>.</summary>
     public static Checkpoint ReadCheckpoint(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4),
-        r.GetFieldValue<byte[]>(5));
+        r.GetFieldValue<byte[]>(5), r.IsDBNull(6) ? null : r.GetFieldValue<byte[]>(6));
 }

@@ -21,7 +21,7 @@ public sealed class VerifyCommandTests(CleanLedger ledger) : IClassFixture<Clean
             .ShouldContain("tenant 160002: 10 events, 1 checkpoint: OK")
             .ShouldContain("tenant 160003: 6 events, 0 checkpoints: OK")
             .ShouldContain("3 tenants, 36 events, 3 checkpoints: all hold")
-            .ShouldNotContain("warning");
+            .ShouldNotContain("warning: no checkpoint key given");
 
         var listed = (await new LedgerVerifier(db.AppDataSource).TenantsAsync()).Select(t => t.Tenant);
         Assert.All(listed, tenant => run.ShouldContain($"tenant {tenant}: "));
@@ -51,6 +51,47 @@ public sealed class VerifyCommandTests(CleanLedger ledger) : IClassFixture<Clean
             .ShouldContain("tenant 160002: 10 events, 1 checkpoint: OK")
             .ShouldNotContain("tenant 160001")
             .ShouldNotContain("warning");
+    }
+
+    [Fact]
+    public async Task Verify_without_a_public_key_and_strict_refuses_to_trust_the_keys_in_the_database()
+    {
+        (await LedgerRun.RunAsync("verify", "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.UsageError)
+            .ShouldContain("--strict: no checkpoint key was given")
+            .ShouldNotContain("tenant 160001");
+    }
+
+    [Fact]
+    public async Task A_public_key_given_is_the_only_key_trusted_even_beside_the_signing_key_file()
+    {
+        using var other = Verification.SampleLedger.NewKey();
+        var otherFile = Verification.SampleLedger.WritePublicKeyFile(other);
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["Ledger__Signing__KeyFile"] = ledger.PrivateKeyFile };
+            (await LedgerRun.RunAsync(environment, "verify", "--tenant", "160002", "--public-key", otherFile, "--strict", "--connection", db.AppConnectionString))
+                .ShouldExitWith(ExitCodes.ProblemsFound)
+                .ShouldContain($"Trusting checkpoint key {other.KeyId} ({otherFile})")
+                .ShouldNotContain($"Trusting checkpoint key {ledger.KeyId}")
+                .ShouldContain($"checkpoint signed by unknown key {ledger.KeyId}");
+        }
+        finally
+        {
+            File.Delete(otherFile);
+        }
+    }
+
+    [Fact]
+    public async Task A_school_with_events_and_no_signed_checkpoint_is_named_and_fails_under_strict()
+    {
+        (await LedgerRun.RunAsync("verify", "--tenant", "160003", "--public-key", ledger.PublicKeyFile, "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain("tenant 160003: 6 events, 0 checkpoints: OK")
+            .ShouldContain("warning: no signed checkpoint: nothing outside the database vouches for these events.");
+        (await LedgerRun.RunAsync("verify", "--tenant", "160003", "--public-key", ledger.PublicKeyFile, "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.ProblemsFound)
+            .ShouldContain("FAILED (--strict): no signed checkpoint");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Chain;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.Tests.Cli;
 using ComplianceLedger.Tests.Fixtures;
@@ -53,9 +54,34 @@ public sealed class LedgerBeforeMarten : LedgerDatabase
                 END LOOP;
             END $$;
             """);
+        // Signed as the issuer signed then: the chain's hash at the head, before tree heads (080).
+        await using (var key = AppDataSource.CreateCommand("INSERT INTO ledger.signing_keys (key_id, public_key, first_used) VALUES ($1, $2, now())"))
+        {
+            key.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key.KeyId });
+            key.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Key.PublicKey });
+            await key.ExecuteNonQueryAsync();
+        }
         foreach (var school in Schools)
         {
-            await new CheckpointIssuer(AppDataSource, Key, TimeProvider.System).IssueAsync(school);
+            await using var head = AppDataSource.CreateCommand("SELECT position, hash FROM ledger.chain_heads WHERE tenant = $1");
+            head.Parameters.Add(new NpgsqlParameter<string> { TypedValue = school });
+            long position;
+            byte[] hash;
+            await using (var reader = await head.ExecuteReaderAsync())
+            {
+                await reader.ReadAsync();
+                (position, hash) = (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+            }
+            var issuedAt = ChainHash.TruncateToMicroseconds(DateTimeOffset.UtcNow);
+            await using var insert = AppDataSource.CreateCommand(
+                "INSERT INTO ledger.checkpoints (tenant, position, head_hash, issued_at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)");
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = school });
+            insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = issuedAt });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key.KeyId });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Key.Sign(Checkpoint.SignedBytes(school, position, hash, issuedAt, Key.KeyId)) });
+            await insert.ExecuteNonQueryAsync();
         }
     }
 

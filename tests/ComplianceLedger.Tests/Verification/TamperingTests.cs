@@ -117,7 +117,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         await TamperAsync(InsertForgedAt(tenant, position));
 
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
-        run.ShouldContain("position 10: the chain's hash here differs from the signed checkpoint");
+        run.ShouldContain("position 10: the Merkle root of the events up to here differs from the signed tree head");
     }
 
     [Fact]
@@ -153,8 +153,10 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
                          '\x{Convert.ToHexString(forged.PreviousHash)}', '\x{Convert.ToHexString(forged.Hash)}')
             """);
 
-        // Position 6 is a perfect link; the original event now at 7 no longer follows it.
-        await ShouldFailAt(VerifyAsync(tenant), tenant, 7);
+        // Position 6 is a perfect link, but its stream was never created; the original event now at 7 no longer follows it.
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 6))
+            .ShouldContain("position 6: stream person-forged has events but no stream record")
+            .ShouldContain("position 7: previous-hash link broken");
     }
 
     [Fact]
@@ -182,15 +184,157 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         // The chain itself is consistent again; only the checkpoint signed at 10 still remembers the truth.
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
-        run.ShouldContain("the chain's hash here differs from the signed checkpoint")
+        run.ShouldContain("the Merkle root of the events up to here differs from the signed tree head")
             .ShouldNotContain("hash mismatch")
             .ShouldNotContain("link broken");
     }
 
+    [Fact]
+    public async Task A_history_rehashed_and_resigned_with_a_key_added_to_the_database_passes_only_when_the_database_keys_are_trusted()
+    {
+        const string tenant = "144002";
+        await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
+
+        // The forger changes event 7, relinks the rest, adds a key of their own and signs new tree heads with it.
+        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
+        var sql = new List<string>();
+        var previous = events[5].Hash;
+        var hashes = events.Take(6).Select(e => e.Hash).ToList();
+        foreach (var e in events.Skip(6))
+        {
+            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
+            var rehashed = Rehashed(changed, previous);
+            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
+            sql.Add($"""
+                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
+                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
+                """);
+            previous = rehashed.Hash;
+            hashes.Add(rehashed.Hash);
+        }
+        using var forger = SampleLedger.NewKey();
+        sql.Add($"INSERT INTO ledger.signing_keys (key_id, public_key, first_used) VALUES ('{forger.KeyId}', '\\x{Convert.ToHexString(forger.PublicKey)}', now())");
+        foreach (var position in new[] { 10, 20 })
+        {
+            var root = MerkleTree.OfEventHashes(hashes.Take(position)).Root;
+            var at = new DateTimeOffset(2026, 9, 2, 8, 0, 0, TimeSpan.Zero);
+            var signature = forger.Sign(Checkpoint.TreeHeadSignedBytes(tenant, position, root, at, forger.KeyId));
+            sql.Add($"""
+                UPDATE ledger.checkpoints SET head_hash = '\x{Convert.ToHexString(hashes[position - 1])}', tree_root = '\x{Convert.ToHexString(root)}',
+                       issued_at = '{ChainHash.FormatTimestamp(at)}', key_id = '{forger.KeyId}', signature = '\x{Convert.ToHexString(signature)}'
+                 WHERE tenant = '{tenant}' AND position = {position}
+                """);
+        }
+        await TamperAsync(string.Join(";\n", sql));
+
+        // Trusting what the database records, the forgery holds, and the verifier says why that proves nothing.
+        (await LedgerRun.RunAsync("verify", "--tenant", tenant, "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain("prove nothing against someone who can write to it");
+        (await LedgerRun.RunAsync("verify", "--tenant", tenant, "--strict", "--connection", db.AppConnectionString))
+            .ShouldExitWith(ExitCodes.UsageError);
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
+        run.ShouldContain($"checkpoint signed by unknown key {forger.KeyId}");
+        // A digest from the board minutes catches it even while trusting the database's keys.
+        (await ShouldFailAt(LedgerRun.RunAsync("verify", "--since-digest", digest, "--connection", db.AppConnectionString), tenant, 20))
+            .ShouldContain("the events 1..20 no longer have the root of the tree head kept outside the ledger");
+    }
+
+    /// <summary>The governors' digest as <c>ledger digest</c> prints it.</summary>
+    async Task<string> DigestAsync(string tenant)
+    {
+        var run = (await LedgerRun.RunAsync("digest", "--tenant", tenant, "--connection", db.AppConnectionString)).ShouldExitWith(ExitCodes.Success);
+        return run.Output;
+    }
+
+    [Fact]
+    public async Task Deleting_the_last_events_and_rewriting_the_head_is_caught_by_the_streams_recorded_versions()
+    {
+        const string tenant = "149004";
+        await SeedVerifiedAsync(tenant);
+
+        // Events after the last checkpoint (20): two appended, then deleted with their chain rows, so the head moves back.
+        await SampleLedger.SeedAsync(db, tenant, key, from: 10, to: 11);
+        await TamperAsync($"""
+            DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position > 20);
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position > 20
+            """);
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 21))
+            .ShouldContain("but its events end at version")
+            .ShouldContain("events were removed");
+    }
+
+    [Fact]
+    public async Task A_stream_version_skipped_is_reported_where_it_skips()
+    {
+        const string tenant = "149005";
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE marten.mt_events SET version = version + 100 WHERE seq_id = {EventAt(tenant, 19)}");
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 19)).ShouldContain("goes from version");
+    }
+
+    [Fact]
+    public async Task An_earlier_digest_verifies_after_more_appends_with_a_consistency_proof()
+    {
+        const string tenant = "149001";
+        await SampleLedger.SeedAsync(db, tenant, key, to: 5);
+        var digest = await DigestAsync(tenant);
+        Assert.Contains($"ComplianceLedger digest for school URN {tenant}", digest, StringComparison.Ordinal);
+        await SampleLedger.SeedAsync(db, tenant, key, from: 5, to: 10);
+
+        (await VerifyAsync(tenant, "--since-digest", digest))
+            .ShouldExitWith(ExitCodes.Success)
+            .ShouldContain($"tenant {tenant}: 20 events, 2 checkpoints: OK")
+            .ShouldContain("(10 events): consistency proof to 20 (")
+            .ShouldContain(") verified");
+    }
+
+    [Fact]
+    public async Task An_earlier_digest_fails_when_the_last_events_and_the_checkpoint_covering_them_are_deleted()
+    {
+        const string tenant = "149002";
+        await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
+
+        // Events 15..20 gone, with the tree head at 20 that covered them and the streams' versions set back:
+        // the ledger alone still holds together.
+        await TamperAsync($"""
+            DELETE FROM ledger.checkpoints WHERE tenant = '{tenant}' AND position = 20;
+            DELETE FROM marten.mt_events WHERE seq_id IN (SELECT seq_id FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15);
+            DELETE FROM ledger.chain WHERE tenant = '{tenant}' AND chain_position >= 15;
+            UPDATE marten.mt_streams s SET version = (SELECT max(e.version) FROM marten.mt_events e WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.id)
+             WHERE s.tenant_id = '{tenant}'
+            """);
+        (await VerifyAsync(tenant)).ShouldExitWith(ExitCodes.Success).ShouldContain($"tenant {tenant}: 14 events, 1 checkpoint: OK");
+
+        (await ShouldFailAt(VerifyAsync(tenant, "--since-digest", digest), tenant, 15))
+            .ShouldContain("the ledger ends at position 14, but a tree head kept outside it")
+            .ShouldContain("covers 20 events: events were removed");
+    }
+
+    [Fact]
+    public async Task A_digest_altered_after_it_was_printed_fails_and_a_digest_nothing_like_one_is_a_usage_error()
+    {
+        const string tenant = "149003";
+        await SeedVerifiedAsync(tenant);
+        var digest = await DigestAsync(tenant);
+        var altered = digest.Replace("Events: 20", "Events: 19", StringComparison.Ordinal);
+
+        (await ShouldFailAt(VerifyAsync(tenant, "--since-digest", altered), tenant, 19))
+            .ShouldContain("has a signature that does not verify");
+        (await VerifyAsync(tenant, "--since-digest", "the minutes of 3 March"))
+            .ShouldExitWith(ExitCodes.UsageError)
+            .ShouldContain("No digest found");
+    }
+
     [Theory]
-    [InlineData("145001", "head_hash = sha256(head_hash)", 10)]
     [InlineData("145002", "position = 9", 9)]
     [InlineData("145003", "issued_at = issued_at + interval '1 day'", 10)]
+    [InlineData("145004", "tree_root = sha256(tree_root)", 10)]
     public async Task Verify_reports_the_first_bad_position_when_a_checkpoint_is_altered(string tenant, string change, long position)
     {
         await SeedVerifiedAsync(tenant);
@@ -199,6 +343,18 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
 
         var run = await ShouldFailAt(VerifyAsync(tenant), tenant, position);
         run.ShouldContain("checkpoint signature does not verify");
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_changed_copy_of_the_head_hash_beside_a_signed_tree_head()
+    {
+        const string tenant = "145001";
+        await SeedVerifiedAsync(tenant);
+
+        await TamperAsync($"UPDATE ledger.checkpoints SET head_hash = sha256(head_hash) WHERE tenant = '{tenant}' AND position = 10");
+
+        var run = await ShouldFailAt(VerifyAsync(tenant), tenant, 10);
+        run.ShouldContain("the checkpoint's head hash (a copy: the tree root is what is signed) differs from the chain's hash here");
     }
 
     [Fact]
