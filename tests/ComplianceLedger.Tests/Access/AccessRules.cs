@@ -99,8 +99,8 @@ public static class AccessRules
         Page("POST /sign-in/choose-school", Public),
         Page("GET /signed-out", Public),
         Api("GET /sign-in/{provider}", Public),
-        Api("GET /local-idp/authorize", Public),
-        Api("POST /local-idp/authorize", Public),
+        Page("GET /local-idp/authorize", Public),
+        Page("POST /local-idp/authorize", Public),
         // The built stylesheets and scripts (MapStaticAssets).
         Api("GET {**path:file}", Public),
         Api("HEAD {**path:file}", Public),
