@@ -266,6 +266,21 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
             .ShouldContain("events were removed");
     }
 
+    [Theory]
+    [InlineData("149006", "correlation_id = ''")]
+    [InlineData("149007", "causation_id = ''")]
+    [InlineData("149008", "headers = '{\"commandId\": \"\"}'::jsonb")]
+    public async Task An_absent_value_made_empty_is_caught_though_both_hash_alike(string tenant, string change)
+    {
+        await SeedVerifiedAsync(tenant);
+        // Event 21: no correlation, causation or command id (NULL), as a system append writes.
+        await db.Store().AppendAsync(new AppendRequest(tenant, "person-9", "person", ExpectedVersion.Any,
+            [new NewEvent("person.left.v1", """{"personId":"9"}""")], new EventMetadata("system:test")));
+        await TamperAsync($"UPDATE marten.mt_events SET {change} WHERE seq_id = {EventAt(tenant, 21)}");
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 21)).ShouldContain("which no append writes").ShouldNotContain("hash mismatch");
+    }
+
     [Fact]
     public async Task A_stream_version_skipped_is_reported_where_it_skips()
     {
