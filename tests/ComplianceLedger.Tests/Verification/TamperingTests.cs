@@ -64,6 +64,8 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     [InlineData("140008", "stream_id = 'person-9'")]
     [InlineData("140009", "version = version + 100")]
     [InlineData("140010", "id = gen_random_uuid()")]
+    [InlineData("140011", "timestamp = 'infinity'")]
+    [InlineData("140012", "timestamp = '-infinity'")]
     public async Task Verify_reports_the_first_bad_position_when_one_field_of_an_event_is_changed(string tenant, string change)
     {
         await SeedVerifiedAsync(tenant);
