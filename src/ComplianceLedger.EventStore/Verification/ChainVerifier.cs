@@ -65,6 +65,20 @@ public sealed class ChainVerifier(
             ReportChain(e.ChainPosition, "previous-hash link broken: the event does not follow the one before it");
         }
 
+        // Absent is NULL, and hashes as the empty string; no append writes an empty one (LedgerInput
+        // refuses it), so an empty value is NULL altered to look the same to the hash.
+        if (e.Actor.Length == 0)
+        {
+            ReportChain(e.ChainPosition, "the actor is missing or empty, which no append writes: the event was altered");
+        }
+        foreach (var (value, name) in new[] { (e.CorrelationId, "correlation id"), (e.CausationId, "causation id"), (e.CommandId, "command id") })
+        {
+            if (value is { Length: 0 })
+            {
+                ReportChain(e.ChainPosition, $"the {name} is the empty string, which no append writes (an absent one is NULL): the event was altered");
+            }
+        }
+
         // A stream's versions run 1, 2, 3… in chain order: a gap is an event of it removed or moved.
         var stream = streams.GetValueOrDefault(e.StreamId);
         if (e.StreamVersion != stream.Version + 1)

@@ -64,6 +64,8 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
     [InlineData("140008", "stream_id = 'person-9'")]
     [InlineData("140009", "version = version + 100")]
     [InlineData("140010", "id = gen_random_uuid()")]
+    [InlineData("140011", "timestamp = 'infinity'")]
+    [InlineData("140012", "timestamp = '-infinity'")]
     public async Task Verify_reports_the_first_bad_position_when_one_field_of_an_event_is_changed(string tenant, string change)
     {
         await SeedVerifiedAsync(tenant);
@@ -264,6 +266,21 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         (await ShouldFailAt(VerifyAsync(tenant), tenant, 21))
             .ShouldContain("but its events end at version")
             .ShouldContain("events were removed");
+    }
+
+    [Theory]
+    [InlineData("149006", "correlation_id = ''")]
+    [InlineData("149007", "causation_id = ''")]
+    [InlineData("149008", "headers = '{\"commandId\": \"\"}'::jsonb")]
+    public async Task An_absent_value_made_empty_is_caught_though_both_hash_alike(string tenant, string change)
+    {
+        await SeedVerifiedAsync(tenant);
+        // Event 21: no correlation, causation or command id (NULL), as a system append writes.
+        await db.Store().AppendAsync(new AppendRequest(tenant, "person-9", "person", ExpectedVersion.Any,
+            [new NewEvent("person.left.v1", """{"personId":"9"}""")], new EventMetadata("system:test")));
+        await TamperAsync($"UPDATE marten.mt_events SET {change} WHERE seq_id = {EventAt(tenant, 21)}");
+
+        (await ShouldFailAt(VerifyAsync(tenant), tenant, 21)).ShouldContain("which no append writes").ShouldNotContain("hash mismatch");
     }
 
     [Fact]
