@@ -1,3 +1,4 @@
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Compliance.Pages;
 using ComplianceLedger.Api.Ledger;
@@ -38,7 +39,8 @@ public static class CompliancePages
     public static string? Asked(string? asOf) => string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
 
     static async Task<RazorComponentResult<DashboardPage>> DashboardAsync(
-        string urn, ReadModelReader readModels, PersonalDataVault vault, CoverageTrend trend, TimeProvider time, CancellationToken ct, string? asOf = null)
+        string urn, ReadModelReader readModels, PersonalDataVault vault, CoverageTrend trend, Npgsql.NpgsqlDataSource dataSource, TimeProvider time,
+        CancellationToken ct, string? asOf = null)
     {
         asOf = Asked(asOf);
         var today = SchoolDay.Today(time);
@@ -56,7 +58,13 @@ public static class CompliancePages
             return new RazorComponentResult<DashboardPage>(new { Urn = urn, Asked = asOf, Today = today, Refusal = e.Message }) { StatusCode = e.Status };
         }
         var points = await trend.PointsAsync(urn, summary, ct);
-        return new RazorComponentResult<DashboardPage>(new { Urn = urn, Asked = asOf, Today = today, Summary = summary, Overdue = overdue, Trend = points });
+        var latest = await CheckpointIssuer.LatestTreeHeadAsync(dataSource, urn, ct);
+        var digest = latest is { } l ? l.Head.ToDigest(await SchoolNameAsync(dataSource, urn, ct)) : null;
+        return new RazorComponentResult<DashboardPage>(new
+        {
+            Urn = urn, Asked = asOf, Today = today, Summary = summary, Overdue = overdue, Trend = points, Digest = digest,
+            DigestSignedAt = latest?.Head.IssuedAt,
+        });
     }
 
     static async Task<RazorComponentResult<ComplianceItemsPage>> ItemsAsync(

@@ -31,14 +31,14 @@ internal static class DigestCommand
     {
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        if (await LatestTreeHeadAsync(dataSource, tenant, ct) is not { } latest)
+        if (await CheckpointIssuer.LatestTreeHeadAsync(dataSource, tenant, ct) is not { } latest)
         {
             throw new CliException(
                 $"School URN {tenant} has no signed tree head yet. The app signs one within 15 minutes of a change; " +
                 $"a school's office can ask for one at once (POST /api/schools/{tenant}/checkpoints).");
         }
-        var (head, schoolName, eventsSince) = latest;
-        foreach (var line in head.ToDigest(schoolName).TrimEnd('\n').Split('\n'))
+        var (head, eventsSince) = latest;
+        foreach (var line in head.ToDigest(await SchoolNameAsync(dataSource, tenant, ct)).TrimEnd('\n').Split('\n'))
         {
             context.Out.Line(line);
         }
@@ -50,27 +50,16 @@ internal static class DigestCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>The latest format 2 checkpoint, the school's name when the read models know it, and how many events came after.</summary>
-    public static async Task<(TreeHead Head, string? SchoolName, long EventsSince)?> LatestTreeHeadAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct)
+    /// <summary>The school's name when the read models know it (a ledger without them, e.g. restored alone, has none).</summary>
+    static async Task<string?> SchoolNameAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT c.tenant, c.position, c.head_hash, c.issued_at, c.key_id, c.signature, c.tree_root,
-                   (SELECT h.position FROM ledger.chain_heads h WHERE h.tenant = c.tenant),
-                   CASE WHEN to_regclass('rm.schools') IS NOT NULL
-                        THEN (xpath('/row/name/text()', query_to_xml(format('SELECT name FROM rm.schools WHERE tenant = %L', c.tenant), false, false, '')))[1]::text
-                   END
-              FROM ledger.checkpoints c
-             WHERE c.tenant = $1 AND c.tree_root IS NOT NULL
-             ORDER BY c.position DESC LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
+        await using var exists = dataSource.CreateCommand("SELECT to_regclass('rm.schools') IS NOT NULL");
+        if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
         {
             return null;
         }
-        var checkpoint = CheckpointIssuer.ReadCheckpoint(reader);
-        var head = reader.IsDBNull(7) ? checkpoint.Position : reader.GetInt64(7);
-        return (checkpoint.TreeHead!, reader.IsDBNull(8) ? null : reader.GetString(8), head - checkpoint.Position);
+        await using var command = dataSource.CreateCommand("SELECT name FROM rm.schools WHERE tenant = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        return await command.ExecuteScalarAsync(ct) as string;
     }
 }

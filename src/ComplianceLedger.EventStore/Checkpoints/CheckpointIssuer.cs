@@ -122,6 +122,26 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
         return await reader.ReadAsync(ct) ? ReadCheckpoint(reader) : null;
     }
 
+    /// <summary>The school's latest signed tree head, and how many events were recorded after it; null when it has none.</summary>
+    public static async Task<(TreeHead Head, long EventsSince)?> LatestTreeHeadAsync(NpgsqlDataSource dataSource, string tenant, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.tenant, c.position, c.head_hash, c.issued_at, c.key_id, c.signature, c.tree_root,
+                   COALESCE((SELECT h.position FROM ledger.chain_heads h WHERE h.tenant = c.tenant), c.position)
+              FROM ledger.checkpoints c
+             WHERE c.tenant = $1 AND c.tree_root IS NOT NULL
+             ORDER BY c.position DESC LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var checkpoint = ReadCheckpoint(reader);
+        return (checkpoint.TreeHead!, reader.GetInt64(7) - checkpoint.Position);
+    }
+
     /// <summary>Reads the columns <c>tenant, position, head_hash, issued_at, key_id, signature, tree_root</c>.</summary>
     public static Checkpoint ReadCheckpoint(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4),

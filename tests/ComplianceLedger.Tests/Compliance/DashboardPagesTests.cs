@@ -104,6 +104,25 @@ public sealed class DashboardPagesTests(ClockedLedgerApp app) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task The_dashboard_gives_the_digest_for_the_minutes_which_verifies_with_the_schools_key()
+    {
+        var school = await ArrangedAsync();
+        var governor = await school.As(Role.Governor);
+        var before = await PageAsync(await governor.GetAsync($"/schools/{school.Urn}/dashboard"));
+        Assert.Contains("There is no digest yet", before.QuerySelector("#digest + p")!.TextContent, StringComparison.Ordinal);
+
+        var head = await school.As(Role.Headteacher);
+        Assert.Equal(HttpStatusCode.Created, (await head.PostAsync($"/api/schools/{school.Urn}/checkpoints", null)).StatusCode);
+        var page = await PageAsync(await governor.GetAsync($"/schools/{school.Urn}/dashboard"));
+
+        var digest = Assert.Single(ComplianceLedger.EventStore.Checkpoints.TreeHead.ParseDigests(Row(page, "pre.app-digest").TextContent));
+        Assert.Equal(school.Urn, digest.Tenant);
+        Assert.Equal(await app.CountEventsAsync(school.Urn), digest.TreeSize);
+        using var key = ComplianceLedger.EventStore.Checkpoints.SigningKey.FromPem(app.SigningKeyPem);
+        Assert.True(digest.IsSignedBy(key.PublicKey));
+    }
+
+    [Fact]
     public async Task The_as_of_date_shows_the_ledger_as_it_stood_that_day_with_its_position()
     {
         var school = await ArrangedAsync();
