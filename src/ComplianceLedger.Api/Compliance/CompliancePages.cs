@@ -1,10 +1,10 @@
-using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.Api.AsOf;
 using ComplianceLedger.Api.Compliance.Pages;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
+using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.PersonalData;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -62,7 +62,13 @@ public static class CompliancePages
         var digest = latest is { } l ? l.Head.ToDigest(await SchoolNameAsync(dataSource, urn, ct)) : null;
         return new RazorComponentResult<DashboardPage>(new
         {
-            Urn = urn, Asked = asOf, Today = today, Summary = summary, Overdue = overdue, Trend = points, Digest = digest,
+            Urn = urn,
+            Asked = asOf,
+            Today = today,
+            Summary = summary,
+            Overdue = overdue,
+            Trend = points,
+            Digest = digest,
             DigestSignedAt = latest?.Head.IssuedAt,
         });
     }
