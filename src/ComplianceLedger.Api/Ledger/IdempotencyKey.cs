@@ -91,8 +91,15 @@ public static class IdempotencyKey
         }
         var request = http.Features.Get<Fingerprinted>()
             ?? throw new InvalidOperationException("Idempotency-Key needs UseIdempotencyKeys in the pipeline.");
-        return (CommandId(tenant, actor, request.Operation, key), request.Fingerprint);
+        return (CommandId(tenant, actor, request.Operation, key), Keyed(request.Fingerprint, key));
     }
+
+    /// <summary>
+    /// The fingerprint as the ledger keeps it: an HMAC under the request's own key, which the ledger
+    /// never stores. A bare hash of a body that names a person (an email, a name) would let anyone who
+    /// reads the database confirm a guess; this one tells only a retry with the same key apart.
+    /// </summary>
+    static byte[] Keyed(byte[] fingerprint, string key) => HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), fingerprint);
 
     /// <summary>
     /// <c>key:</c> and the hex SHA-256 of the scope and the key: fits the ledger's command id

@@ -178,6 +178,25 @@ public sealed class IdempotencyKeyTests(LedgerApp app) : IClassFixture<LedgerApp
     }
 
     [Fact]
+    public async Task The_fingerprint_kept_for_a_body_that_names_a_person_cannot_confirm_a_guess_without_the_key()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, s => Task.FromResult(new Arranged(s, new Dictionary<string, string>())))).School;
+        var office = await school.SessionCookie(Role.Office);
+        var path = $"/api/schools/{school.Urn}/people";
+        var body = """{"name":"Ms Ada Quill","roles":["teacher"],"startedOn":"2026-09-01","email":"ada.quill@school.example"}""";
+        await Post(office, path, body, "enrol-ada-7f3c");
+
+        await using var command = app.AppDataSource.CreateCommand("SELECT fingerprint FROM ledger.commands WHERE tenant = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = school.Urn });
+        var kept = (byte[])(await command.ExecuteScalarAsync())!;
+        // What someone reading the database would compute from a guess of the whole request.
+        var guess = ComplianceLedger.Api.Ledger.IdempotencyKey.Fingerprint("POST", "/api/schools/{urn}/people", [("urn", school.Urn)],
+            System.Text.Encoding.UTF8.GetBytes(body));
+        Assert.NotEqual(Convert.ToHexString(guess), Convert.ToHexString(kept));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData("enrol-ada-7f3c"u8, guess)), Convert.ToHexString(kept));
+    }
+
+    [Fact]
     public async Task A_retry_after_the_record_moved_on_still_gets_the_first_result_not_a_conflict()
     {
         var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
