@@ -25,8 +25,7 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
             ["kind"] = "pupil-family",
             ["description"] = "My nephew Sam is in year 4",
             ["onEntryOf"] = "pupil",
-            ["enteredOn"] = "2026-09-03",
-        });
+        }.WithDate("enteredOn", "2026-09-03"));
 
         var mine = await HtmlPages.ParseAsync(sent);
         Assert.Equal($"/schools/{urn}/my-requests", sent.RequestMessage!.RequestUri!.AbsolutePath);
@@ -46,11 +45,10 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         var again = await HtmlPages.ParseAsync(await teacher.SubmitAsync(form, "form[action$='/declarations']", new Dictionary<string, string>
         {
             ["description"] = "A friend from university is a parent",
-            ["enteredOn"] = "2026-02-31",
-        }), HttpStatusCode.BadRequest);
+        }.WithDate("enteredOn", "31", "2", "2026")), HttpStatusCode.BadRequest);
 
         var links = again.QuerySelectorAll(".govuk-error-summary a").Select(a => a.GetAttribute("href") ?? "").ToArray();
-        Assert.Equal(["#kind", "#onEntryOf", "#enteredOn"], links);
+        Assert.Equal(["#kind", "#onEntryOf", "#enteredOn-day"], links);
         Assert.Contains("real date", again.QuerySelector("#enteredOn-error")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("A friend from university is a parent", again.QuerySelector("textarea#description")!.TextContent);
         Assert.NotNull(again.QuerySelector("#kind"));
