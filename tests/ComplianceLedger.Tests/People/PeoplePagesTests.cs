@@ -90,7 +90,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("onDay", "20"), ("onMonth", "10"), ("onYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.returned-from-leave.v1"));
 
-        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOn", "2026-11-01")));
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOnDay", "1"), ("leftOnMonth", "11"), ("leftOnYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.left.v1"));
         Assert.Null(page.QuerySelector("form[action$='/leaving']"));
     }
