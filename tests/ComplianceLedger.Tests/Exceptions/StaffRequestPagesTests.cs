@@ -73,6 +73,31 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
     }
 
     [Fact]
+    public async Task A_teacher_asks_to_extend_with_the_date_typed_day_first_after_being_asked_for_its_year()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, ExceptionArrangements.RequestApproved);
+        var (urn, item) = (arranged.School.Urn, arranged["item"]);
+        var teacher = await arranged.School.As(Role.Teacher);
+        var mine = await teacher.GetPageAsync($"/schools/{urn}/my-requests");
+        var until = DateOnly.ParseExact(ExceptionArrangements.Day(60), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (day, month) = (until.Day.ToString(System.Globalization.CultureInfo.InvariantCulture), until.Month.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var again = await HtmlPages.ParseAsync(await teacher.SubmitAsync(mine, "form[action$='/extension']",
+            new Dictionary<string, string> { ["reason"] = "A second trip." }.WithDate("until", day, month, "")), HttpStatusCode.BadRequest);
+        var link = Assert.Single(again.QuerySelectorAll(".govuk-error-summary a"));
+        Assert.Equal(($"#until-{item}-year", "The date you need it until must include a year"), (link.GetAttribute("href"), link.TextContent));
+        Assert.NotNull(again.QuerySelector($"#until-{item}-year.govuk-input--error"));
+        Assert.NotNull(again.QuerySelector("details[open] form[action$='/extension']"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "exception.extension-requested.v1"));
+
+        var asked = await HtmlPages.ParseAsync(await teacher.SubmitAsync(again, "form[action$='/extension']",
+            new Dictionary<string, string> { ["reason"] = "A second trip." }.WithDate("until", day, month, $"{until.Year}")));
+        Assert.Contains($"you asked to extend it to {until.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)}",
+            asked.QuerySelector("section.app-request")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(1, await app.CountEventsAsync(urn, "exception.extension-requested.v1"));
+    }
+
+    [Fact]
     public async Task A_teacher_withdraws_their_request_with_a_reason()
     {
         var (urn, teacher) = await TeacherAsync();
