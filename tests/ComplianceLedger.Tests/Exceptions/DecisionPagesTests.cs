@@ -155,6 +155,23 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         {
             ["conditions"] = "No direct messaging.",
         }.WithDate("until", $" {until.Day.ToString(invariant)} ", until.Month.ToString("00", invariant), until.Year.ToString(invariant))));
+        Assert.Equal(until.ToString("d MMMM yyyy", invariant), done.QuerySelector("#until-given")!.TextContent);
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
+    public async Task An_end_date_may_name_its_month_in_words()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Advised);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+        var until = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(70);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+
+        var done = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+        {
+            ["conditions"] = "No direct messaging.",
+        }.WithDate("until", until.Day.ToString(invariant), until.ToString("MMM", invariant).ToUpperInvariant(), until.Year.ToString(invariant))));
 
         Assert.Equal(until.ToString("d MMMM yyyy", invariant), done.QuerySelector("#until-given")!.TextContent);
         Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
@@ -189,12 +206,13 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var head = await arranged.School.As(Role.Headteacher);
         var item = await head.GetPageAsync(ItemPath(arranged));
 
-        foreach (var ((day, month, year), href, words) in new[]
+        foreach (var ((day, month, year), href, words, marked) in new[]
         {
-            (("", "", ""), "#until-day", "Enter the end date"),
-            (("20", "7", "27"), "#until-year", "The end date must include a year with 4 numbers, such as 2027"),
-            (("20", "7", "2200"), "#until-year", "The end date must be between 1 January 1900 and 31 December 2199"),
-            (("20", "July", "2027x"), "#until-day", "The end date must be a real date"),
+            (("", "", ""), "#until-day", "Enter the end date", "until-day until-month until-year"),
+            (("20", "7", "27"), "#until-year", "The end date must include a year with 4 numbers, such as 2027", "until-year"),
+            (("20", "Jul", "2200"), "#until-year", "The end date must be between 1 January 1900 and 31 December 2199", "until-year"),
+            (("20", "July", "2027x"), "#until-day", "The end date must be a real date", "until-day until-month until-year"),
+            (("20", "", ""), "#until-month", "The end date must include a month and year", "until-month until-year"),
         })
         {
             var again = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
@@ -203,6 +221,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
             }.WithDate("until", day, month, year)), HttpStatusCode.BadRequest);
             var link = Assert.Single(again.QuerySelectorAll(".govuk-error-summary a"));
             Assert.Equal((href, words), (link.GetAttribute("href"), link.TextContent));
+            Assert.Equal(marked, string.Join(' ', again.QuerySelectorAll("#until input.govuk-input--error").Select(i => i.Id)));
         }
         Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
