@@ -36,7 +36,11 @@ public static class DecisionPages
 
         public string? Conditions { get; init; }
 
-        public string? Until { get; init; }
+        public string? UntilDay { get; init; }
+
+        public string? UntilMonth { get; init; }
+
+        public string? UntilYear { get; init; }
 
         public string? RiskAssessmentReference { get; init; }
     }
@@ -52,7 +56,11 @@ public static class DecisionPages
     {
         public string? Version { get; init; }
 
-        public string? Until { get; init; }
+        public string? UntilDay { get; init; }
+
+        public string? UntilMonth { get; init; }
+
+        public string? UntilYear { get; init; }
 
         public string? Conditions { get; init; }
     }
@@ -61,7 +69,11 @@ public static class DecisionPages
     {
         public string? Version { get; init; }
 
-        public string? NextReviewOn { get; init; }
+        public string? NextReviewOnDay { get; init; }
+
+        public string? NextReviewOnMonth { get; init; }
+
+        public string? NextReviewOnYear { get; init; }
 
         public string? Conditions { get; init; }
     }
@@ -137,7 +149,9 @@ public static class DecisionPages
         var typed = new Typed("approval", new Dictionary<string, string?>
         {
             ["conditions"] = form.Conditions,
-            ["until"] = form.Until,
+            ["until-day"] = form.UntilDay,
+            ["until-month"] = form.UntilMonth,
+            ["until-year"] = form.UntilYear,
             ["risk-assessment-reference"] = form.RiskAssessmentReference,
         });
         List<FieldError> errors = [];
@@ -145,7 +159,7 @@ public static class DecisionPages
         {
             errors.Add(new FieldError("conditions", "Enter the conditions of the approval"));
         }
-        var until = PageForms.Date(form.Until, "until", "the end date", errors);
+        var until = PageForms.Date(form.UntilDay, form.UntilMonth, form.UntilYear, "the end date", "until", errors);
         return await DecideAsync(urn, id, form.Version, errors, typed, member, readModels, vault, time, response,
             async expected => (await ApproveRequest.Handle(id, new(form.Conditions, until, PageForms.Text(form.RiskAssessmentReference)),
                 context with { ExpectedVersion = expected }, member, store, dataSource, vault, work, response, ct)).Value!, ct);
@@ -179,11 +193,13 @@ public static class DecisionPages
         var form = sent ?? new();
         var typed = new Typed("extension-approval", new Dictionary<string, string?>
         {
-            ["extension-until"] = form.Until,
+            ["extension-until-day"] = form.UntilDay,
+            ["extension-until-month"] = form.UntilMonth,
+            ["extension-until-year"] = form.UntilYear,
             ["extension-conditions"] = form.Conditions,
         });
         List<FieldError> errors = [];
-        var until = PageForms.Date(form.Until, "extension-until", "the new end date", errors);
+        var until = PageForms.Date(form.UntilDay, form.UntilMonth, form.UntilYear, "the new end date", "extension-until", errors);
         return await DecideAsync(urn, id, form.Version, errors, typed, member, readModels, vault, time, response,
             async expected => (await ApproveExtension.Handle(id, new(until, PageForms.Text(form.Conditions)), context with { ExpectedVersion = expected },
                 member, store, dataSource, vault, work, response, ct)).Value!, ct);
@@ -235,11 +251,13 @@ public static class DecisionPages
         var form = sent ?? new();
         var typed = new Typed("review", new Dictionary<string, string?>
         {
-            ["next-review-on"] = form.NextReviewOn,
+            ["next-review-on-day"] = form.NextReviewOnDay,
+            ["next-review-on-month"] = form.NextReviewOnMonth,
+            ["next-review-on-year"] = form.NextReviewOnYear,
             ["review-conditions"] = form.Conditions,
         });
         List<FieldError> errors = [];
-        var next = PageForms.Date(form.NextReviewOn, "next-review-on", "the next review date", errors);
+        var next = PageForms.Date(form.NextReviewOnDay, form.NextReviewOnMonth, form.NextReviewOnYear, "the next review date", "next-review-on", errors);
         return await DecideAsync(urn, id, form.Version, errors, typed, member, readModels, vault, time, response,
             async expected => (await ReviewDeclaration.Handle(id, new(next, PageForms.Text(form.Conditions)), context with { ExpectedVersion = expected },
                 member, store, dataSource, vault, work, response, ct)).Value!, ct);

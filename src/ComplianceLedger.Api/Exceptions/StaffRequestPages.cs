@@ -27,7 +27,11 @@ public static class StaffRequestPages
 
         public string? OnEntryOf { get; init; }
 
-        public string? EnteredOn { get; init; }
+        public string? EnteredOnDay { get; init; }
+
+        public string? EnteredOnMonth { get; init; }
+
+        public string? EnteredOnYear { get; init; }
     }
 
     public sealed record RequestForm
@@ -46,7 +50,11 @@ public static class StaffRequestPages
 
     public sealed record ExtensionForm
     {
-        public string? Until { get; init; }
+        public string? UntilDay { get; init; }
+
+        public string? UntilMonth { get; init; }
+
+        public string? UntilYear { get; init; }
 
         public string? Reason { get; init; }
     }
@@ -102,7 +110,7 @@ public static class StaffRequestPages
         var kind = Chosen(RelationshipKinds, form.Kind, "kind", "Select what the relationship is", errors);
         var description = Described(form.Description, "description", "Describe the relationship", errors);
         var onEntryOf = Chosen(EntryKinds, form.OnEntryOf, "onEntryOf", "Select whose joining the school it dates from", errors);
-        var enteredOn = PageForms.Date(form.EnteredOn, "enteredOn", "the date they or you joined", errors);
+        var enteredOn = PageForms.Date(form.EnteredOnDay, form.EnteredOnMonth, form.EnteredOnYear, "the date they or you joined", "enteredOn", errors);
         if (errors.Count > 0)
         {
             return DeclarePage(urn, form, errors, null, StatusCodes.Status400BadRequest);
@@ -188,7 +196,7 @@ public static class StaffRequestPages
         // A form whose every field is left out binds to nothing.
         var form = sent ?? new();
         var errors = new List<FieldError>();
-        var until = PageForms.Date(form.Until, $"until-{id}", "the date you need it until", errors);
+        var until = PageForms.Date(form.UntilDay, form.UntilMonth, form.UntilYear, "the date you need it until", $"until-{id}", errors);
         if (PageForms.Text(form.Reason) is null)
         {
             errors.Add(new FieldError($"extension-reason-{id}", "Enter why you still need it"));

@@ -44,7 +44,11 @@ public static class AccountPages
     {
         public string? Reference { get; init; }
 
-        public string? AssessedOn { get; init; }
+        public string? AssessedOnDay { get; init; }
+
+        public string? AssessedOnMonth { get; init; }
+
+        public string? AssessedOnYear { get; init; }
     }
 
     public sealed record ApprovalForm
@@ -68,7 +72,11 @@ public static class AccountPages
     {
         public string? Reason { get; init; }
 
-        public string? RotatedOn { get; init; }
+        public string? RotatedOnDay { get; init; }
+
+        public string? RotatedOnMonth { get; init; }
+
+        public string? RotatedOnYear { get; init; }
 
         public string? VaultReference { get; init; }
     }
@@ -80,7 +88,11 @@ public static class AccountPages
 
     public sealed record ClosureForm
     {
-        public string? DecommissionedOn { get; init; }
+        public string? DecommissionedOnDay { get; init; }
+
+        public string? DecommissionedOnMonth { get; init; }
+
+        public string? DecommissionedOnYear { get; init; }
     }
 
     /// <summary>A choice a form offers: the value sent, the words shown, and what it records.</summary>
@@ -205,8 +217,8 @@ public static class AccountPages
         var form = sent ?? new();
         var errors = new List<FieldError>();
         var reference = Required(form.Reference, "riskReference", "Enter the risk assessment's reference", errors);
-        var on = PageForms.Date(form.AssessedOn, "assessedOn", "the date it was assessed", errors);
-        var typed = new Dictionary<string, string?> { ["riskReference"] = form.Reference, ["assessedOn"] = form.AssessedOn };
+        var on = PageForms.Date(form.AssessedOnDay, form.AssessedOnMonth, form.AssessedOnYear, "the date it was assessed", "assessedOn", errors);
+        var typed = new Dictionary<string, string?> { ["riskReference"] = form.Reference, ["assessedOn-day"] = form.AssessedOnDay, ["assessedOn-month"] = form.AssessedOnMonth, ["assessedOn-year"] = form.AssessedOnYear };
         return await RunAsync(urn, accountId, member, readModels, vault, response, errors, typed,
             async () => (await RecordRiskAssessment.Handle(accountId, new(reference, on), context, store, response, ct)).Value!, ct);
     }
@@ -270,11 +282,13 @@ public static class AccountPages
         {
             errors.Add(new("rotationReason", "Select why the login was changed"));
         }
-        var on = PageForms.Date(form.RotatedOn, "rotatedOn", "the date the login was changed", errors);
+        var on = PageForms.Date(form.RotatedOnDay, form.RotatedOnMonth, form.RotatedOnYear, "the date the login was changed", "rotatedOn", errors);
         var typed = new Dictionary<string, string?>
         {
             ["rotationReason"] = form.Reason,
-            ["rotatedOn"] = form.RotatedOn,
+            ["rotatedOn-day"] = form.RotatedOnDay,
+            ["rotatedOn-month"] = form.RotatedOnMonth,
+            ["rotatedOn-year"] = form.RotatedOnYear,
             ["rotationVaultReference"] = form.VaultReference,
         };
         return await RunAsync(urn, accountId, member, readModels, vault, response, errors, typed,
@@ -300,8 +314,8 @@ public static class AccountPages
     {
         var form = sent ?? new();
         var errors = new List<FieldError>();
-        var on = PageForms.Date(form.DecommissionedOn, "decommissionedOn", "the date the account was closed", errors);
-        var typed = new Dictionary<string, string?> { ["decommissionedOn"] = form.DecommissionedOn };
+        var on = PageForms.Date(form.DecommissionedOnDay, form.DecommissionedOnMonth, form.DecommissionedOnYear, "the date the account was closed", "decommissionedOn", errors);
+        var typed = new Dictionary<string, string?> { ["decommissionedOn-day"] = form.DecommissionedOnDay, ["decommissionedOn-month"] = form.DecommissionedOnMonth, ["decommissionedOn-year"] = form.DecommissionedOnYear };
         return await RunAsync(urn, accountId, member, readModels, vault, response, errors, typed,
             async () => (await DecommissionAccount.Handle(accountId, new(on), context, store, response, ct)).Value!, ct);
     }

@@ -25,7 +25,11 @@ public static class PeoplePages
     {
         public string? Name { get; init; }
 
-        public string? StartedOn { get; init; }
+        public string? StartedOnDay { get; init; }
+
+        public string? StartedOnMonth { get; init; }
+
+        public string? StartedOnYear { get; init; }
 
         public string? Email { get; init; }
     }
@@ -37,24 +41,40 @@ public static class PeoplePages
 
     public sealed record RolesForm
     {
-        public string? EffectiveOn { get; init; }
+        public string? EffectiveOnDay { get; init; }
+
+        public string? EffectiveOnMonth { get; init; }
+
+        public string? EffectiveOnYear { get; init; }
     }
 
     public sealed record LeaveForm
     {
         public string? Kind { get; init; }
 
-        public string? From { get; init; }
+        public string? FromDay { get; init; }
+
+        public string? FromMonth { get; init; }
+
+        public string? FromYear { get; init; }
     }
 
     public sealed record ReturnForm
     {
-        public string? On { get; init; }
+        public string? OnDay { get; init; }
+
+        public string? OnMonth { get; init; }
+
+        public string? OnYear { get; init; }
     }
 
     public sealed record LeavingForm
     {
-        public string? LeftOn { get; init; }
+        public string? LeftOnDay { get; init; }
+
+        public string? LeftOnMonth { get; init; }
+
+        public string? LeftOnYear { get; init; }
     }
 
     public sealed record Choice<T>(string Value, string Label, T Kind);
@@ -129,10 +149,10 @@ public static class PeoplePages
             errors.Add(new("name", "The name must be 200 characters or fewer"));
         }
         var (roles, ticked) = await RolesAsync(request, "Select at least one role", errors, ct);
-        var startedOn = PageForms.Date(form.StartedOn, "startedOn", "the date they started", errors);
+        var startedOn = PageForms.Date(form.StartedOnDay, form.StartedOnMonth, form.StartedOnYear, "the date they started", "startedOn", errors);
         var email = Email(form.Email, required: false, errors);
         var again = new Sent(errors, null,
-            new Dictionary<string, string?> { ["name"] = form.Name, ["startedOn"] = form.StartedOn, ["email"] = form.Email }, ticked);
+            new Dictionary<string, string?> { ["name"] = form.Name, ["startedOn-day"] = form.StartedOnDay, ["startedOn-month"] = form.StartedOnMonth, ["startedOn-year"] = form.StartedOnYear, ["email"] = form.Email }, ticked);
         if (errors.Count > 0)
         {
             return await RenderListAsync(urn, member, readModels, vault, again, StatusCodes.Status400BadRequest, ct);
@@ -158,8 +178,8 @@ public static class PeoplePages
         var form = sent ?? new();
         var errors = new List<FieldError>();
         var (roles, ticked) = await RolesAsync(request, "Select at least one role", errors, ct);
-        var on = PageForms.Date(form.EffectiveOn, "effectiveOn", "the date the change takes effect", errors);
-        var again = new Sent(errors, null, new Dictionary<string, string?> { ["effectiveOn"] = form.EffectiveOn }, ticked);
+        var on = PageForms.Date(form.EffectiveOnDay, form.EffectiveOnMonth, form.EffectiveOnYear, "the date the change takes effect", "effectiveOn", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["effectiveOn-day"] = form.EffectiveOnDay, ["effectiveOn-month"] = form.EffectiveOnMonth, ["effectiveOn-year"] = form.EffectiveOnYear }, ticked);
         return await RunAsync(urn, personId, member, readModels, vault, store, request.HttpContext.Response, again,
             async () => (await ChangeRoles.Handle(personId, new(roles, on), context, store, request.HttpContext.Response, ct)).Value!, ct);
     }
@@ -175,8 +195,8 @@ public static class PeoplePages
         {
             errors.Add(new("kind", "Select the kind of leave"));
         }
-        var from = PageForms.Date(form.From, "from", "the first day of the leave", errors);
-        var again = new Sent(errors, null, new Dictionary<string, string?> { ["kind"] = form.Kind, ["from"] = form.From });
+        var from = PageForms.Date(form.FromDay, form.FromMonth, form.FromYear, "the first day of the leave", "from", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["kind"] = form.Kind, ["from-day"] = form.FromDay, ["from-month"] = form.FromMonth, ["from-year"] = form.FromYear });
         return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
             async () => (await RecordLeave.Start(personId, new(kind?.Kind, from), context, store, response, ct)).Value!, ct);
     }
@@ -187,8 +207,8 @@ public static class PeoplePages
     {
         var form = sent ?? new();
         var errors = new List<FieldError>();
-        var on = PageForms.Date(form.On, "on", "the date they came back", errors);
-        var again = new Sent(errors, null, new Dictionary<string, string?> { ["on"] = form.On });
+        var on = PageForms.Date(form.OnDay, form.OnMonth, form.OnYear, "the date they came back", "on", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["on-day"] = form.OnDay, ["on-month"] = form.OnMonth, ["on-year"] = form.OnYear });
         return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
             async () => (await RecordLeave.Return(personId, new(on), context, store, response, ct)).Value!, ct);
     }
@@ -199,8 +219,8 @@ public static class PeoplePages
     {
         var form = sent ?? new();
         var errors = new List<FieldError>();
-        var on = PageForms.Date(form.LeftOn, "leftOn", "the date they left", errors);
-        var again = new Sent(errors, null, new Dictionary<string, string?> { ["leftOn"] = form.LeftOn });
+        var on = PageForms.Date(form.LeftOnDay, form.LeftOnMonth, form.LeftOnYear, "the date they left", "leftOn", errors);
+        var again = new Sent(errors, null, new Dictionary<string, string?> { ["leftOn-day"] = form.LeftOnDay, ["leftOn-month"] = form.LeftOnMonth, ["leftOn-year"] = form.LeftOnYear });
         return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
             async () => (await RecordLeaving.Handle(personId, new(on), context, store, response, ct)).Value!, ct);
     }

@@ -31,7 +31,11 @@ public static class PolicyAdminPages
 
         public string? VersionLabel { get; init; }
 
-        public string? EffectiveFrom { get; init; }
+        public string? EffectiveFromDay { get; init; }
+
+        public string? EffectiveFromMonth { get; init; }
+
+        public string? EffectiveFromYear { get; init; }
 
         public string? ReviewCycleYears { get; init; }
 
@@ -118,7 +122,7 @@ public static class PolicyAdminPages
         {
             errors.Add(new("document", "The document must be smaller than 20 MB"));
         }
-        var effectiveFrom = PageForms.Date(form.EffectiveFrom, "effectiveFrom", "the date it comes into force", errors);
+        var effectiveFrom = PageForms.Date(form.EffectiveFromDay, form.EffectiveFromMonth, form.EffectiveFromYear, "the date it comes into force", "effectiveFrom", errors);
         int? cycle = form.ReviewCycleYears switch { "1" => 1, "2" => 2, _ => null };
         if (cycle is null)
         {

@@ -63,7 +63,7 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         await teacher.GetByLabel("A family link with a pupil").CheckAsync();
         await teacher.GetByLabel("Describe the relationship").FillAsync("My nephew Sam is in year 4");
         await teacher.GetByLabel("When the pupil joined the school").CheckAsync();
-        await teacher.GetByLabel("The date they or you joined").FillAsync("2026-09-03");
+        await FillDateAsync(teacher, "The date they or you joined", "3", "9", "2026");
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Declare the relationship" }).ClickAsync();
         await Expect(Banner(teacher)).ToContainTextAsync("safeguarding lead will advise");
         await PageCheck.CheckAsync(teacher, "teacher", "my-requests");
@@ -85,7 +85,7 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
         await head.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{SignIn.PersonName(school, Role.Teacher)}") }).ClickAsync();
         await PageCheck.CheckAsync(head, "headteacher", "item");
         await head.GetByLabel("Conditions", new() { Exact = true }).FillAsync("No contact through social media");
-        await head.GetByLabel("Review date").FillAsync("2027-07-20");
+        await FillDateAsync(head, "Review date", "20", "7", "2027");
         await head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }).ClickAsync();
         await Expect(Banner(head)).ToBeVisibleAsync();
         await PageCheck.CheckAsync(head, "headteacher", "item-approved");
@@ -185,11 +185,14 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
 
         await SignIn.TabToAsync(head, head.GetByLabel("Conditions", new() { Exact = true }));
         await head.Keyboard.TypeAsync("Only on the residential trip, and only to parents");
-        var endDate = head.GetByLabel("End date");
-        await SignIn.TabToAsync(head, endDate);
+        // Day first, as a school in England writes it: the three fields take it so whatever the browser's language.
+        var endDate = head.GetByRole(AriaRole.Group, new() { Name = "End date" });
+        await SignIn.TabToAsync(head, endDate.GetByLabel("Day"));
         var until = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30);
         await TypeDateAsync(head, until);
-        await Expect(endDate).ToHaveValueAsync(until.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(endDate.GetByLabel("Day")).ToHaveValueAsync(until.Day.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(endDate.GetByLabel("Month")).ToHaveValueAsync(until.Month.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(endDate.GetByLabel("Year")).ToHaveValueAsync(until.Year.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await SignIn.TabToAsync(head, head.GetByRole(AriaRole.Button, new() { Name = "Approve with these conditions" }));
         await head.Keyboard.PressAsync("Enter");
 
@@ -206,17 +209,25 @@ public sealed class RoleJourneyTests(Chromium chromium, BrowserApp app)
     }
 
     /// <summary>
-    /// Types a date into a focused date field as a person does: its month, day and year are
-    /// separate parts, each moving on to the next when full, in the order the browser's own
-    /// language writes dates. Debian's chromium here carries only its en-US language (its locales
-    /// folder holds en-US.pak alone), so the order is month, day, year whatever the page's
-    /// locale; the value read back afterwards says if that ever changes.
+    /// Types a date into GOV.UK's date input from its focused Day field as a person does: the
+    /// day, Tab, the month, Tab, the year (day first, whatever the browser's own language).
     /// </summary>
     static async Task TypeDateAsync(IPage page, DateOnly date)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        await page.Keyboard.TypeAsync(date.Month.ToString("00", invariant));
-        await page.Keyboard.TypeAsync(date.Day.ToString("00", invariant));
-        await page.Keyboard.TypeAsync(date.Year.ToString("0000", invariant));
+        await page.Keyboard.TypeAsync(date.Day.ToString(invariant));
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(date.Month.ToString(invariant));
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(date.Year.ToString(invariant));
+    }
+
+    /// <summary>Fills the date input whose legend is <paramref name="legend"/>, part by part.</summary>
+    static async Task FillDateAsync(IPage page, string legend, string day, string month, string year)
+    {
+        var date = page.GetByRole(AriaRole.Group, new() { Name = legend });
+        await date.GetByLabel("Day").FillAsync(day);
+        await date.GetByLabel("Month").FillAsync(month);
+        await date.GetByLabel("Year").FillAsync(year);
     }
 }

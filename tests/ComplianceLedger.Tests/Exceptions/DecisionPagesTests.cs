@@ -84,13 +84,14 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var arranged = await UseCase.FreshSchoolAsync(app, Advised);
         var head = await arranged.School.As(Role.Headteacher);
         var item = await head.GetPageAsync(ItemPath(arranged));
-        Assert.Equal("date", item.QuerySelector("input#until")!.GetAttribute("type"));
+        // GOV.UK's date input: day, month and year as numeric text, not a browser's date field read month first.
+        Assert.Equal("until-day until-month until-year", string.Join(' ', item.QuerySelectorAll("fieldset #until input").Select(i => i.Id)));
+        Assert.All(item.QuerySelectorAll("#until input"), i => Assert.Equal(("text", "numeric"), (i.GetAttribute("type"), i.GetAttribute("inputmode"))));
 
         var done = await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
         {
             ["conditions"] = "No direct messaging; not his class teacher.",
-            ["until"] = Day(100),
-        });
+        }.WithDate("until", Day(100)));
         var after = await HtmlPages.ParseAsync(done);
 
         Assert.Equal(ItemPath(arranged), done.RequestMessage!.RequestUri!.AbsolutePath);
@@ -117,13 +118,14 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var sent = await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
         {
             ["conditions"] = "No direct messaging.",
-            ["until"] = "2027-02-31",
-        });
+        }.WithDate("until", "31", "2", "2027"));
         var again = await HtmlPages.ParseAsync(sent, HttpStatusCode.BadRequest);
 
-        Assert.Contains("real date", again.QuerySelector(".govuk-error-summary a[href='#until']")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("The end date must be a real date", again.QuerySelector(".govuk-error-summary a[href='#until-day']")!.TextContent);
         Assert.NotNull(again.QuerySelector("#until-error"));
-        Assert.Equal("2027-02-31", again.QuerySelector("input#until")!.GetAttribute("value"));
+        // What was typed comes back, each part marked wrong.
+        Assert.Equal("31 2 2027", string.Join(' ', again.QuerySelectorAll("#until input").Select(i => i.GetAttribute("value"))));
+        Assert.All(again.QuerySelectorAll("#until input"), i => Assert.Contains("govuk-input--error", i.ClassName, StringComparison.Ordinal));
         Assert.Equal("No direct messaging.", again.QuerySelector("textarea#conditions")!.TextContent);
         Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
     }
@@ -140,6 +142,91 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
     }
 
     [Fact]
+    public async Task An_end_date_typed_day_first_is_recorded_as_that_day_not_read_month_first()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Advised);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+        // A day past the 12th, within the policy's longest exception: read month first it is no date at all.
+        var until = Enumerable.Range(60, 40).Select(n => DateOnly.FromDateTime(DateTime.UtcNow).AddDays(n)).First(d => d.Day > 12);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+
+        var done = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+        {
+            ["conditions"] = "No direct messaging.",
+        }.WithDate("until", $" {until.Day.ToString(invariant)} ", until.Month.ToString("00", invariant), until.Year.ToString(invariant))));
+        Assert.Equal(until.ToString("d MMMM yyyy", invariant), done.QuerySelector("#until-given")!.TextContent);
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
+    public async Task An_end_date_may_name_its_month_in_words()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Advised);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+        var until = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(70);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+
+        var done = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+        {
+            ["conditions"] = "No direct messaging.",
+        }.WithDate("until", until.Day.ToString(invariant), until.ToString("MMM", invariant).ToUpperInvariant(), until.Year.ToString(invariant))));
+
+        Assert.Equal(until.ToString("d MMMM yyyy", invariant), done.QuerySelector("#until-given")!.TextContent);
+        Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
+    public async Task An_end_date_without_its_month_says_so_links_to_the_month_and_records_nothing()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Advised);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+
+        var again = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+        {
+            ["conditions"] = "No direct messaging.",
+        }.WithDate("until", "20", "", "2027")), HttpStatusCode.BadRequest);
+
+        var link = Assert.Single(again.QuerySelectorAll(".govuk-error-summary a"));
+        Assert.Equal(("#until-month", "The end date must include a month"), (link.GetAttribute("href"), link.TextContent));
+        Assert.Contains("The end date must include a month", again.QuerySelector("#until-error")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("until-error", again.QuerySelector("fieldset:has(#until)")!.GetAttribute("aria-describedby"), StringComparison.Ordinal);
+        // Only the part left out is marked; what was typed comes back.
+        Assert.Equal("until-month", string.Join(' ', again.QuerySelectorAll("#until input.govuk-input--error").Select(i => i.Id)));
+        Assert.Equal("20||2027", string.Join('|', again.QuerySelectorAll("#until input").Select(i => i.GetAttribute("value"))));
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
+    public async Task An_end_date_left_empty_or_outside_the_years_the_ledger_takes_is_asked_again_and_records_nothing()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, Advised);
+        var head = await arranged.School.As(Role.Headteacher);
+        var item = await head.GetPageAsync(ItemPath(arranged));
+
+        foreach (var ((day, month, year), href, words, marked) in new[]
+        {
+            (("", "", ""), "#until-day", "Enter the end date", "until-day until-month until-year"),
+            (("20", "7", "27"), "#until-year", "The end date must include a year with 4 numbers, such as 2027", "until-year"),
+            (("20", "Jul", "2200"), "#until-year", "The end date must be between 1 January 1900 and 31 December 2199", "until-year"),
+            (("20", "July", "2027x"), "#until-day", "The end date must be a real date", "until-day until-month until-year"),
+            (("20", "", ""), "#until-month", "The end date must include a month and year", "until-month until-year"),
+        })
+        {
+            var again = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
+            {
+                ["conditions"] = "No direct messaging.",
+            }.WithDate("until", day, month, year)), HttpStatusCode.BadRequest);
+            var link = Assert.Single(again.QuerySelectorAll(".govuk-error-summary a"));
+            Assert.Equal((href, words), (link.GetAttribute("href"), link.TextContent));
+            Assert.Equal(marked, string.Join(' ', again.QuerySelectorAll("#until input.govuk-input--error").Select(i => i.Id)));
+        }
+        Assert.Equal(0, await app.CountEventsAsync(arranged.School.Urn, "exception.approved.v1"));
+    }
+
+    [Fact]
     public async Task A_decision_on_a_record_changed_since_the_page_was_drawn_is_refused_and_records_nothing()
     {
         var arranged = await UseCase.FreshSchoolAsync(app, Advised);
@@ -152,8 +239,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var sent = await head.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
         {
             ["conditions"] = "No direct messaging.",
-            ["until"] = Day(100),
-        });
+        }.WithDate("until", Day(100)));
 
         var again = await HtmlPages.ParseAsync(sent, (HttpStatusCode)412);
         Assert.Contains("Someone changed this record", again.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
@@ -181,8 +267,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         {
             ["version"] = "1",
             ["conditions"] = "No pupils named.",
-            ["until"] = Day(90),
-        });
+        }.WithDate("until", Day(90)));
 
         var refused = await HtmlPages.ParseAsync(sent, HttpStatusCode.Forbidden);
         Assert.Contains("Nobody decides their own request: this exception request is yours.",
@@ -203,8 +288,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var done = await HtmlPages.ParseAsync(await chair.SubmitAsync(item, "form[action$='/approval']", new Dictionary<string, string>
         {
             ["conditions"] = "No pupils named.",
-            ["until"] = Day(90),
-        }));
+        }.WithDate("until", Day(90))));
 
         Assert.NotNull(done.QuerySelector(".govuk-notification-banner--success"));
         Assert.Contains("as chair of governors", done.QuerySelector("#item")!.TextContent, StringComparison.Ordinal);
@@ -218,10 +302,11 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var head = await arranged.School.As(Role.Headteacher);
         var item = await head.GetPageAsync(ItemPath(arranged));
         // The date asked for is offered; the head may grant less.
-        Assert.Equal(Day(60), item.QuerySelector("input#extension-until")!.GetAttribute("value"));
+        var asked = DateOnly.ParseExact(Day(60), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(asked.ToString("d M yyyy", System.Globalization.CultureInfo.InvariantCulture), string.Join(' ', item.QuerySelectorAll("#extension-until input").Select(i => i.GetAttribute("value"))));
 
         var extended = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/extension-approval']",
-            new Dictionary<string, string> { ["until"] = Day(45) }));
+            DateFields.Date("until", Day(45))));
         Assert.Contains("extension is recorded", extended.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(1, await app.CountEventsAsync(arranged.School.Urn, "exception.extension-approved.v1"));
         Assert.Null(extended.QuerySelector("form[action$='/extension-approval']"));
@@ -336,7 +421,7 @@ public sealed class DecisionPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Null(item.QuerySelector("form[action$='/extension-approval']"));
 
         var done = await HtmlPages.ParseAsync(await head.SubmitAsync(item, "form[action$='/reviews']",
-            new Dictionary<string, string> { ["nextReviewOn"] = Day(180) }));
+            DateFields.Date("nextReviewOn", Day(180))));
 
         Assert.Contains("review is recorded", done.QuerySelector(".govuk-notification-banner--success")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(DateOnly.ParseExact(Day(180), "yyyy-MM-dd").ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),

@@ -25,8 +25,7 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
             ["kind"] = "pupil-family",
             ["description"] = "My nephew Sam is in year 4",
             ["onEntryOf"] = "pupil",
-            ["enteredOn"] = "2026-09-03",
-        });
+        }.WithDate("enteredOn", "2026-09-03"));
 
         var mine = await HtmlPages.ParseAsync(sent);
         Assert.Equal($"/schools/{urn}/my-requests", sent.RequestMessage!.RequestUri!.AbsolutePath);
@@ -46,11 +45,10 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         var again = await HtmlPages.ParseAsync(await teacher.SubmitAsync(form, "form[action$='/declarations']", new Dictionary<string, string>
         {
             ["description"] = "A friend from university is a parent",
-            ["enteredOn"] = "2026-02-31",
-        }), HttpStatusCode.BadRequest);
+        }.WithDate("enteredOn", "31", "2", "2026")), HttpStatusCode.BadRequest);
 
         var links = again.QuerySelectorAll(".govuk-error-summary a").Select(a => a.GetAttribute("href") ?? "").ToArray();
-        Assert.Equal(["#kind", "#onEntryOf", "#enteredOn"], links);
+        Assert.Equal(["#kind", "#onEntryOf", "#enteredOn-day"], links);
         Assert.Contains("real date", again.QuerySelector("#enteredOn-error")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("A friend from university is a parent", again.QuerySelector("textarea#description")!.TextContent);
         Assert.NotNull(again.QuerySelector("#kind"));
@@ -72,6 +70,31 @@ public sealed class StaffRequestPagesTests(LedgerApp app) : IClassFixture<Ledger
         var mine = await HtmlPages.ParseAsync(await teacher.SubmitAsync(again, "form[action$='/exceptions']", fields));
         Assert.Contains("RA-2026-07", mine.QuerySelector("section.app-request")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(1, await app.CountEventsAsync(urn, "exception.requested.v1"));
+    }
+
+    [Fact]
+    public async Task A_teacher_asks_to_extend_with_the_date_typed_day_first_after_being_asked_for_its_year()
+    {
+        var arranged = await UseCase.FreshSchoolAsync(app, ExceptionArrangements.RequestApproved);
+        var (urn, item) = (arranged.School.Urn, arranged["item"]);
+        var teacher = await arranged.School.As(Role.Teacher);
+        var mine = await teacher.GetPageAsync($"/schools/{urn}/my-requests");
+        var until = DateOnly.ParseExact(ExceptionArrangements.Day(60), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (day, month) = (until.Day.ToString(System.Globalization.CultureInfo.InvariantCulture), until.Month.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var again = await HtmlPages.ParseAsync(await teacher.SubmitAsync(mine, "form[action$='/extension']",
+            new Dictionary<string, string> { ["reason"] = "A second trip." }.WithDate("until", day, month, "")), HttpStatusCode.BadRequest);
+        var link = Assert.Single(again.QuerySelectorAll(".govuk-error-summary a"));
+        Assert.Equal(($"#until-{item}-year", "The date you need it until must include a year"), (link.GetAttribute("href"), link.TextContent));
+        Assert.NotNull(again.QuerySelector($"#until-{item}-year.govuk-input--error"));
+        Assert.NotNull(again.QuerySelector("details[open] form[action$='/extension']"));
+        Assert.Equal(0, await app.CountEventsAsync(urn, "exception.extension-requested.v1"));
+
+        var asked = await HtmlPages.ParseAsync(await teacher.SubmitAsync(again, "form[action$='/extension']",
+            new Dictionary<string, string> { ["reason"] = "A second trip." }.WithDate("until", day, month, $"{until.Year}")));
+        Assert.Contains($"you asked to extend it to {until.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)}",
+            asked.QuerySelector("section.app-request")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(1, await app.CountEventsAsync(urn, "exception.extension-requested.v1"));
     }
 
     [Fact]

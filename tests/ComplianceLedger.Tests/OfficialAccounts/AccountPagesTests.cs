@@ -67,7 +67,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         var page = await head.GetPageAsync(path);
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/risk-assessment']",
-            new Dictionary<string, string> { ["reference"] = "RA-2026-07", ["assessedOn"] = "2026-10-01" }));
+            new Dictionary<string, string> { ["reference"] = "RA-2026-07" }.WithDate("assessedOn", "2026-10-01")));
         Assert.Equal(1, await app.CountEventsAsync(urn, "account.risk-assessed.v1"));
         Assert.NotNull(page.QuerySelector(".govuk-notification-banner--success"));
 
@@ -83,7 +83,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains("KeePass: Comms/YouTube", page.QuerySelector("#custodians")!.TextContent, StringComparison.Ordinal);
 
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/rotation']",
-            new Dictionary<string, string> { ["reason"] = "scheduled", ["rotatedOn"] = "2026-10-05" }));
+            new Dictionary<string, string> { ["reason"] = "scheduled" }.WithDate("rotatedOn", "2026-10-05")));
         Assert.Equal(1, await app.CountEventsAsync(urn, "credentials.rotated.v1"));
         Assert.Contains("5 October 2026", page.QuerySelector("#last-rotation")!.TextContent, StringComparison.Ordinal);
 
@@ -102,7 +102,7 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.NotNull(page.QuerySelector("#no-custodians"));
 
         page = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/closure']",
-            new Dictionary<string, string> { ["decommissionedOn"] = "2026-10-06" }));
+            DateFields.Date("decommissionedOn", "2026-10-06")));
         Assert.Equal(1, await app.CountEventsAsync(urn, "account.decommissioned.v1"));
         Assert.Equal("Closed", page.QuerySelector("#state")!.TextContent);
         Assert.Null(page.QuerySelector("form[action$='/closure']"));
@@ -117,11 +117,11 @@ public sealed class AccountPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var page = await head.GetPageAsync($"/schools/{urn}/accounts/{arranged["account"]}");
 
         var again = await HtmlPages.ParseAsync(await head.SubmitAsync(page, "form[action$='/closure']",
-            new Dictionary<string, string> { ["decommissionedOn"] = "2026-02-31" }), HttpStatusCode.BadRequest);
-        Assert.NotNull(again.QuerySelector(".govuk-error-summary a[href='#decommissionedOn']"));
+            new Dictionary<string, string>().WithDate("decommissionedOn", "31", "2", "2026")), HttpStatusCode.BadRequest);
+        Assert.NotNull(again.QuerySelector(".govuk-error-summary a[href='#decommissionedOn-day']"));
         var rotation = await HtmlPages.ParseAsync(await head.SubmitAsync(again, "form[action$='/rotation']"), HttpStatusCode.BadRequest);
         Assert.NotNull(rotation.QuerySelector(".govuk-error-summary a[href='#rotationReason']"));
-        Assert.NotNull(rotation.QuerySelector(".govuk-error-summary a[href='#rotatedOn']"));
+        Assert.NotNull(rotation.QuerySelector(".govuk-error-summary a[href='#rotatedOn-day']"));
 
         Assert.Equal(0, await app.CountEventsAsync(urn, "account.decommissioned.v1"));
         Assert.Equal(0, await app.CountEventsAsync(urn, "credentials.rotated.v1"));

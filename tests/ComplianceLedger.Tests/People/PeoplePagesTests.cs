@@ -34,7 +34,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
 
         var done = await SendAsync(office, page, "form[action$='/people']",
-            ("name", "Ms Priya Okonkwo-Hale"), ("roles", "teacher"), ("roles", "slt"), ("startedOn", "2026-09-01"));
+            ("name", "Ms Priya Okonkwo-Hale"), ("roles", "teacher"), ("roles", "slt"), ("startedOnDay", "1"), ("startedOnMonth", "9"), ("startedOnYear", "2026"));
 
         var after = await HtmlPages.ParseAsync(done);
         Assert.NotNull(after.QuerySelector(".govuk-notification-banner--success"));
@@ -56,11 +56,13 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var before = await app.CountEventsAsync(school.Urn, "person.enrolled.v1");
         var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
 
-        var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']", ("startedOn", "31/02/2026")), HttpStatusCode.BadRequest);
+        var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']", ("startedOnDay", "31"), ("startedOnMonth", "2"), ("startedOnYear", "2026")), HttpStatusCode.BadRequest);
 
         foreach (var field in new[] { "name", "roles", "startedOn" })
         {
-            Assert.NotNull(again.QuerySelector($".govuk-error-summary a[href='#{field}']"));
+            // A date's error links to its first wrong part (GOV.UK's date input).
+            var link = field is "startedOn" or "effectiveFrom" ? $"{field}-day" : field;
+            Assert.NotNull(again.QuerySelector($".govuk-error-summary a[href='#{link}']"));
             Assert.NotNull(again.QuerySelector($"#{field}"));
             Assert.NotNull(again.QuerySelector($"#{field}-error"));
         }
@@ -76,19 +78,19 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
 
         var page = await office.GetPageAsync(path);
         page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/roles']",
-            ("roles", "governor"), ("roles", "volunteer"), ("effectiveOn", "2026-09-01")));
+            ("roles", "governor"), ("roles", "volunteer"), ("effectiveOnDay", "1"), ("effectiveOnMonth", "9"), ("effectiveOnYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.roles-changed.v1"));
         Assert.Contains("Governor", page.QuerySelector("#roles-now")!.TextContent, StringComparison.Ordinal);
 
-        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leave']", ("kind", "sickness"), ("from", "2026-10-01")));
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leave']", ("kind", "sickness"), ("fromDay", "1"), ("fromMonth", "10"), ("fromYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.leave-started.v1"));
         Assert.Contains("from 1 October 2026", page.QuerySelector("#status")!.TextContent, StringComparison.Ordinal);
         Assert.Null(page.QuerySelector("form[action$='/leave']"));
 
-        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-10-20")));
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("onDay", "20"), ("onMonth", "10"), ("onYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.returned-from-leave.v1"));
 
-        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOn", "2026-11-01")));
+        page = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/leaving']", ("leftOnDay", "1"), ("leftOnMonth", "11"), ("leftOnYear", "2026")));
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.left.v1"));
         Assert.Null(page.QuerySelector("form[action$='/leaving']"));
     }
@@ -100,9 +102,9 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var office = await school.As(Role.Office);
         var path = $"/schools/{school.Urn}/people/{school.People[Role.Teacher]}";
         var page = await HtmlPages.ParseAsync(await SendAsync(office, await office.GetPageAsync(path), "form[action$='/leave']",
-            ("kind", "maternity"), ("from", "2026-10-01")));
+            ("kind", "maternity"), ("fromDay", "1"), ("fromMonth", "10"), ("fromYear", "2026")));
 
-        var refused = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("on", "2026-09-01")), HttpStatusCode.BadRequest);
+        var refused = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/return']", ("onDay", "1"), ("onMonth", "9"), ("onYear", "2026")), HttpStatusCode.BadRequest);
 
         Assert.Contains("on or after the first day of the leave", refused.QuerySelector(".govuk-error-summary")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(0, await app.CountEventsAsync(school.Urn, "person.returned-from-leave.v1"));
@@ -121,7 +123,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         // With a good token (from a form of their own), the role is what refuses them.
         var declare = await teacher.GetPageAsync($"/schools/{school.Urn}/declarations/new");
         var fields = declare.QuerySelectorAll("main input[type=hidden]").OfType<IHtmlInputElement>().ToDictionary(i => i.Name!, i => i.Value);
-        fields["leftOn"] = "2026-11-01";
+        (fields["leftOnDay"], fields["leftOnMonth"], fields["leftOnYear"]) = ("1", "11", "2026");
         var refused = await teacher.PostAsync($"/schools/{school.Urn}/people/{school.People[Role.Teacher]}/leaving", new FormUrlEncodedContent(fields));
         await HtmlPages.ParseAsync(refused, HttpStatusCode.Forbidden);
         Assert.Equal(0, await app.CountEventsAsync(school.Urn, "person.left.v1"));
@@ -136,7 +138,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains("for example their school Microsoft or Google account", page.QuerySelector("#email-hint")!.TextContent, StringComparison.Ordinal);
 
         var done = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']",
-            ("name", "Mr Tomasz Wójcik"), ("roles", "teacher"), ("startedOn", "2026-09-01"), ("email", $" T.Wojcik.{school.Urn}@Test.sch.uk ")));
+            ("name", "Mr Tomasz Wójcik"), ("roles", "teacher"), ("startedOnDay", "1"), ("startedOnMonth", "9"), ("startedOnYear", "2026"), ("email", $" T.Wojcik.{school.Urn}@Test.sch.uk ")));
 
         Assert.Equal(1, await app.CountEventsAsync(school.Urn, "person.sign-in-email-set.v1"));
         var link = done.QuerySelectorAll("#people tbody a").Single(a => a.TextContent == "Mr Tomasz Wójcik").GetAttribute("href")!;
@@ -159,7 +161,7 @@ public sealed class PeoplePagesTests(LedgerApp app) : IClassFixture<LedgerApp>
         var page = await office.GetPageAsync($"/schools/{school.Urn}/people");
 
         var again = await HtmlPages.ParseAsync(await SendAsync(office, page, "form[action$='/people']",
-            ("name", "Ms Ada Byron"), ("roles", "teacher"), ("startedOn", "2026-09-01"), ("email", "ada at school")), HttpStatusCode.BadRequest);
+            ("name", "Ms Ada Byron"), ("roles", "teacher"), ("startedOnDay", "1"), ("startedOnMonth", "9"), ("startedOnYear", "2026"), ("email", "ada at school")), HttpStatusCode.BadRequest);
 
         Assert.Equal("Enter an email address in the correct format, like a.teacher@school.sch.uk",
             again.QuerySelector(".govuk-error-summary a[href='#email']")!.TextContent.Trim());

@@ -28,7 +28,7 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
 
     static readonly (string, string)[] Filled =
     [
-        ("title", "Online Safety Policy"), ("versionLabel", "2026-27"), ("effectiveFrom", "2026-09-01"), ("reviewCycleYears", "1"),
+        ("title", "Online Safety Policy"), ("versionLabel", "2026-27"), ("effectiveFromDay", "1"), ("effectiveFromMonth", "9"), ("effectiveFromYear", "2026"), ("reviewCycleYears", "1"),
         ("responsibleCommittee", "Full governing board"), ("audiences", "teacher"), ("audiences", "support-staff"),
         ("daysToAcknowledge", "14"), ("maxExceptionDays", "365"),
     ];
@@ -146,7 +146,9 @@ public sealed class PolicyAdminPagesTests(LedgerApp app) : IClassFixture<LedgerA
 
         foreach (var field in new[] { "versionLabel", "document", "effectiveFrom", "reviewCycleYears", "responsibleCommittee", "audiences", "daysToAcknowledge", "maxExceptionDays" })
         {
-            Assert.NotNull(again.QuerySelector($".govuk-error-summary a[href='#{field}']"));
+            // A date's error links to its first wrong part (GOV.UK's date input).
+            var link = field is "startedOn" or "effectiveFrom" ? $"{field}-day" : field;
+            Assert.NotNull(again.QuerySelector($".govuk-error-summary a[href='#{link}']"));
             Assert.NotNull(again.QuerySelector($"#{field}"));
             Assert.NotNull(again.QuerySelector($"#{field}-error"));
         }
