@@ -24,6 +24,7 @@ public static class LedgerCli
             MigrateCommand.Create(context),
             VerifyCommand.Create(context),
             DigestCommand.Create(context),
+            VerifyReceiptCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
             Schools.SchoolCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),

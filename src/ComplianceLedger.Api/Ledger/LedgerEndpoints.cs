@@ -14,6 +14,9 @@ public static class LedgerEndpoints
     {
         school.MapGet("/streams/{streamId}", ReadEvents.Stream).RequireRoles(Roles.DashboardReaders);
         school.MapGet("/events", ReadEvents.Tenant).RequireRoles(Roles.DashboardReaders);
+        school.MapGet("/receipts/{eventId}", Receipts.DownloadReceipt.Handle)
+            .Produces<EventStore.Receipts.EventReceipt>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         school.MapPost("/checkpoints", IssueCheckpoint.Handle).RequireRoles(Role.Headteacher, Role.Slt, Role.Office);
         school.MapGet("/checkpoints/{position}", ShowCheckpoint.Handle).RequireRoles([Role.Office, .. Roles.DashboardReaders])
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);

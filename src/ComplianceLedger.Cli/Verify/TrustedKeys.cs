@@ -15,9 +15,12 @@ internal sealed class TrustedKeys
     public int Count => keys.Count;
 
     /// <summary>Adds every SubjectPublicKeyInfo ("PUBLIC KEY") PEM block in the file.</summary>
-    public void AddPublicKeyFile(string path)
+    public void AddPublicKeyFile(string path) => AddPublicKeyText(Read(path), path);
+
+    /// <summary>Adds every "PUBLIC KEY" PEM block in <paramref name="text"/>, naming <paramref name="source"/> for them and in errors.</summary>
+    public void AddPublicKeyText(string text, string source)
     {
-        var text = Read(path);
+        var path = source;
         var found = 0;
         var rest = text.AsSpan();
         while (PemEncoding.TryFind(rest, out var fields))

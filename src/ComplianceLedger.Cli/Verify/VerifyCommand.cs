@@ -46,7 +46,7 @@ internal static class VerifyCommand
         };
         var keptCheckpoints = new Option<string[]>("--checkpoints")
         {
-            Description = "A file of tree heads kept outside the database (digests, one after another): the ledger must have only grown from each.",
+            Description = "A file of tree heads kept outside the database (digests, one after another, or a receipt): the ledger must have only grown from each.",
             HelpName = "file",
         };
         var command = new Command("verify", "Recompute every tenant's hash chain and check the signed checkpoints.")
@@ -78,9 +78,22 @@ internal static class VerifyCommand
             {
                 throw new CliException($"Could not read the checkpoints file {file}: {e.Message}");
             }
-            heads.AddRange(Parsed(text, file));
+            heads.AddRange(text.TrimStart().StartsWith('{') ? [ReceiptHead(text, file)] : Parsed(text, file));
         }
         return heads;
+    }
+
+    /// <summary>A receipt's tree head: verifying from it proves the receipt's event is still in the ledger.</summary>
+    static TreeHead ReceiptHead(string text, string source)
+    {
+        try
+        {
+            return EventStore.Receipts.EventReceipt.Parse(text).TreeHead.ToTreeHead();
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"{source}: {e.Message}");
+        }
     }
 
     static IReadOnlyList<TreeHead> Parsed(string text, string source)

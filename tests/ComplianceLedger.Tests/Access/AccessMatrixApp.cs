@@ -78,6 +78,8 @@ public sealed class AccessMatrixApp : LedgerApp
             ["policyId"] = "social-media",
             ["versionLabel"] = "1",
             ["position"] = "1",
+            // No one's own event: every member's answer is the receipt's 404 (ReceiptDownloadTests downloads real ones).
+            ["eventId"] = Guid.NewGuid().ToString("D"),
             ["streamId"] = $"person-{people[Role.Teacher]}",
             ["documentName"] = "v1",
             ["provider"] = "local",

@@ -223,6 +223,7 @@ public static class AccessRules
         Api("POST /api/schools/{urn}/exceptions/{id:guid}/withdrawal", Member),
         Api("POST /api/schools/{urn}/exceptions/{id:guid}/extension-requests", Member),
         Api("GET /api/schools/{urn}/me/exceptions", Member),
+        Api("GET /api/schools/{urn}/receipts/{eventId}", Member),
         // The chair reads the head's own requests only; this one is the teacher's.
         Api("GET /api/schools/{urn}/exceptions/{id:guid}", Roles(Headteacher, Dsl).OwnRecords),
         Api("POST /api/schools/{urn}/exceptions/{id:guid}/dsl-advice", Roles(Dsl)),

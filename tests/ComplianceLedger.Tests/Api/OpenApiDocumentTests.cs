@@ -146,6 +146,14 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
         var issued = await (await trust.As(Role.Office)).PostAsync($"/api/schools/{trust.Urn}/checkpoints", Json("{}"));
         Assert.True(issued.StatusCode == HttpStatusCode.Created, await issued.Content.ReadAsStringAsync());
         var checkpoint = issued.Headers.Location!.OriginalString.Split('/')[^1];
+        // A receipt to download: an event the headteacher recorded (an enrolment).
+        var enrolled = await (await trust.As(Role.Headteacher)).PostAsync($"/api/schools/{trust.Urn}/people",
+            Json("""{"name":"Receipt Witness","roles":["teacher"],"startedOn":"2025-09-01"}"""));
+        Assert.True(enrolled.StatusCode == HttpStatusCode.Created, await enrolled.Content.ReadAsStringAsync());
+        await using var ownEvent = app.AppDataSource.CreateCommand("SELECT event_id::text FROM ledger.events WHERE tenant = $1 AND actor = $2 LIMIT 1");
+        ownEvent.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = trust.Urn });
+        ownEvent.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = $"person:{trust.People[Role.Headteacher]:D}" });
+        var receiptEvent = (string)(await ownEvent.ExecuteScalarAsync())!;
         foreach (var (template, method, operation) in Operations(document).Where(o => o.Operation["requestBody"] is null))
         {
             var key = $"{method} {template}";
@@ -156,7 +164,8 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
                 : arranged.Where(x => names.All(x.Values.ContainsKey)).OrderByDescending(x => SharedPrefix(x.Template, template))
                     .Select(x => (x.School, x.Values)).FirstOrDefault() is { School: not null } found ? found
                 : names.All(n => n == "urn") ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn })
-                : names is ["urn", "position"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["position"] = checkpoint }) : default;
+                : names is ["urn", "position"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["position"] = checkpoint })
+                : names is ["urn", "eventId"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["eventId"] = receiptEvent }) : default;
             if (school is null)
             {
                 failures.Add($"{key}: no arrangement makes a record for {string.Join(", ", names)}");
