@@ -43,6 +43,11 @@ public sealed class AcknowledgementPagesTests(LedgerApp app) : IClassFixture<Led
         var receipt = await teacher.GetPageAsync(receiptHref);
         Assert.Contains("policy.acknowledged.v1", receipt.QuerySelector("dl")!.TextContent, StringComparison.Ordinal);
         Assert.Matches("^[0-9a-f]{64}$", receipt.QuerySelectorAll("code.app-hash")[0].TextContent);
+        // The file to keep: the same entry, with its proof and the signed tree head.
+        var file = await teacher.GetAsync(receipt.QuerySelector("a[download]")!.GetAttribute("href")!);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        var kept = ComplianceLedger.EventStore.Receipts.EventReceipt.Parse(await file.Content.ReadAsStringAsync());
+        Assert.Equal(receipt.QuerySelectorAll("code.app-hash")[0].TextContent, kept.Event.Hash);
 
         var toDo = await teacher.GetPageAsync($"/schools/{urn}/to-do");
         Assert.DoesNotContain("Acknowledge Social Media Policy", toDo.Body!.TextContent, StringComparison.Ordinal);
