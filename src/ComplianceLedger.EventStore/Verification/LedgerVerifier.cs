@@ -67,11 +67,19 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource)
         string tenant, IReadOnlyDictionary<string, byte[]> trustedKeys, Action<long>? progress = null,
         IReadOnlyCollection<TreeHead>? keptHeads = null, CancellationToken ct = default)
     {
-        keptHeads = [.. (keptHeads ?? []).Where(h => h.Tenant == tenant)];
         // One repeatable-read snapshot, so the events, the head and the checkpoints are
         // not compared across a concurrent append; event rows stream, memory stays flat.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        return await VerifyTenantAsync(connection, tx, tenant, trustedKeys, progress, keptHeads, ct);
+    }
+
+    /// <summary>The same, inside a transaction the caller holds (a test's, altering the ledger and rolling back).</summary>
+    public static async Task<TenantVerification> VerifyTenantAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, IReadOnlyDictionary<string, byte[]> trustedKeys,
+        Action<long>? progress = null, IReadOnlyCollection<TreeHead>? keptHeads = null, CancellationToken ct = default)
+    {
+        keptHeads = [.. (keptHeads ?? []).Where(h => h.Tenant == tenant)];
 
         // A ledger not yet migrated to tree heads (080) still verifies: its checkpoints are all format 1.
         bool treeHeads;
