@@ -168,20 +168,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         await SeedVerifiedAsync(tenant);
 
         // The forger knows the hash algorithm: change event 7 and recompute every later link (the head is the last).
-        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
-        var sql = new List<string>();
-        var previous = events[5].Hash;
-        foreach (var e in events.Skip(6))
-        {
-            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
-            var rehashed = Rehashed(changed, previous);
-            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
-            sql.Add($"""
-                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
-                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
-                """);
-            previous = rehashed.Hash;
-        }
+        var (sql, _) = await RehashedFromSeventhAsync(tenant);
         await TamperAsync(string.Join(";\n", sql));
 
         // The chain itself is consistent again; only the checkpoint signed at 10 still remembers the truth.
@@ -199,22 +186,7 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         var digest = await DigestAsync(tenant);
 
         // The forger changes event 7, relinks the rest, adds a key of their own and signs new tree heads with it.
-        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
-        var sql = new List<string>();
-        var previous = events[5].Hash;
-        var hashes = events.Take(6).Select(e => e.Hash).ToList();
-        foreach (var e in events.Skip(6))
-        {
-            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
-            var rehashed = Rehashed(changed, previous);
-            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
-            sql.Add($"""
-                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
-                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
-                """);
-            previous = rehashed.Hash;
-            hashes.Add(rehashed.Hash);
-        }
+        var (sql, hashes) = await RehashedFromSeventhAsync(tenant);
         using var forger = SampleLedger.NewKey();
         sql.Add($"INSERT INTO ledger.signing_keys (key_id, public_key, first_used) VALUES ('{forger.KeyId}', '\\x{Convert.ToHexString(forger.PublicKey)}', now())");
         foreach (var position in new[] { 10, 20 })
@@ -241,6 +213,31 @@ public sealed class TamperingTests(LedgerDatabase db) : IClassFixture<LedgerData
         // A digest from the board minutes catches it even while trusting the database's keys.
         (await ShouldFailAt(LedgerRun.RunAsync("verify", "--since-digest", digest, "--connection", db.AppConnectionString), tenant, 20))
             .ShouldContain("the events 1..20 no longer have the root of the tree head kept outside the ledger");
+    }
+
+    /// <summary>
+    /// A forger's rewrite: event 7's data changed and every later link recomputed, so the chain is
+    /// consistent again. Returns the SQL and every event hash of the rewritten chain.
+    /// </summary>
+    async Task<(List<string> Sql, List<byte[]> Hashes)> RehashedFromSeventhAsync(string tenant)
+    {
+        var events = await db.Store().ReadTenantAsync(tenant).ToListAsync();
+        var sql = new List<string>();
+        var previous = events[5].Hash;
+        var hashes = events.Take(6).Select(e => e.Hash).ToList();
+        foreach (var e in events.Skip(6))
+        {
+            var changed = e.ChainPosition == 7 ? e with { Data = e.Data.Replace("\"3\"", "\"4\"", StringComparison.Ordinal) } : e;
+            var rehashed = Rehashed(changed, previous);
+            sql.Add($"UPDATE marten.mt_events SET data = '{changed.Data}'::jsonb WHERE seq_id = {EventAt(tenant, e.ChainPosition)}");
+            sql.Add($"""
+                UPDATE ledger.chain SET prev_hash = '\x{Convert.ToHexString(rehashed.PreviousHash)}', hash = '\x{Convert.ToHexString(rehashed.Hash)}'
+                 WHERE tenant = '{tenant}' AND chain_position = {e.ChainPosition}
+                """);
+            previous = rehashed.Hash;
+            hashes.Add(rehashed.Hash);
+        }
+        return (sql, hashes);
     }
 
     /// <summary>The governors' digest as <c>ledger digest</c> prints it.</summary>
