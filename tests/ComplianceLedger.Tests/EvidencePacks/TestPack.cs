@@ -159,6 +159,7 @@ public sealed class TestPack
     public string WriteZip(string folder, string name = "evidence-pack.zip")
     {
         var path = Path.Combine(folder, name);
+        File.Delete(path);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
         foreach (var (file, bytes) in Files)
         {
