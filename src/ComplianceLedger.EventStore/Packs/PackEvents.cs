@@ -143,8 +143,11 @@ static class PackEvents
         {
             return new(null, false, null, null, "its JSON does not read");
         }
-        if (e is not { Tenant: { } tenant, StreamId: { } stream, EventId: { } id, EventType: { } type, Data: { } data, Actor: { } actor,
-                RecordedAt: { } recordedAt, PreviousHash: { } previous, Hash: { } hash, Proof: { } proofHex })
+        if (e is not
+            {
+                Tenant: { } tenant, StreamId: { } stream, EventId: { } id, EventType: { } type, Data: { } data, Actor: { } actor,
+                RecordedAt: { } recordedAt, PreviousHash: { } previous, Hash: { } hash, Proof: { } proofHex
+            })
         {
             return new(null, false, null, null, "a field is missing");
         }
