@@ -25,6 +25,8 @@ public static class LedgerCli
             VerifyCommand.Create(context),
             DigestCommand.Create(context),
             VerifyReceiptCommand.Create(context),
+            VerifyPackCommand.Create(context),
+            Export.ExportCommand.Create(context),
             Seed.SeedDemoCommand.Create(context),
             Schools.SchoolCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),

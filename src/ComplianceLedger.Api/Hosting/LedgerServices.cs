@@ -42,6 +42,7 @@ public static class LedgerServices
         services.AddTransient<Demo.DemoSchool>();
         services.AddTransient<Demo.SyntheticTrust>();
         services.AddSingleton<CheckpointIssuer>();
+        services.AddSingleton<EvidencePacks.EvidencePackBuilder>();
         services.AddSingleton<StartupState>();
 
         // Order matters: migrate before anything touches the schema, and before Kestrel listens.

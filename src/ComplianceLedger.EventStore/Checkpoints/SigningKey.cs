@@ -62,6 +62,9 @@ public sealed class SigningKey : IDisposable
     public byte[] Sign(ReadOnlySpan<byte> message) =>
         key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
+    /// <summary>The private key, for handing this key to the app's services in process (the CLI's export); never written anywhere by the ledger.</summary>
+    public string PrivateKeyPem() => key.ExportPkcs8PrivateKeyPem();
+
     public string PublicKeyPem() => PemEncoding.WriteString("PUBLIC KEY", PublicKey);
 
     public void Dispose() => key.Dispose();

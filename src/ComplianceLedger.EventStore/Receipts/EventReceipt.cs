@@ -167,7 +167,10 @@ public sealed record ReceiptTreeHead(string Tenant, long TreeSize, string Root, 
     public static ReceiptTreeHead Of(TreeHead h) => new(
         h.Tenant, h.TreeSize, Convert.ToHexStringLower(h.Root), ChainHash.FormatTimestamp(h.IssuedAt), h.KeyId, Convert.ToHexStringLower(h.Signature));
 
-    public TreeHead ToTreeHead() => new(
+    /// <summary>The tree head; <see cref="FormatException"/> when a value is missing or not hex (JSON read back may hold nulls).</summary>
+    public TreeHead ToTreeHead() => Tenant is null || Root is null || IssuedAt is null || KeyId is null || Signature is null
+        ? throw new FormatException("A tree head needs tenant, treeSize, root, issuedAt, keyId and signature.")
+        : new(
         Tenant, TreeSize, Convert.FromHexString(Root),
         DateTimeOffset.ParseExact(IssuedAt, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
         KeyId, Convert.FromHexString(Signature));
