@@ -115,6 +115,23 @@ public sealed class TestPack
         return pack;
     }
 
+    /// <summary>The pack the app's own builder (<see cref="PackFiles.BuildAsync"/>) writes, as files to alter.</summary>
+    public static TestPack FromZip(byte[] zip)
+    {
+        var read = PackFiles.Read(zip);
+        var manifest = read.Manifest;
+        var events = manifest["events"]!;
+        return new TestPack
+        {
+            Urn = manifest["school"]!["urn"]!.GetValue<string>(),
+            Files = new(read.Entries.ToDictionary(e => e.Name, e => e.Content), StringComparer.Ordinal),
+            First = events["first"]!.GetValue<long>(),
+            Last = events["last"]!.GetValue<long>(),
+            InPeriod = events["inPeriod"]!.GetValue<long>(),
+            KeyId = manifest["treeHead"]!["keyId"]!.GetValue<string>(),
+        };
+    }
+
     /// <summary>A line of events.jsonl: the event as a receipt holds it, its period flag and audit path.</summary>
     public static string EventLine(StoredEvent e, bool inPeriod, IEnumerable<byte[]> proof)
     {
