@@ -48,6 +48,35 @@ public sealed class TestPack
                 events.Add(LedgerStore.ReadEvent(reader));
             }
         }
+        return Of(events, signingKeyPem, urn, fromPosition);
+    }
+
+    /// <summary>
+    /// A school of <paramref name="count"/> events made here, hashed and linked as appends do, an
+    /// event a second: a large pack with no database, to time the page on.
+    /// </summary>
+    public static TestPack Synthetic(string signingKeyPem, string urn, int count)
+    {
+        var events = new List<StoredEvent>(count);
+        var versions = new long[100];
+        var previous = new byte[32];
+        var start = new DateTimeOffset(2026, 9, 1, 7, 0, 0, TimeSpan.Zero);
+        for (var p = 1; p <= count; p++)
+        {
+            var stream = $"person-{p % 100:D3}";
+            var version = ++versions[p % 100];
+            var e = new EventContent(urn, stream, Guid.NewGuid(), "test.recorded.v1", $"{{\"n\":{p},\"note\":\"entry {p}\"}}", "system:test",
+                p % 3 == 0 ? $"corr-{p}" : null, null, $"key:{p:x64}", start.AddSeconds(p));
+            var hash = ChainHash.Link(previous, p, version, ChainHash.Digest(e));
+            events.Add(new StoredEvent(p, urn, p, e.StreamId, version, e.EventId, e.EventType, e.CanonicalData, e.Actor,
+                e.CorrelationId, e.CausationId, e.CommandId, e.RecordedAt, previous, hash));
+            previous = hash;
+        }
+        return Of(events, signingKeyPem, urn, fromPosition: 1);
+    }
+
+    static TestPack Of(List<StoredEvent> events, string signingKeyPem, string urn, long fromPosition)
+    {
         using var key = SigningKey.FromPem(signingKeyPem);
         var tree = MerkleTree.OfEventHashes(events.Select(e => e.Hash));
         var issuedAt = ChainHash.TruncateToMicroseconds(DateTimeOffset.UtcNow);
