@@ -48,7 +48,7 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
     }
 
     /// <summary>verify.html from the pack, opened via file://, given <paramref name="choose"/>; the result region once it shows a panel.</summary>
-    async Task<(IPage Page, ILocator Result)> CheckAsync(TestPack pack, Func<string[]> choose, string? key = null)
+    async Task<(IPage Page, ILocator Result)> CheckAsync(Func<string[]> choose, string? key = null)
     {
         var html = Path.Combine(folder, "verify.html");
         await File.WriteAllBytesAsync(html, TestPack.VerifyHtml());
@@ -72,12 +72,11 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
         await Expect(result.Locator(".panel")).ToHaveCountAsync(1);
         Assert.Empty(network);
         Assert.Empty(Chromium.ErrorsOf(page));
-        _ = pack;
         return (page, result);
     }
 
     Task<(IPage Page, ILocator Result)> CheckZipAsync(TestPack pack, string? key = null) =>
-        CheckAsync(pack, () => [pack.WriteZip(folder)], key);
+        CheckAsync(() => [pack.WriteZip(folder)], key);
 
     static async Task ShouldFailAsync(ILocator result, params string[] words)
     {
@@ -101,7 +100,7 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
         await Expect(result).ToContainTextAsync(
             $"All {N(count)} events from position {N(pack.First)} to {N(pack.Last)} are present, unaltered, and in the ledger signed on ");
         await Expect(result).ToContainTextAsync($"the {N(pack.InPeriod)} recorded from ");
-        await Expect(result).ToContainTextAsync($"compare the key id with the digest in your board minutes".Replace("compare", "Compare", StringComparison.Ordinal));
+        await Expect(result.Locator(".warning")).ToContainTextAsync("Compare the key id with the digest in your board minutes");
         await Expect(result).ToContainTextAsync(pack.KeyId);
         await Expect(page.Locator("progress")).ToHaveAttributeAsync("value", N(count).Replace(",", "", StringComparison.Ordinal));
         await Expect(page.Locator("#progress-text")).ToHaveTextAsync($"Checked {N(count)} of {N(count)} events");
@@ -112,7 +111,7 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
     {
         var pack = await PackAsync();
         var pem = Encoding.UTF8.GetString(pack.Files["public-key.pem"]);
-        var (_, result) = await CheckAsync(pack, () => [.. pack.WriteFiles(Path.Combine(folder, "unzipped"))], pem);
+        var (_, result) = await CheckAsync(() => [.. pack.WriteFiles(Path.Combine(folder, "unzipped"))], pem);
 
         await Expect(result.GetByRole(AriaRole.Heading, new() { Name = "This pack is intact" })).ToBeVisibleAsync();
         await Expect(result).ToContainTextAsync("the key you gave");
@@ -265,7 +264,7 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
     {
         var pack = await PackAsync();
         var good = await ReceiptAsync();
-        var (_, result) = await CheckAsync(pack, () => [good]);
+        var (_, result) = await CheckAsync(() => [good]);
         await Expect(result.GetByRole(AriaRole.Heading, new() { Name = "This receipt is intact" })).ToBeVisibleAsync();
         await Expect(result).ToContainTextAsync($"at position {N(pack.First + 1)} of school URN {pack.Urn}");
 
@@ -274,7 +273,7 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
             j["event"]!["data"] = "{\"forged\":true}";
             return j;
         });
-        var (_, failed) = await CheckAsync(pack, () => [altered]);
+        var (_, failed) = await CheckAsync(() => [altered]);
         await Expect(failed.GetByRole(AriaRole.Heading, new() { Name = "This receipt fails" })).ToBeVisibleAsync();
         await Expect(failed.Locator(".failures")).ToContainTextAsync($"The event at position {N(pack.First + 1)}: its hash is not the hash of its fields");
 
@@ -283,7 +282,11 @@ public sealed class VerifyHtmlTests(Chromium chromium, BrowserApp app, ITestOutp
             j["treeHead"]!["root"] = new string('1', 64);
             return j;
         });
-        var (_, failedHead) = await CheckAsync(pack, () => [resigned]);
+        var (_, failedHead) = await CheckAsync(() => [resigned]);
         await Expect(failedHead.Locator(".failures")).ToContainTextAsync("The tree head's signature does not verify");
+
+        using var other = SigningKey.Generate();
+        var (_, untrusted) = await CheckAsync(() => [good], other.PublicKeyPem());
+        await Expect(untrusted.Locator(".failures")).ToContainTextAsync($"Untrusted: the receipt is signed by key {pack.KeyId}, which is not the key you gave ({other.KeyId})");
     }
 }
