@@ -220,13 +220,3 @@ public static class PackVerifier
         }
     }
 }
-
-/// <summary>One line of events.jsonl as read back (readable is not checked: it is not hashed).</summary>
-public sealed record PackEventLine(
-    string? Tenant, long ChainPosition, string? StreamId, long StreamVersion, string? EventId, string? EventType, string? Data,
-    string? Actor, string? CorrelationId, string? CausationId, string? CommandId, string? RecordedAt, string? PreviousHash, string? Hash,
-    bool InPeriod, string[]? Proof);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(PackEventLine))]
-internal sealed partial class PackEventLineJson : JsonSerializerContext;
