@@ -256,6 +256,29 @@ public sealed class ReportTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Null(page.GetElementById("trail-months"));
     }
 
+    [Fact]
+    public async Task A_trail_at_the_pdf_limit_is_printed_whole_with_page_breaks_and_the_header_again()
+    {
+        var start = new DateTimeOffset(2026, 9, 1, 8, 0, 0, TimeSpan.Zero);
+        var lines = Enumerable.Range(1, ReportContent.PdfTrailLimit).Select(i => new ShowAuditTrail.AuditLine(i, start.AddMinutes(i * 7), $"Person {i % 40}",
+            null, "policy.acknowledged.v1", $"stream-{i}", $"Person {i % 40} acknowledged the Safeguarding and Child Protection Policy version {i % 9}, "
+            + "a line long enough to wrap in its column of the printed table at least once")).ToList();
+        var data = ReportData.Empty(Request("999998", From, To), null, start) with { Trail = lines };
+
+        var watch = Stopwatch.StartNew();
+        var pdf = ReportPdf.Write(data);
+        var elapsed = watch.Elapsed;
+
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"the PDF took {elapsed.TotalMilliseconds:0} ms");
+        var text = await PdfTextAsync(pdf);
+        Assert.Contains("2000 events were recorded in the period, oldest first.", text, StringComparison.Ordinal);
+        Assert.Contains("Person 0 acknowledged the Safeguarding", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("audit-trail.csv", text, StringComparison.Ordinal);
+        var pages = System.Text.RegularExpressions.Regex.Match(text, @"Page 1 of (\d+)");
+        Assert.True(int.Parse(pages.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 20, text[..200]);
+        Assert.True(System.Text.RegularExpressions.Regex.Count(text, "What happened") > 20, "the header is repeated on every page of the table");
+    }
+
     sealed record Table(string[] Header, List<Dictionary<string, string>> Rows);
 
     static Table Csv(byte[] content)

@@ -3,7 +3,7 @@ using PdfSharp.Fonts;
 namespace ComplianceLedger.Api.EvidencePacks.Report;
 
 /// <summary>
-/// Liberation Sans from Debian's fonts-liberation2 for every face PDFsharp asks for: the container has no
+/// Liberation Sans (and Mono, for the digest) from Debian's fonts-liberation2 for every face PDFsharp asks for: the container has no
 /// other fonts, and these are metric-compatible with Arial, so the report reads the same everywhere.
 /// </summary>
 public sealed class LiberationFonts : IFontResolver
@@ -28,8 +28,11 @@ public sealed class LiberationFonts : IFontResolver
         }
     }
 
+    /// <summary>The monospaced face, for the digest.</summary>
+    public const string MonoFamily = "Liberation Mono";
+
     public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic) =>
-        new($"LiberationSans-{(bold, italic) switch
+        new($"{(familyName == MonoFamily ? "LiberationMono" : "LiberationSans")}-{(bold, italic) switch
         {
             (true, true) => "BoldItalic",
             (true, false) => "Bold",

@@ -19,7 +19,7 @@ public static class ReportHtml
         nav ul { columns: 2; }
         @media print {
           body { margin: 0; font-size: 10pt; } nav { display: none; }
-          h2 { break-before: page; } #cover + dl + h2 { break-before: auto; }
+          h2 { break-before: page; } #digest { break-before: auto; }
           thead { display: table-header-group; } tr { break-inside: avoid; }
           a { color: inherit; text-decoration: none; }
         }

@@ -60,7 +60,7 @@ public static class ReportPdf
         readonly XFont h3 = new(LiberationFonts.Family, 12, XFontStyleEx.Bold);
         readonly XFont body = new(LiberationFonts.Family, 10, XFontStyleEx.Regular);
         readonly XFont bold = new(LiberationFonts.Family, 10, XFontStyleEx.Bold);
-        readonly XFont mono = new("Liberation Mono", 8.5, XFontStyleEx.Regular);
+        readonly XFont mono = new(LiberationFonts.MonoFamily, 8.5, XFontStyleEx.Regular);
         readonly XFont cell = new(LiberationFonts.Family, 8, XFontStyleEx.Regular);
         readonly XFont cellBold = new(LiberationFonts.Family, 8, XFontStyleEx.Bold);
         XGraphics? g;
