@@ -6,6 +6,7 @@ using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using ComplianceLedger.Api.AuditTrail;
 using ComplianceLedger.Api.Compliance.Pages;
+using ComplianceLedger.Api.Demo;
 using ComplianceLedger.Api.EvidencePacks.Report;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.EventStore;
@@ -40,7 +41,7 @@ public sealed class ReportTests(LedgerApp app) : IClassFixture<LedgerApp>
 
     static readonly string Root = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("report tests"u8));
 
-    sealed record Built(TestSchool School, IReadOnlyList<PackFile> Files, List<string> Progress)
+    sealed record Built(TestSchool School, IReadOnlyList<PackFile> Files, List<string> Progress, IReadOnlyList<Guid> Accounts)
     {
         public byte[] this[string name] => Assert.Single(Files, f => f.Name == name).Content;
 
@@ -68,11 +69,12 @@ public sealed class ReportTests(LedgerApp app) : IClassFixture<LedgerApp>
         var office = await ExceptionArrangements.CreatedIdAsync(await school.As(Role.Office), $"/api/schools/{school.Urn}/declarations",
             JsonSerializer.Serialize(new { kind = "pupil-family", description = Formula, onEntryOf = "pupil", enteredOn = ExceptionArrangements.Day(0) }));
         await ExceptionArrangements.PostOkAsync(await school.As(Role.Dsl), $"/api/schools/{school.Urn}/exceptions/{office}/dsl-advice", new { advice = Advice });
+        var accounts = await DemoAccounts.SeedAsync(app.Services, school.Urn, ExceptionArrangements.PeopleByKey(school), TimeProvider.System);
         await app.ProjectionsCaughtUpAsync();
         Assert.True(await app.Services.GetRequiredService<PersonalDataVault>().ShredAsync(school.Urn, school.People[Role.Teacher], "person:test"));
         var progress = new List<string>();
         var files = await PackReport.BuildAsync(Request(school.Urn, From, To), app.Services, new SyncProgress(progress.Add), CancellationToken.None);
-        return new Built(school, files, progress);
+        return new Built(school, files, progress, accounts);
     }
 
     static ReportRequest Request(string urn, DateOnly from, DateOnly to) =>
@@ -103,6 +105,8 @@ public sealed class ReportTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Contains(Advice, text, StringComparison.Ordinal);
         Assert.Contains($"Headteacher of {b.School.Urn}", text, StringComparison.Ordinal);
         Assert.Matches(@"Page 1 of \d+", text);
+        Assert.Contains("youtube @ScienceTST", text, StringComparison.Ordinal);
+        Assert.Contains("No custodian", text, StringComparison.Ordinal);
         Assert.Contains("Writing the PDF report", b.Progress);
 
         var pages = await PdfPagesAsync(b["report.pdf"]);
@@ -184,8 +188,19 @@ public sealed class ReportTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.All(trail.Rows, r => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", r["Recorded at"]));
         Assert.Equal(trail.Rows.Select(r => long.Parse(r["Position"], System.Globalization.CultureInfo.InvariantCulture)).Order(), trail.Rows.Select(r => long.Parse(r["Position"], System.Globalization.CultureInfo.InvariantCulture)));
 
-        Assert.Equal(AccountsHeader, tables["official-accounts.csv"].Header[..3]);
-        Assert.Equal(CustodyHeader, tables["credential-custody.csv"].Header[..3]);
+        var accounts = tables["official-accounts.csv"];
+        Assert.Equal(AccountsHeader, accounts.Header[..3]);
+        Assert.Equal(b.Accounts.Select(a => a.ToString("D")), accounts.Rows.Select(r => r["Account id"]));
+        var compliant = accounts.Rows[0];
+        // The demo's compliant account, owned by the (shredded) teacher; a handle starting with @ is escaped like a formula.
+        Assert.Equal(("youtube", "'@ScienceTST", "live", PackReport.Erased, "", "RA-SOC-01"),
+            (compliant["Platform"], compliant["Handle"], compliant["State"], compliant["Owner"], compliant["Falls short of"], compliant["Risk assessment"]));
+        Assert.Equal("account-credential-custody", accounts.Rows[3]["Falls short of"]);
+        var custody = tables["credential-custody.csv"];
+        Assert.Equal(CustodyHeader, custody.Header[..3]);
+        Assert.Contains(custody.Rows, r => r["Account id"] == b.Accounts[0].ToString("D") && r["Custodian"] == $"Headteacher of {b.School.Urn}"
+            && r["Current leadership"] == "yes" && r["Last rotated on"].Length == 10);
+        Assert.Equal("", Assert.Single(custody.Rows, r => r["Account id"] == b.Accounts[3].ToString("D"))["Custodian"]);
         Assert.Contains(tables["compliance.csv"].Rows, r => r["Rule"] == "policy-review");
     }
 
