@@ -193,7 +193,7 @@ public static class PackVerifier
                 ? ecdsa.ExportSubjectPublicKeyInfo()
                 : throw new FormatException("not an ECDSA P-256 public key");
         }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        catch (Exception e) when (e is ArgumentException or CryptographicException or PlatformNotSupportedException)
         {
             throw new FormatException("not a PEM \"PUBLIC KEY\" (ECDSA P-256): it was altered", e);
         }
