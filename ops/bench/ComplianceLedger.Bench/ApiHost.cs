@@ -106,11 +106,15 @@ sealed class ApiHost : IAsyncDisposable
     /// The app's own services (SchoolSetup, SyntheticTrust, …) in this process, on the same
     /// database, for seeding: a host that is built but never started.
     /// </summary>
-    public static WebApplication Services(string appConnectionString)
+    public static WebApplication Services(string appConnectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         builder.Configuration["ConnectionStrings:Ledger"] = appConnectionString;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.Configuration[name] = value;
+        }
         builder.AddLedger();
         return builder.Build();
     }

@@ -68,6 +68,17 @@ if (options.Runs("import"))
 {
     await RunImportsAsync();
 }
+if (options.Runs("pack"))
+{
+    const string database = "bench_pack";
+    await cluster.EnsureDatabaseAsync(database, ct);
+    await LedgerMigrator.MigrateAsync(cluster.AdminConnectionString(database), null, ComplianceLedger.Projections.ProjectionSchema.Scripts, ct);
+    foreach (var figure in await PackBenchmark.RunAsync(cluster.AppConnectionString(database), options.Quick ? 3 : 5, ct))
+    {
+        report.Add(figure);
+    }
+    await DropDatabaseAsync(database);
+}
 if (options.Runs("http") || options.Runs("http-schools") || options.Runs("school-dashboard"))
 {
     await RunHttpAsync();

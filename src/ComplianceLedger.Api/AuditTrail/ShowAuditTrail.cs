@@ -55,6 +55,19 @@ public static class ShowAuditTrail
             actor = $"person:{actorId:D}";
         }
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        var lines = await LinesAsync(scope, vault, urn, ct, type, actor, from, to, before, limit);
+        return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
+    }
+
+    /// <summary>
+    /// The trail's lines in <paramref name="scope"/>, newest first, filtered as <see cref="Handle"/> filters; <paramref name="start"/>
+    /// (inclusive) and <paramref name="end"/> (exclusive) bound recorded_at as instants, e.g. a period's school days (the evidence pack).
+    /// </summary>
+    public static async Task<List<AuditLine>> LinesAsync(
+        ReadScope scope, PersonalDataVault vault, string urn, CancellationToken ct,
+        string? type = null, string? actor = null, DateOnly? from = null, DateOnly? to = null, long? before = null, int limit = 100,
+        DateTimeOffset? start = null, DateTimeOffset? end = null)
+    {
         await using var command = scope.Command("""
             SELECT a.position, a.recorded_at, a.actor, a.event_type, a.stream_id, a.line,
                    -- An acknowledgement's own record: whether it was late is judged from it and the facts.
@@ -65,6 +78,7 @@ public static class ShowAuditTrail
              WHERE a.tenant = $1 AND ($2::text IS NULL OR starts_with(a.event_type, $2)) AND ($3::text IS NULL OR a.actor = $3)
                AND ($4::date IS NULL OR a.recorded_at >= $4::date) AND ($5::date IS NULL OR a.recorded_at < $5::date + 1)
                AND ($6::bigint IS NULL OR a.position < $6)
+               AND ($8::timestamptz IS NULL OR a.recorded_at >= $8) AND ($9::timestamptz IS NULL OR a.recorded_at < $9)
              ORDER BY a.position DESC LIMIT $7
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
@@ -74,6 +88,8 @@ public static class ShowAuditTrail
         command.Parameters.Add(Nullable(to, NpgsqlTypes.NpgsqlDbType.Date));
         command.Parameters.Add(Nullable(before, NpgsqlTypes.NpgsqlDbType.Bigint));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(Nullable(start, NpgsqlTypes.NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Nullable(end, NpgsqlTypes.NpgsqlDbType.TimestampTz));
         var rows = new List<(long Position, DateTimeOffset RecordedAt, string Actor, string EventType, string StreamId, string Line)>();
         var acknowledgements = new List<(long Position, string Data)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -90,11 +106,10 @@ public static class ShowAuditTrail
         }
         var late = await LateAcknowledgementsAsync(scope, urn, acknowledgements, ct);
         var names = await NamesAsync(scope, vault, urn, rows.SelectMany(r => new[] { r.Line, AuditLines.Actor(r.Actor) }), ct);
-        var lines = rows.Select(r => new AuditLine(r.Position, r.RecordedAt, names.Render(AuditLines.Actor(r.Actor)),
+        return [.. rows.Select(r => new AuditLine(r.Position, r.RecordedAt, names.Render(AuditLines.Actor(r.Actor)),
             r.Actor.StartsWith("person:", StringComparison.Ordinal) && Guid.TryParse(r.Actor.AsSpan(7), out var id) ? id : null,
             r.EventType, r.StreamId, names.Render(r.Line) + (late.TryGetValue(r.Position, out var due) ? $", late: it was due by {due:d MMMM yyyy}" : ""),
-            late.TryGetValue(r.Position, out var dueBy) ? dueBy : null)).ToList();
-        return TypedResults.Ok(new AuditTrailPage(scope.AsOf, lines, lines.Count == limit ? lines[^1].Position : null));
+            late.TryGetValue(r.Position, out var dueBy) ? dueBy : null))];
     }
 
     /// <summary>

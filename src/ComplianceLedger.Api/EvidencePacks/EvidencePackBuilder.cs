@@ -65,8 +65,12 @@ public sealed class EvidencePackBuilder(
     Task<IReadOnlyList<PackFile>> ReportFilesAsync(
         PackOrder order, string schoolName, PackPeriod period, DateTimeOffset generatedAt, PackLedgerFiles ledger, IProgress<PackProgress>? progress, CancellationToken ct)
     {
-        _ = (order, schoolName, period, generatedAt, ledger, progress, ct, services);
-        return Task.FromResult<IReadOnlyList<PackFile>>([]);
+        var head = ledger.Head;
+        var request = new Report.ReportRequest(order.Urn, schoolName, period.From, period.To, period.AsOf, generatedAt, order.RequestedByName,
+            head.TreeSize, Convert.ToHexStringLower(head.Root), head.KeyId, head.ToDigest(schoolName));
+        var steps = 0;
+        return Report.PackReport.BuildAsync(request, services, new Progress<string>(step =>
+            progress?.Report(new(step, Math.Min(90, 50 + 10 * Interlocked.Increment(ref steps))))), ct);
     }
 
     /// <summary>The offline verifier, as built into the app.</summary>

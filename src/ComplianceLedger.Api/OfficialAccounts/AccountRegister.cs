@@ -83,7 +83,7 @@ public static class AccountRegister
         return TypedResults.Ok(new Entry<AccountView>(scope.AsOf, found[0]));
     }
 
-    static async Task<IReadOnlyList<AccountView>> LoadAsync(ReadScope scope, PersonalDataVault vault, string urn, Guid? accountId, CancellationToken ct)
+    public static async Task<IReadOnlyList<AccountView>> LoadAsync(ReadScope scope, PersonalDataVault vault, string urn, Guid? accountId, CancellationToken ct)
     {
         var on = scope.On;
         await using var batch = scope.Batch(

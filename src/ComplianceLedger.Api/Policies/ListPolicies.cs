@@ -29,6 +29,12 @@ public static class ListPolicies
         [Description(AsOfQuestion.Description)] string? asOf = null)
     {
         await using var scope = await readModels.OpenAsync(urn, asOf, ct);
+        return TypedResults.Ok(new Listing<CurrentPolicy>(scope.AsOf, await CurrentAsync(scope, urn, member.PersonId, ct)));
+    }
+
+    /// <summary>Every policy's current version in <paramref name="scope"/>, answered for <paramref name="personId"/> (an unknown id: for nobody).</summary>
+    public static async Task<List<CurrentPolicy>> CurrentAsync(ReadScope scope, string urn, Guid personId, CancellationToken ct)
+    {
         await using var command = scope.Command($"""
             SELECT v.policy_id, v.title, v.version_label, v.effective_from, v.document_sha256, v.ratified_on, v.next_review_due,
                    v.responsible_committee, v.audiences, v.days_to_acknowledge, a.outcome, COALESCE(v.audiences && {PeopleSql.RolesOn("$3")}, false)
@@ -40,7 +46,7 @@ public static class ListPolicies
              ORDER BY v.policy_id
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = member.PersonId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = personId });
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = scope.On });
         var policies = new List<CurrentPolicy>();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -52,7 +58,7 @@ public static class ListPolicies
                 reader.GetFieldValue<DateOnly>(6), reader.GetString(7), reader.GetFieldValue<string[]>(8), reader.GetInt32(9), reader.GetBoolean(11),
                 reader.IsDBNull(10) ? null : reader.GetString(10), Acknowledgement(urn, policyId, label, sha)));
         }
-        return TypedResults.Ok(new Listing<CurrentPolicy>(scope.AsOf, policies));
+        return policies;
     }
 
     /// <summary>The acknowledgement of a version, as <c>POST …/policies/{policyId}/acknowledgements</c> takes it.</summary>

@@ -100,7 +100,7 @@ internal sealed class TrustedKeys
                 return spki;
             }
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
         }
         throw new CliException($"{path} does not hold an ECDSA P-256 public key, the kind checkpoints are signed with.");

@@ -45,7 +45,7 @@ public sealed record Checkpoint(string Tenant, long Position, byte[] HeadHash, D
         {
             ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             // A key that is not an EC public key (e.g. a forged row in signing_keys) signed nothing.
             return false;

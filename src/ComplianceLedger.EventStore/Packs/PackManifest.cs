@@ -41,7 +41,7 @@ public sealed record PackManifest(
         {
             ecdsa.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
             return false;
         }

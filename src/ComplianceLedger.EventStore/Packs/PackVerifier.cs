@@ -193,7 +193,7 @@ public static class PackVerifier
                 ? ecdsa.ExportSubjectPublicKeyInfo()
                 : throw new FormatException("not an ECDSA P-256 public key");
         }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        catch (Exception e) when (e is ArgumentException or CryptographicException or PlatformNotSupportedException)
         {
             throw new FormatException("not a PEM \"PUBLIC KEY\" (ECDSA P-256): it was altered", e);
         }
@@ -220,13 +220,3 @@ public static class PackVerifier
         }
     }
 }
-
-/// <summary>One line of events.jsonl as read back (readable is not checked: it is not hashed).</summary>
-public sealed record PackEventLine(
-    string? Tenant, long ChainPosition, string? StreamId, long StreamVersion, string? EventId, string? EventType, string? Data,
-    string? Actor, string? CorrelationId, string? CausationId, string? CommandId, string? RecordedAt, string? PreviousHash, string? Hash,
-    bool InPeriod, string[]? Proof);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(PackEventLine))]
-internal sealed partial class PackEventLineJson : JsonSerializerContext;
