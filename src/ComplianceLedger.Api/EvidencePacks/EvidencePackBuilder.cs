@@ -79,7 +79,7 @@ public sealed class EvidencePackBuilder(
         using var stream = typeof(EvidencePackBuilder).Assembly.GetManifestResourceStream("ComplianceLedger.Api.EvidencePacks.verify.html");
         if (stream is null)
         {
-            return new PackFile(VerifyPageFile, "<!doctype html><title>verify</title>"u8.ToArray());
+            throw new InvalidOperationException("verify.html is not embedded in the app: the build lost EvidencePacks/verify.html.");
         }
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
