@@ -119,6 +119,9 @@ public static class PackVerifier
         {
             problems.Add($"{PackManifest.FileName} or {PackManifest.SignatureFileName}: the manifest's signature does not verify: one of them was altered");
         }
+        // The events are checked while the files are hashed: hashing events.jsonl is a fifth of the time.
+        var eventProblems = new List<string>();
+        var events = Task.Run(() => PackEvents.Check(files[PackLedger.EventsFile], manifest, head, eventProblems, progress));
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in manifest.Files)
         {
@@ -149,7 +152,8 @@ public static class PackVerifier
         }
 
         // 5 to 8. The events.
-        var checkedEvents = PackEvents.Check(files[PackLedger.EventsFile], manifest, head, problems, progress);
+        var checkedEvents = events.GetAwaiter().GetResult();
+        problems.AddRange(eventProblems);
         return Done(manifest, head, checkedEvents);
     }
 
@@ -164,6 +168,7 @@ public static class PackVerifier
                 continue;
             }
             using var stream = entry.Open();
+            // Sized as the entry says, so the bytes are not copied again (a lie about the size costs only a copy).
             using var buffer = new MemoryStream(checked((int)Math.Max(entry.Length, 0)));
             try
             {
@@ -174,7 +179,8 @@ public static class PackVerifier
                 problems.Add($"{entry.FullName}: its compressed bytes do not read: the file was altered");
                 continue;
             }
-            if (!files.TryAdd(entry.FullName, buffer.ToArray()))
+            var content = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+            if (!files.TryAdd(entry.FullName, content))
             {
                 problems.Add($"{entry.FullName}: in the pack twice");
             }
