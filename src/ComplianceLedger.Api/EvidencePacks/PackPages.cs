@@ -40,6 +40,10 @@ public static partial class PackPages
 
     public static string FormHref(string urn) => $"/schools/{urn}/evidence-pack";
 
+    /// <summary>Whether the signed-in member may build the pack (for the links to it on other pages).</summary>
+    public static bool MayBuild(HttpContext? http) =>
+        http?.Features.Get<SchoolMember>() is { Visiting: false } member && member.Holds(PackEndpoints.Builders);
+
     public static RouteGroupBuilder MapEvidencePackPages(this RouteGroupBuilder school)
     {
         school.MapGet("/evidence-pack", (string urn) => FormPage(urn, new PackForm(), [], StatusCodes.Status200OK)).RequireRoles(PackEndpoints.Builders);
