@@ -49,7 +49,8 @@ public static class StartEvidencePack
         var outcome = await StartAsync(body?.From, body?.To, body?.AsOf, member, builds, builder, time, ct);
         if (outcome.Errors.Count > 0)
         {
-            return TypedResults.Problem(string.Join(" ", outcome.Errors.Select(e => e.Message.EndsWith('.') ? e.Message : e.Message + ".")),
+            // As every field error reads (docs/api.md): the field first, then what was expected.
+            return TypedResults.Problem(string.Join(" ", outcome.Errors.Select(e => $"{e.Field}: {e.Message}{(e.Message.EndsWith('.') ? "" : ".")}")),
                 title: "The request is not valid", statusCode: StatusCodes.Status400BadRequest,
                 extensions: new Dictionary<string, object?> { ["errors"] = outcome.Errors.ToDictionary(e => e.Field, e => (object?)e.Message) });
         }

@@ -126,7 +126,7 @@ public sealed class PackApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {(int)response.StatusCode} {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(text).RootElement;
-        Assert.Contains(field, problem.GetProperty("detail").GetString()!, StringComparison.Ordinal);
+        Assert.StartsWith($"{field}: ", problem.GetProperty("detail").GetString()!, StringComparison.Ordinal);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{why}: the problem names no {field}: {text}");
         Assert.Empty(Builds.Of(school.Urn));
     }
