@@ -28,8 +28,12 @@ public sealed class PackPagesTests(LedgerApp app) : IClassFixture<LedgerApp>
     static Dictionary<string, string> Period(DateOnly from, DateOnly to) => new()
     {
         ["covers"] = "period",
-        ["fromDay"] = N(from.Day), ["fromMonth"] = N(from.Month), ["fromYear"] = N(from.Year),
-        ["toDay"] = N(to.Day), ["toMonth"] = N(to.Month), ["toYear"] = N(to.Year),
+        ["fromDay"] = N(from.Day),
+        ["fromMonth"] = N(from.Month),
+        ["fromYear"] = N(from.Year),
+        ["toDay"] = N(to.Day),
+        ["toMonth"] = N(to.Month),
+        ["toYear"] = N(to.Year),
     };
 
     [Fact]
