@@ -9,6 +9,7 @@ using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace ComplianceLedger.Tests.EvidencePacks;
 
@@ -166,5 +167,39 @@ public sealed class PackApiTests(LedgerApp app) : IClassFixture<LedgerApp>
         var stranger = await other.As(Role.Governor);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(status)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/schools/{other.Urn}/evidence-packs/{status.Split('/')[^1]}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_second_pack_while_one_is_building_is_409_with_the_running_ones_status_and_starts_nothing()
+    {
+        var school = await SchoolAsync();
+        var governor = await school.As(Role.Governor);
+        var chair = await school.As(Role.ChairOfGovernors);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string status;
+        // The builder counts the chain's events early on: holding that table keeps the first build running.
+        await using (var hold = await app.AdminDataSource.OpenConnectionAsync(limit.Token))
+        await using (var transaction = await hold.BeginTransactionAsync(limit.Token))
+        {
+            await using (var locking = new NpgsqlCommand("LOCK TABLE ledger.chain_heads IN ACCESS EXCLUSIVE MODE", hold, transaction))
+            {
+                await locking.ExecuteNonQueryAsync(limit.Token);
+            }
+            var first = await governor.PostAsJsonAsync($"/api/schools/{school.Urn}/evidence-packs", new { asOf = Iso(Today) }, limit.Token);
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            status = first.Headers.Location!.OriginalString;
+
+            var second = await chair.PostAsJsonAsync($"/api/schools/{school.Urn}/evidence-packs", new { from = Iso(Today.AddDays(-7)), to = Iso(Today) }, limit.Token);
+            var text = await second.Content.ReadAsStringAsync(limit.Token);
+            Assert.True(second.StatusCode == HttpStatusCode.Conflict, $"{(int)second.StatusCode} {text}");
+            Assert.Equal(status, JsonDocument.Parse(text).RootElement.GetProperty("status").GetString());
+            Assert.Equal(PackState.Building, Assert.Single(Builds.Of(school.Urn)).State);
+            await transaction.RollbackAsync(limit.Token);
+        }
+        Assert.Equal("ready", (await ReadyAsync(governor, status)).GetProperty("state").GetString());
+        // Once it is done, the next one starts.
+        var next = await chair.PostAsJsonAsync($"/api/schools/{school.Urn}/evidence-packs", new { asOf = Iso(Today) }, limit.Token);
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        await ReadyAsync(chair, next.Headers.Location!.OriginalString);
     }
 }
