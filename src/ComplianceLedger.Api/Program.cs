@@ -2,6 +2,7 @@ using ComplianceLedger.Api.Acknowledgements;
 using ComplianceLedger.Api.AuditTrail;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Credentials;
+using ComplianceLedger.Api.EvidencePacks;
 using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
@@ -71,7 +72,8 @@ app.MapSchoolPages()
     .MapReceiptPages()
     .MapCompliancePages()
     .MapRegisterPages()
-    .MapAuditTrailPages();
+    .MapAuditTrailPages()
+    .MapEvidencePackPages();
 app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
@@ -88,6 +90,7 @@ app.MapSchool()
     .MapCredentials()
     .MapAuditTrail()
     .MapToDo()
+    .MapEvidencePacks()
     .MapSetAccountRules();
 await app.RunAsync();
 return 0;

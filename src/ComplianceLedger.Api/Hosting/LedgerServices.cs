@@ -43,6 +43,7 @@ public static class LedgerServices
         services.AddTransient<Demo.SyntheticTrust>();
         services.AddSingleton<CheckpointIssuer>();
         services.AddSingleton<EvidencePacks.EvidencePackBuilder>();
+        services.AddSingleton<EvidencePacks.PackBuilds>();
         services.AddSingleton<StartupState>();
 
         // Order matters: migrate before anything touches the schema, and before Kestrel listens.

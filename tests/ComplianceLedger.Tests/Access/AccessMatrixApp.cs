@@ -80,6 +80,8 @@ public sealed class AccessMatrixApp : LedgerApp
             ["position"] = "1",
             // No one's own event: every member's answer is the receipt's 404 (ReceiptDownloadTests downloads real ones).
             ["eventId"] = Guid.NewGuid().ToString("D"),
+            // No one's build: every allowed role's answer is the pack's 404 (PackApiTests builds real ones).
+            ["packId"] = Guid.NewGuid().ToString("D"),
             ["streamId"] = $"person-{people[Role.Teacher]}",
             ["documentName"] = "v1",
             ["provider"] = "local",

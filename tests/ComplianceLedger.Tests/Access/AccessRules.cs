@@ -75,6 +75,7 @@ public static class AccessRules
     static readonly Role[] AccountManagers = [Headteacher, Slt];
     static readonly Role[] AccountRecorders = [Headteacher, Slt, Office];
     static readonly Role[] Custody = [Headteacher, Slt, Dsl];
+    static readonly Role[] PackBuilders = [Headteacher, Dsl, ChairOfGovernors, Governor];
 
     static readonly Who Public = new(Gate.Public);
     static readonly Who SignedIn = new(Gate.SignedIn);
@@ -179,6 +180,9 @@ public static class AccessRules
         Page("GET /schools/{urn}/policies/{policyId}/versions/new", Roles(Headteacher, Slt)),
         Page("POST /schools/{urn}/policies/{policyId}/versions", Roles(Headteacher, Slt)),
         Page("GET /schools/{urn}/policies/{policyId}/versions/{versionLabel}/document", Member.TrustReadable),
+        Page("GET /schools/{urn}/evidence-pack", Roles(PackBuilders)),
+        Page("POST /schools/{urn}/evidence-pack", Roles(PackBuilders)),
+        Page("GET /schools/{urn}/evidence-pack/{packId:guid}", Roles(PackBuilders)),
 
         // The school's ledger.
         Api("GET /api/schools/{urn}/streams/{streamId}", Roles(DashboardReaders)),
@@ -189,6 +193,11 @@ public static class AccessRules
         Api("PUT /api/schools/{urn}/account-rules", Roles(Headteacher, Slt)),
         Api("GET /api/schools/{urn}/audit-trail", Roles(DashboardReaders).TrustReadable),
         Api("GET /api/schools/{urn}/me/to-do", Member),
+
+        // Evidence packs: whoever asked sees the build (anyone else's id is a 404, which passes the gate).
+        Api("POST /api/schools/{urn}/evidence-packs", Roles(PackBuilders)),
+        Api("GET /api/schools/{urn}/evidence-packs/{packId:guid}", Roles(PackBuilders)),
+        Api("GET /api/schools/{urn}/evidence-packs/{packId:guid}/zip", Roles(PackBuilders)),
 
         // People.
         Api("GET /api/schools/{urn}/people", Roles([.. Enrollers, .. DashboardReaders]).TrustReadable),

@@ -9,6 +9,7 @@ using ComplianceLedger.Tests.Exceptions;
 using ComplianceLedger.Tests.Fixtures;
 using ComplianceLedger.Tests.UseCases;
 using Json.Schema;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceLedger.Tests.Api;
 
@@ -154,6 +155,11 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
         ownEvent.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = trust.Urn });
         ownEvent.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = $"person:{trust.People[Role.Headteacher]:D}" });
         var receiptEvent = (string)(await ownEvent.ExecuteScalarAsync())!;
+        // An evidence pack to read and download: the headteacher's own, built to the end.
+        var packed = await (await trust.As(Role.Headteacher)).PostAsync($"/api/schools/{trust.Urn}/evidence-packs",
+            Json($$"""{"asOf":"{{ComplianceLedger.EventStore.SchoolDay.Today(app.Services.GetRequiredService<TimeProvider>()):yyyy-MM-dd}}"}"""));
+        Assert.True(packed.StatusCode == HttpStatusCode.Accepted, await packed.Content.ReadAsStringAsync());
+        var pack = (await EvidencePacks.PackApiTests.ReadyAsync(await trust.As(Role.Headteacher), packed.Headers.Location!.OriginalString)).GetProperty("id").GetString()!;
         foreach (var (template, method, operation) in Operations(document).Where(o => o.Operation["requestBody"] is null))
         {
             var key = $"{method} {template}";
@@ -165,7 +171,8 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
                     .Select(x => (x.School, x.Values)).FirstOrDefault() is { School: not null } found ? found
                 : names.All(n => n == "urn") ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn })
                 : names is ["urn", "position"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["position"] = checkpoint })
-                : names is ["urn", "eventId"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["eventId"] = receiptEvent }) : default;
+                : names is ["urn", "eventId"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["eventId"] = receiptEvent })
+                : names is ["urn", "packId"] ? (trust, new Dictionary<string, string> { ["urn"] = trust.Urn, ["packId"] = pack }) : default;
             if (school is null)
             {
                 failures.Add($"{key}: no arrangement makes a record for {string.Join(", ", names)}");
@@ -382,6 +389,11 @@ public sealed class OpenApiDocumentTests(LedgerApp app) : IClassFixture<LedgerAp
             if (mediaType is null || content[mediaType] is not { } media)
             {
                 failures.Add($"{key}: {status} answers as {mediaType ?? "no content type"}, documented as {string.Join(", ", content.Select(c => c.Key))}");
+                return;
+            }
+            // A file that is no JSON (the evidence pack's zip) is checked by its media type alone.
+            if (!mediaType.EndsWith("json", StringComparison.Ordinal))
+            {
                 return;
             }
             if (Validate(media["schema"], JsonNode.Parse(text)) is { } invalid)
