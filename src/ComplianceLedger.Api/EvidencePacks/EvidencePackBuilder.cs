@@ -47,7 +47,7 @@ public sealed class EvidencePackBuilder(
         progress?.Report(new("Signing the ledger's tree head", 2));
         var expected = await EventCountAsync(order.Urn, ct);
         var ledger = await PackLedger.ReadAsync(dataSource, issuer, key, vault, order.Urn, schoolName, period,
-            new Progress<long>(n => progress?.Report(new($"Reading the ledger: {n:N0} events", 5 + (int)(45 * n / Math.Max(1, expected))))), ct);
+            new InOrderProgress<long>(n => progress?.Report(new($"Reading the ledger: {n:N0} events", 5 + (int)(45 * n / Math.Max(1, expected))))), ct);
         activity?.SetTag("ledger.events", ledger.Range.Count);
 
         progress?.Report(new("Writing the report and registers", 50));
@@ -69,7 +69,7 @@ public sealed class EvidencePackBuilder(
         var request = new Report.ReportRequest(order.Urn, schoolName, period.From, period.To, period.AsOf, generatedAt, order.RequestedByName,
             head.TreeSize, Convert.ToHexStringLower(head.Root), head.KeyId, head.ToDigest(schoolName));
         var steps = 0;
-        return Report.PackReport.BuildAsync(request, services, new Progress<string>(step =>
+        return Report.PackReport.BuildAsync(request, services, new InOrderProgress<string>(step =>
             progress?.Report(new(step, Math.Min(90, 50 + 10 * Interlocked.Increment(ref steps))))), ct);
     }
 
@@ -101,4 +101,13 @@ public sealed class EvidencePackBuilder(
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
+}
+
+/// <summary>
+/// Reports at once, on the caller's thread. <see cref="Progress{T}"/> posts each report to the
+/// thread pool, so a late "45%" could land after "Done" and leave a finished pack showing 45%.
+/// </summary>
+public sealed class InOrderProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

@@ -65,7 +65,7 @@ internal static class ExportCommand
                         .StartAsync(async bars =>
                         {
                             var task = bars.AddTask("Building the evidence pack", maxValue: 100);
-                            await builder.WriteAsync(file, order, new Progress<PackProgress>(p =>
+                            await builder.WriteAsync(file, order, new InOrderProgress<PackProgress>(p =>
                             {
                                 task.Description = p.Step;
                                 task.Value = p.Percent;
@@ -75,7 +75,7 @@ internal static class ExportCommand
                 else
                 {
                     var last = "";
-                    await builder.WriteAsync(file, order, new Progress<PackProgress>(p =>
+                    await builder.WriteAsync(file, order, new InOrderProgress<PackProgress>(p =>
                     {
                         var step = p.Step.Split(':')[0];
                         if (step != last)
