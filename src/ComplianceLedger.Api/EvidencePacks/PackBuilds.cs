@@ -112,7 +112,13 @@ public sealed partial class PackBuilds : IDisposable
         try
         {
             var name = await NameAsync(build.Urn, personId, stopping);
-            await using (var file = new FileStream(build.FilePath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            // The pack names people: readable by the app's own user alone while it waits to be downloaded.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.Asynchronous };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            await using (var file = new FileStream(build.FilePath, options))
             {
                 var progress = new Progress(build);
                 await builder.WriteAsync(file, new PackOrder(build.Urn, build.Period, build.Actor, name), progress, stopping);
