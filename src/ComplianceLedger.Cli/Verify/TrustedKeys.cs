@@ -14,6 +14,27 @@ internal sealed class TrustedKeys
     public IReadOnlyList<(string KeyId, string Source)> Sources => sources;
     public int Count => keys.Count;
 
+    /// <summary><c>--public-key</c> for a verb that checks a file offline (a receipt, a pack) which carries its own key.</summary>
+    public static System.CommandLine.Option<string[]> OfflineKeyOption(string what) => new("--public-key")
+    {
+        Description = $"A PEM file with the school's public key; given, it alone is trusted. Without, the key inside the {what}, which proves only that the {what} is whole.",
+        HelpName = "file.pem",
+    };
+
+    public static System.CommandLine.Option<bool> OfflineStrictOption(string what) =>
+        new("--strict") { Description = $"Fail rather than trust the key that came inside the {what}." };
+
+    /// <summary>The keys in these PEM files.</summary>
+    public static TrustedKeys FromFiles(IEnumerable<string> paths)
+    {
+        var trusted = new TrustedKeys();
+        foreach (var path in paths)
+        {
+            trusted.AddPublicKeyFile(path);
+        }
+        return trusted;
+    }
+
     /// <summary>Adds every SubjectPublicKeyInfo ("PUBLIC KEY") PEM block in the file.</summary>
     public void AddPublicKeyFile(string path) => AddPublicKeyText(Read(path), path);
 

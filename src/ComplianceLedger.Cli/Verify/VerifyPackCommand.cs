@@ -14,12 +14,8 @@ internal static class VerifyPackCommand
     public static Command Create(CliContext context)
     {
         var file = new Argument<string>("file") { Description = "The evidence pack (.zip) as downloaded." };
-        var publicKeys = new Option<string[]>("--public-key")
-        {
-            Description = "A PEM file with the school's public key; given, it alone is trusted. Without, the key inside the pack, which proves only that the pack is whole.",
-            HelpName = "file.pem",
-        };
-        var strict = new Option<bool>("--strict") { Description = "Fail rather than trust the key that came inside the pack." };
+        var publicKeys = TrustedKeys.OfflineKeyOption("pack");
+        var strict = TrustedKeys.OfflineStrictOption("pack");
         var command = new Command("verify-pack", "Check an evidence pack offline: every file, every event, its proof and the signatures.")
         {
             file, publicKeys, strict,
@@ -30,11 +26,7 @@ internal static class VerifyPackCommand
 
     static int Run(CliContext context, string file, string[] publicKeyFiles, bool strict)
     {
-        var trusted = new TrustedKeys();
-        foreach (var key in publicKeyFiles)
-        {
-            trusted.AddPublicKeyFile(key);
-        }
+        var trusted = TrustedKeys.FromFiles(publicKeyFiles);
         if (trusted.Count == 0 && strict)
         {
             throw new CliException("--strict: no public key was given, and the only one at hand is inside the pack. Pass --public-key with the school's key.");

@@ -13,12 +13,8 @@ internal static class VerifyReceiptCommand
     public static Command Create(CliContext context)
     {
         var file = new Argument<string>("file") { Description = "The receipt (JSON) as downloaded." };
-        var publicKeys = new Option<string[]>("--public-key")
-        {
-            Description = "A PEM file with the school's public key; given, it alone is trusted. Without, the key inside the receipt, which proves only that the receipt is whole.",
-            HelpName = "file.pem",
-        };
-        var strict = new Option<bool>("--strict") { Description = "Fail rather than trust the key that came inside the receipt." };
+        var publicKeys = TrustedKeys.OfflineKeyOption("receipt");
+        var strict = TrustedKeys.OfflineStrictOption("receipt");
         var command = new Command("verify-receipt", "Check a receipt offline: the event, its inclusion proof and the signed tree head.")
         {
             file, publicKeys, strict,
@@ -29,11 +25,7 @@ internal static class VerifyReceiptCommand
 
     static int Run(CliContext context, string file, string[] publicKeyFiles, bool strict)
     {
-        var trusted = new TrustedKeys();
-        foreach (var key in publicKeyFiles)
-        {
-            trusted.AddPublicKeyFile(key);
-        }
+        var trusted = TrustedKeys.FromFiles(publicKeyFiles);
         string text;
         try
         {
