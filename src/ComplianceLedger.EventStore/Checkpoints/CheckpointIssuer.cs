@@ -78,6 +78,24 @@ public sealed class CheckpointIssuer(NpgsqlDataSource dataSource, SigningKey key
             : throw new InvalidOperationException($"Tenant {tenant}'s chain has {frontier.Size} rows up to position {treeSize}.");
     }
 
+    /// <summary>The Merkle tree of the tenant's event hashes 1..<paramref name="treeSize"/>, for proofs (receipts, packs).</summary>
+    public static async Task<MerkleTree> TreeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tenant, long treeSize, CancellationToken ct)
+    {
+        var hashes = new List<byte[]>((int)treeSize);
+        await using var command = new NpgsqlCommand(
+            "SELECT hash FROM ledger.chain WHERE tenant = $1 AND chain_position <= $2 ORDER BY chain_position", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = treeSize });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            hashes.Add(MerkleTree.LeafHash(reader.GetFieldValue<byte[]>(0)));
+        }
+        return hashes.Count == treeSize
+            ? new MerkleTree(hashes)
+            : throw new InvalidOperationException($"School {tenant}'s chain has {hashes.Count} rows up to position {treeSize}.");
+    }
+
     /// <summary>The tenants whose chain head has moved past their latest checkpoint.</summary>
     public async Task<IReadOnlyList<string>> TenantsNeedingCheckpointAsync(CancellationToken ct = default)
     {

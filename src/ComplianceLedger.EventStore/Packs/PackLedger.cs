@@ -61,7 +61,7 @@ public static class PackLedger
         MerkleTree? tree = null;
         if (first is { } from && last is { } to)
         {
-            tree = await TreeAsync(connection, transaction, tenant, head.TreeSize, ct);
+            tree = await CheckpointIssuer.TreeAsync(connection, transaction, tenant, head.TreeSize, ct);
             await using var command = new NpgsqlCommand("""
                 SELECT global_position, tenant, chain_position, stream_id, stream_version, event_id, event_type, data::text,
                        actor, correlation_id, causation_id, command_id, recorded_at, prev_hash, hash
@@ -120,23 +120,6 @@ public static class PackLedger
         var issuedAt = ChainHash.TruncateToMicroseconds(DateTimeOffset.UtcNow);
         return new TreeHead(tenant, checkpoint.Position, root, issuedAt, key.KeyId,
             key.Sign(Checkpoint.TreeHeadSignedBytes(tenant, checkpoint.Position, root, issuedAt, key.KeyId)));
-    }
-
-    static async Task<MerkleTree> TreeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, long treeSize, CancellationToken ct)
-    {
-        var hashes = new List<byte[]>((int)treeSize);
-        await using var command = new NpgsqlCommand(
-            "SELECT hash FROM ledger.chain WHERE tenant = $1 AND chain_position <= $2 ORDER BY chain_position", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = treeSize });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            hashes.Add(MerkleTree.LeafHash(reader.GetFieldValue<byte[]>(0)));
-        }
-        return hashes.Count == treeSize
-            ? new MerkleTree(hashes)
-            : throw new InvalidOperationException($"School {tenant}'s chain has {hashes.Count} rows up to position {treeSize}.");
     }
 
     static byte[] EventsJsonl(List<StoredEvent> events, MerkleTree? tree, PackPeriod period, IReadOnlyDictionary<string, string?> opened)

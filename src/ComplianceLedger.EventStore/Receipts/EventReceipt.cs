@@ -57,19 +57,12 @@ public sealed record EventReceipt(
         {
             throw new InvalidOperationException($"No tree head of tenant {tenant} covers position {position}.");
         }
-        var hashes = new List<byte[]>((int)head.TreeSize);
-        await using (var command = dataSource.CreateCommand(
-            "SELECT hash FROM ledger.chain WHERE tenant = $1 AND chain_position <= $2 ORDER BY chain_position"))
+        MerkleTree tree;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.TreeSize });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                hashes.Add(reader.GetFieldValue<byte[]>(0));
-            }
+            tree = await CheckpointIssuer.TreeAsync(connection, null, tenant, head.TreeSize, ct);
         }
-        var proof = MerkleTree.OfEventHashes(hashes).InclusionProof(position - 1);
+        var proof = tree.InclusionProof(position - 1);
         return new EventReceipt(FormatName, ReceiptEvent.Of(stored), new ReceiptProof(position - 1, head.TreeSize, [.. proof.Select(Convert.ToHexStringLower)]),
             ReceiptTreeHead.Of(head), key.PublicKeyPem());
     }
