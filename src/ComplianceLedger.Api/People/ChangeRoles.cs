@@ -23,13 +23,16 @@ public static class ChangeRoles
     }
 
     public static async Task<Ok<CommandResult>> Handle(
-        Guid personId, Request body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+        Guid personId, Request body, CommandContext context, LedgerStore store, Scheduling.ScheduledWork work, Npgsql.NpgsqlDataSource dataSource,
+        HttpResponse response, CancellationToken ct)
     {
         if (body.Roles is null || body.EffectiveOn is null)
         {
             throw CommandRefusedException.Invalid("roles and effectiveOn are required.");
         }
         var command = new Command(personId, body.Roles, body.EffectiveOn.Value, context.Actor, context.Now);
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct));
+        // A role that must acknowledge starts its clock on the day: the reminders start again from then.
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s),
+            (session, _) => Notices.AcknowledgementReminders.OnPersonChangedAsync(session, work, dataSource, context.Tenant, personId, command.EffectiveOn, context.Now), ct));
     }
 }

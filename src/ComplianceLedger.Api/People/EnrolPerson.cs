@@ -40,7 +40,7 @@ public static class EnrolPerson
 
     public static async Task<Created<CommandResult>> Handle(
         Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, Npgsql.NpgsqlDataSource dataSource,
-        HttpResponse response, CancellationToken ct)
+        Scheduling.ScheduledWork work, HttpResponse response, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 200 || body.Roles is null || body.StartedOn is null)
         {
@@ -58,7 +58,9 @@ public static class EnrolPerson
             var email = body.Email is null ? null : await SealEmailAsync(dataSource, vault, emails, context.Tenant, personId, body.Email, ct);
             var sealedName = await vault.SealAsync(context.Tenant, personId, body.Name.Trim(), ct);
             var command = new Command(personId, sealedName, body.Roles, body.StartedOn.Value, context.Actor, context.Now, email);
-            result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s), ct);
+            // Asked to acknowledge what their roles must, from their first day (docs/notifications.md).
+            result = await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s),
+                (session, _) => Notices.AcknowledgementReminders.OnPersonChangedAsync(session, work, dataSource, context.Tenant, personId, command.StartedOn, context.Now), ct);
         }
         // A retry returns the person the first attempt enrolled, not the id this attempt drew.
         return Responses.Created(response, $"/api/schools/{context.Tenant}/people/{result.StreamId["person-".Length..]}", result);

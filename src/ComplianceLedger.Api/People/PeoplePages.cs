@@ -160,7 +160,8 @@ public static class PeoplePages
         return await PageForms.RunAsync(
             async () => (await EnrolPerson.Handle(new(name, roles, startedOn, email), context, store, vault,
                 request.HttpContext.RequestServices.GetRequiredService<SignIn.SignInEmails>(),
-                request.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), request.HttpContext.Response, ct)).Value!,
+                request.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+                request.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(), request.HttpContext.Response, ct)).Value!,
             $"/schools/{urn}/people",
             (fieldErrors, refusal, status) => RenderListAsync(urn, member, readModels, vault, again with { Errors = fieldErrors, Refusal = refusal }, status, ct));
     }
@@ -181,7 +182,8 @@ public static class PeoplePages
         var on = PageForms.Date(form.EffectiveOnDay, form.EffectiveOnMonth, form.EffectiveOnYear, "the date the change takes effect", "effectiveOn", errors);
         var again = new Sent(errors, null, new Dictionary<string, string?> { ["effectiveOn-day"] = form.EffectiveOnDay, ["effectiveOn-month"] = form.EffectiveOnMonth, ["effectiveOn-year"] = form.EffectiveOnYear }, ticked);
         return await RunAsync(urn, personId, member, readModels, vault, store, request.HttpContext.Response, again,
-            async () => (await ChangeRoles.Handle(personId, new(roles, on), context, store, request.HttpContext.Response, ct)).Value!, ct);
+            async () => (await ChangeRoles.Handle(personId, new(roles, on), context, store, request.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(),
+                request.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), request.HttpContext.Response, ct)).Value!, ct);
     }
 
     static async Task<IResult> LeaveAsync(
@@ -210,7 +212,8 @@ public static class PeoplePages
         var on = PageForms.Date(form.OnDay, form.OnMonth, form.OnYear, "the date they came back", "on", errors);
         var again = new Sent(errors, null, new Dictionary<string, string?> { ["on-day"] = form.OnDay, ["on-month"] = form.OnMonth, ["on-year"] = form.OnYear });
         return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
-            async () => (await RecordLeave.Return(personId, new(on), context, store, response, ct)).Value!, ct);
+            async () => (await RecordLeave.Return(personId, new(on), context, store, response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(),
+                response.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), response, ct)).Value!, ct);
     }
 
     static async Task<IResult> LeavingAsync(

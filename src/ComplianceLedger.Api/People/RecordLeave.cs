@@ -50,13 +50,16 @@ public static class RecordLeave
     }
 
     public static async Task<Ok<CommandResult>> Return(
-        Guid personId, ReturnRequest body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+        Guid personId, ReturnRequest body, CommandContext context, LedgerStore store, Scheduling.ScheduledWork work, Npgsql.NpgsqlDataSource dataSource,
+        HttpResponse response, CancellationToken ct)
     {
         if (body.On is not { } on)
         {
             throw CommandRefusedException.Invalid("on is required.");
         }
         return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream,
-            s => DecideReturn(personId, on, context.Actor, context.Now, s), ct));
+            s => DecideReturn(personId, on, context.Actor, context.Now, s),
+            // The deadline starts again on return, and so do the reminders.
+            (session, _) => Notices.AcknowledgementReminders.OnPersonChangedAsync(session, work, dataSource, context.Tenant, personId, on, context.Now), ct));
     }
 }

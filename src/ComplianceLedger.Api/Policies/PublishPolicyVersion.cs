@@ -81,7 +81,13 @@ public static partial class PublishPolicyVersion
             var events = Decide(command, s);
             reviewDue = ((PolicyVersionPublished)events[0]).NextReviewDue;
             return events;
-        }, (session, token) => RecordReviewDue.Schedule(work, context.Tenant, policyId, reviewDue!.Value)(session, token), ct);
+        }, async (session, token) =>
+        {
+            await RecordReviewDue.Schedule(work, context.Tenant, policyId, reviewDue!.Value)(session, token);
+            // Everyone who must acknowledge it is told, in this transaction (docs/notifications.md).
+            await Notices.AcknowledgementReminders.OnPublishedAsync(session, work, dataSource, context.Tenant, policyId,
+                [.. command.Audiences.Distinct().Select(Roles.Name)], context.Now);
+        }, ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/policies/{policyId}", result);
     }
 

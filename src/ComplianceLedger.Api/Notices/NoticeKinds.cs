@@ -1,0 +1,13 @@
+namespace ComplianceLedger.Api.Notices;
+
+/// <summary>The notices the ledger sends (docs/notifications.md, "The rules"), as the ledger names them.</summary>
+public static class NoticeKinds
+{
+    public const string AcknowledgementRequested = "acknowledgement-requested";
+    public const string AcknowledgementDueSoon = "acknowledgement-due-soon";
+    public const string AcknowledgementOverdue = "acknowledgement-overdue";
+    public const string AcknowledgementOverdueCopy = "acknowledgement-overdue-copy";
+
+    /// <summary>Copies for the head, which they may turn off; every other notice is a compliance deadline and always goes.</summary>
+    public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { AcknowledgementOverdueCopy };
+}
