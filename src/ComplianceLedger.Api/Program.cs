@@ -8,6 +8,7 @@ using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.Notices;
 using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
@@ -75,6 +76,7 @@ app.MapSchoolPages()
     .MapAuditTrailPages()
     .MapEvidencePackPages();
 app.MapTrustPages();
+app.MapNotices();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);

@@ -39,6 +39,7 @@ public static class LedgerServices
         services.AddSingleton<AsOf.ReadModelReader>();
         services.AddSingleton(sp => new SignIn.SignInEmails(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<Schools.SchoolSetup>();
+        services.AddSingleton<Notices.NoticeLinks>();
         services.AddTransient<Demo.DemoSchool>();
         services.AddTransient<Demo.SyntheticTrust>();
         services.AddSingleton<CheckpointIssuer>();

@@ -27,7 +27,7 @@ public static partial class DeliverNoticesHandler
 
     public static async Task Handle(
         DeliverNotices deliver, Envelope envelope, NpgsqlDataSource dataSource, LedgerStore store, PersonalDataVault vault,
-        MailSender sender, MailSettings settings, TimeProvider time, IConfiguration configuration, IMessageContext bus,
+        MailSender sender, MailSettings settings, NoticeLinks links, TimeProvider time, IMessageContext bus,
         ILogger<DeliverNotices> log, CancellationToken ct)
     {
         if (!string.Equals(envelope.TenantId, deliver.Urn, StringComparison.Ordinal))
@@ -59,11 +59,11 @@ public static partial class DeliverNoticesHandler
         }
 
         var school = await SchoolAsync(connection, hold, urn, ct);
-        var (moot, live) = await SortAsync(dataSource, urn, waiting, today, ct);
+        var (moot, live) = await SortAsync(dataSource, urn, waiting, today, state.StoppedCopies, ct);
         var lines = new List<NoticeLine>();
         foreach (var notice in live)
         {
-            lines.Add(await LineAsync(connection, hold, vault, urn, notice, SiteUrl(configuration), ct));
+            lines.Add(await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
         }
         var to = live.Count == 0 ? null : await AddressAsync(connection, hold, vault, urn, personId, ct);
         if (live.Count == 0 || to is null)
@@ -80,7 +80,7 @@ public static partial class DeliverNoticesHandler
         var from = settings.FromFor(school.TrustId);
         var messageId = NoticeMessage.MessageId(urn, personId, today, from);
         var message = NoticeMessage.Build(from, new MailboxAddress(to.Value.Name, to.Value.Email), messageId, school.Name, to.Value.Name, lines,
-            unsubscribeUrl: null);
+            unsubscribeUrl: live.Any(n => NoticeKinds.Optional.Contains(n.Kind)) ? links.StopCopiesUrl(urn, personId) : null);
         await sender.SendAsync(message, ct);
 
         var sent = new ReminderSent(personId, $"<{messageId}>", today,
@@ -121,13 +121,13 @@ public static partial class DeliverNoticesHandler
 
     /// <summary>Which notices still stand: an acknowledgement asked for is moot once given, declined or no longer owed.</summary>
     static async Task<(List<Waiting> Moot, List<Waiting> Live)> SortAsync(
-        NpgsqlDataSource dataSource, string urn, List<Waiting> waiting, DateOnly today, CancellationToken ct)
+        NpgsqlDataSource dataSource, string urn, List<Waiting> waiting, DateOnly today, bool stoppedCopies, CancellationToken ct)
     {
         var (moot, live) = (new List<Waiting>(), new List<Waiting>());
         foreach (var notice in waiting)
         {
-            var stands = true;
-            if (notice.Reminder.StartsWith(AcknowledgementReminders.Prefix, StringComparison.Ordinal))
+            var stands = !(stoppedCopies && NoticeKinds.Optional.Contains(notice.Kind));
+            if (stands && notice.Reminder.StartsWith(AcknowledgementReminders.Prefix, StringComparison.Ordinal))
             {
                 var owing = notice.About ?? PersonOf(notice.Reminder);
                 var policyId = notice.Subject[..notice.Subject.LastIndexOf(':')];
@@ -237,9 +237,6 @@ public static partial class DeliverNoticesHandler
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    /// <summary>Where the links in messages lead (<c>Ledger:Mail:SiteUrl</c>).</summary>
-    static string SiteUrl(IConfiguration configuration) => (configuration["Ledger:Mail:SiteUrl"] ?? "http://localhost:5075").TrimEnd('/');
 
     [LoggerMessage(LogLevel.Warning, "Notices for {PersonId} arrived for school {Tenant}, not their own; ignored")]
     static partial void LogWrongSchool(ILogger log, Guid personId, string? tenant);

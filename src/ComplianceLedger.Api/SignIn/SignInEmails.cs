@@ -43,6 +43,10 @@ public sealed class SignInEmails
     public string Index(string email) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(key.Value, Encoding.UTF8.GetBytes(Normalise(email))));
 
+    /// <summary>A key of its own for another purpose (e.g. the links in messages), derived from this one (HKDF), so no second secret is needed.</summary>
+    public byte[] DerivedKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, key.Value, 32, info: Encoding.UTF8.GetBytes(purpose));
+
     static byte[] LoadKey(IConfiguration configuration, IHostEnvironment environment)
     {
         if (configuration["SignIn:EmailIndexKey"] is { Length: > 0 } configured)

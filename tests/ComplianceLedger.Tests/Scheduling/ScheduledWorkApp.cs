@@ -34,7 +34,7 @@ public sealed class JumpingClock : TimeProvider, IWallClockMapping
 }
 
 /// <summary>The app on that clock, looking for due scheduled messages every 200 ms.</summary>
-public sealed class ScheduledWorkApp : LedgerApp
+public class ScheduledWorkApp : LedgerApp
 {
     public JumpingClock Clock { get; } = new();
 

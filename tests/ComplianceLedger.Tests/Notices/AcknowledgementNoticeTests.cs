@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ComplianceLedger.Api.Notices;
+using ComplianceLedger.Api.People;
+using ComplianceLedger.EventStore;
+using ComplianceLedger.Tests.Scheduling;
+using ComplianceLedger.Tests.UseCases;
+
+namespace ComplianceLedger.Tests.Notices;
+
+/// <summary>
+/// Rule 1 end to end: publishing a version emails, through a real SMTP server on loopback, each
+/// person who must acknowledge it (and the head, for people long overdue), one message each; the
+/// ledger records each message's id and never its text; after an acknowledgement the person hears
+/// no more, while the others are chased on the next weekly day.
+/// </summary>
+public sealed class AcknowledgementNoticeTests(NoticesApp app) : IClassFixture<NoticesApp>
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Publishing_emails_each_person_who_must_acknowledge_once_and_the_ledger_records_only_that_it_was_sent()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var urn = school.Urn;
+
+        // Effective 1 September with 14 days: by today everyone in the audience is long overdue, so the head is told too.
+        Assert.True(await ScheduledWorkApp.EventuallyAsync(() => Task.FromResult(app.MessagesFor(urn).Count >= 3), Patience),
+            $"expected messages to the teacher, the support staff and the head; got {app.MessagesFor(urn).Count}");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var messages = app.MessagesFor(urn);
+        Assert.Equal(3, messages.Count);
+
+        var teacher = Assert.Single(app.MessagesTo(urn, Role.Teacher));
+        Assert.Equal("ledger@test.sch.uk", teacher.From.Mailboxes.Single().Address);
+        Assert.StartsWith("Overdue:", teacher.Subject, StringComparison.Ordinal);
+        Assert.Contains("Social Media Policy version 1", teacher.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Tuesday 15 September 2026", teacher.TextBody, StringComparison.Ordinal);
+        Assert.Contains($"/schools/{urn}/policies/social-media", teacher.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("cannot be turned off", teacher.TextBody, StringComparison.Ordinal);
+        Assert.Single(app.MessagesTo(urn, Role.SupportStaff));
+        var head = Assert.Single(app.MessagesTo(urn, Role.Headteacher));
+        // One message for the head, naming both people overdue.
+        Assert.Equal(2, head.TextBody.Split("has not acknowledged").Length - 1);
+        foreach (var role in new[] { Role.Governor, Role.Office, Role.Dsl, Role.Volunteer })
+        {
+            Assert.Empty(app.MessagesTo(urn, role));
+        }
+
+        var sent = Assert.Single(await app.SentEventsAsync(urn, school.People[Role.Teacher]));
+        var data = JsonDocument.Parse(sent).RootElement;
+        Assert.Equal($"<{teacher.MessageId}>", data.GetProperty("messageId").GetString());
+        Assert.Equal(NoticeKinds.AcknowledgementOverdue, data.GetProperty("notices")[0].GetProperty("kind").GetString());
+        Assert.Equal("social-media:1", data.GetProperty("notices")[0].GetProperty("subject").GetString());
+        // Never the address, the subject line or the text.
+        Assert.DoesNotContain("@test.sch.uk", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Social Media Policy", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Overdue", sent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_an_acknowledgement_the_person_hears_no_more_while_the_others_are_chased_on_the_next_weekly_day()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var urn = school.Urn;
+        Assert.True(await ScheduledWorkApp.EventuallyAsync(() => Task.FromResult(app.MessagesFor(urn).Count >= 3), Patience), "the first round was not sent");
+
+        var teacher = await school.As(Role.Teacher);
+        var acknowledged = await teacher.PostAsync($"/api/schools/{urn}/policies/social-media/acknowledgements", new StringContent(
+            $$"""{"versionLabel":"1","documentSha256":"{{PeopleAndPolicyContractTests.Sha}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, acknowledged.StatusCode);
+
+        // The next weekly overdue day after today (the deadline was 15 September: Wednesdays from the 16th), at 07:30.
+        var today = SchoolDay.Of(app.Clock.GetUtcNow());
+        var next = new DateOnly(2026, 9, 16);
+        while (next <= today)
+        {
+            next = next.AddDays(7);
+        }
+        app.Clock.JumpAt(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1), Reminders.MorningOf(next) + TimeSpan.FromMinutes(30));
+
+        Assert.True(await ScheduledWorkApp.EventuallyAsync(() => Task.FromResult(app.MessagesTo(urn, Role.SupportStaff).Count >= 2), Patience),
+            "the support staff were not chased again: " + await app.ReportAsync());
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(app.MessagesTo(urn, Role.Teacher));
+        Assert.Equal(2, app.MessagesTo(urn, Role.SupportStaff).Count);
+        Assert.StartsWith("Overdue:", app.MessagesTo(urn, Role.SupportStaff)[1].Subject, StringComparison.Ordinal);
+        // The head's second message names only the one still overdue.
+        var heads = app.MessagesTo(urn, Role.Headteacher);
+        Assert.Equal(2, heads.Count);
+        Assert.Equal(1, heads[1].TextBody.Split("has not acknowledged").Length - 1);
+        Assert.Equal(2, (await app.SentEventsAsync(urn, school.People[Role.SupportStaff])).Count);
+    }
+}
