@@ -21,7 +21,12 @@ public sealed record ExpiryDue(string Urn, Guid ItemId, DateOnly Until)
     public static Func<Marten.IDocumentSession, CancellationToken, Task> Schedule(ScheduledWork work, string urn, Guid itemId, DateOnly until)
     {
         var due = new ExpiryDue(urn, itemId, until);
-        return work.Schedule(urn, due, due.DueAt);
+        return async (session, ct) =>
+        {
+            await work.Schedule(urn, due, due.DueAt)(session, ct);
+            // And the holder is told two weeks ahead (docs/notifications.md, rule 2).
+            await Notices.ExceptionReminders.OnApprovedAsync(session, work, urn, itemId, until);
+        };
     }
 }
 
@@ -33,7 +38,8 @@ public sealed record ExpiryDue(string Urn, Guid ItemId, DateOnly Until)
 public static partial class ExpiryDueHandler
 {
     public static async Task Handle(
-        ExpiryDue due, Envelope envelope, LedgerStore store, TimeProvider time, IMessageContext bus, ILogger<ExpiryDue> log, CancellationToken ct)
+        ExpiryDue due, Envelope envelope, LedgerStore store, ScheduledWork work, Npgsql.NpgsqlDataSource dataSource, IConfiguration configuration,
+        TimeProvider time, IMessageContext bus, ILogger<ExpiryDue> log, CancellationToken ct)
     {
         if (!string.Equals(envelope.TenantId, due.Urn, StringComparison.Ordinal))
         {
@@ -58,7 +64,11 @@ public static partial class ExpiryDueHandler
         var command = new RecordExpiry.Command(due.ItemId, due.Until.AddDays(1), ExpiryDue.Actor, now);
         try
         {
-            await StreamHandler.HandleAsync(store, context, streamId, definition, s => RecordExpiry.Decide(command, s), ct);
+            // The holder and the head are told it lapsed, in the lapse's transaction (rule 2).
+            await StreamHandler.HandleAsync(store, context, streamId, definition, s => RecordExpiry.Decide(command, s),
+                (session, token) => Notices.ExceptionReminders.TellAsync(session, work, dataSource, due.Urn, state, due.Until,
+                    Notices.NoticeKinds.ExceptionLapsed, Notices.NoticeKinds.ExceptionLapsedCopy, $"exception-lapsed:{due.ItemId:D}",
+                    SchoolDay.Of(now), now + Notices.Notices.GatherFor(configuration), token), ct);
         }
         catch (CommandRefusedException refused)
         {

@@ -59,11 +59,13 @@ public static partial class DeliverNoticesHandler
         }
 
         var school = await SchoolAsync(connection, hold, urn, ct);
-        var (moot, live) = await SortAsync(dataSource, urn, waiting, today, state.StoppedCopies, ct);
+        var (moot, live) = await SortAsync(dataSource, store, urn, waiting, today, state.StoppedCopies, ct);
         var lines = new List<NoticeLine>();
         foreach (var notice in live)
         {
-            lines.Add(await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
+            lines.Add(notice.Kind.StartsWith("exception-", StringComparison.Ordinal)
+                ? await ExceptionLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct)
+                : await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
         }
         var to = live.Count == 0 ? null : await AddressAsync(connection, hold, vault, urn, personId, ct);
         if (live.Count == 0 || to is null)
@@ -121,7 +123,7 @@ public static partial class DeliverNoticesHandler
 
     /// <summary>Which notices still stand: an acknowledgement asked for is moot once given, declined or no longer owed.</summary>
     static async Task<(List<Waiting> Moot, List<Waiting> Live)> SortAsync(
-        NpgsqlDataSource dataSource, string urn, List<Waiting> waiting, DateOnly today, bool stoppedCopies, CancellationToken ct)
+        NpgsqlDataSource dataSource, LedgerStore store, string urn, List<Waiting> waiting, DateOnly today, bool stoppedCopies, CancellationToken ct)
     {
         var (moot, live) = (new List<Waiting>(), new List<Waiting>());
         foreach (var notice in waiting)
@@ -134,6 +136,13 @@ public static partial class DeliverNoticesHandler
                 var (person, version, latest) = await AcknowledgementReminders.FactsAsync(dataSource, urn, owing, policyId, ct);
                 stands = person is not null && version is not null && $"{version.PolicyId}:{version.VersionLabel}" == notice.Subject
                     && AcknowledgementCoverage.Evaluate(person, version, latest, today)?.Status is ComplianceStatus.Due or ComplianceStatus.Overdue;
+            }
+            else if (stands && notice.Kind is NoticeKinds.ExceptionEnding or NoticeKinds.ExceptionEndingCopy)
+            {
+                // Revoked, extended or reviewed to another date since: the notice no longer says anything true.
+                var (itemId, until) = ExceptionReminders.ParseSubject(notice.Subject);
+                var (_, _, item) = await Exceptions.ExceptionCase.FindAsync(store, urn, itemId, ct);
+                stands = ExceptionReminders.StillEnding(item, until);
             }
             (stands ? live : moot).Add(notice);
         }
@@ -171,6 +180,27 @@ public static partial class DeliverNoticesHandler
                 return new NoticeLine(notice.Kind, notice.Kind, $"{site}/schools/{urn}/to-do");
         }
     }
+
+    static async Task<NoticeLine> ExceptionLineAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, PersonalDataVault vault, LedgerStore store, string urn, Waiting notice, string site, CancellationToken ct)
+    {
+        var (itemId, until) = ExceptionReminders.ParseSubject(notice.Subject);
+        var (_, _, item) = await Exceptions.ExceptionCase.FindAsync(store, urn, itemId, ct);
+        var what = item.IsDeclaration ? $"declared relationship ({Words(item.Kind)})" : $"exception ({Words(item.Kind)})";
+        var holder = notice.About is { } about ? await NameAsync(c, tx, vault, urn, about, ct) ?? "Someone" : null;
+        var link = $"{site}/schools/{urn}/exceptions/{itemId:D}";
+        return notice.Kind switch
+        {
+            NoticeKinds.ExceptionEnding => new NoticeLine(notice.Kind,
+                $"Your approved {what} ends after {until:dddd d MMMM yyyy}. If you still need it, ask for an extension before then.", link),
+            NoticeKinds.ExceptionEndingCopy => new NoticeLine(notice.Kind, $"{holder}'s approved {what} ends after {until:dddd d MMMM yyyy}.", link),
+            NoticeKinds.ExceptionLapsed => new NoticeLine(notice.Kind,
+                $"Your approved {what} has lapsed: it ran to {until:dddd d MMMM yyyy}. If it is still needed, it needs a fresh decision.", link),
+            _ => new NoticeLine(notice.Kind, $"{holder}'s approved {what} has lapsed: it ran to {until:dddd d MMMM yyyy}.", link),
+        };
+    }
+
+    static string Words(string kebab) => kebab.Replace('-', ' ');
 
     static async Task<DateOnly?> DeadlineAsync(NpgsqlConnection c, NpgsqlTransaction tx, string urn, Waiting notice, CancellationToken ct)
     {

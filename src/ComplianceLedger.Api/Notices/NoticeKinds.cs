@@ -7,7 +7,11 @@ public static class NoticeKinds
     public const string AcknowledgementDueSoon = "acknowledgement-due-soon";
     public const string AcknowledgementOverdue = "acknowledgement-overdue";
     public const string AcknowledgementOverdueCopy = "acknowledgement-overdue-copy";
+    public const string ExceptionEnding = "exception-ending";
+    public const string ExceptionEndingCopy = "exception-ending-copy";
+    public const string ExceptionLapsed = "exception-lapsed";
+    public const string ExceptionLapsedCopy = "exception-lapsed-copy";
 
     /// <summary>Copies for the head, which they may turn off; every other notice is a compliance deadline and always goes.</summary>
-    public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { AcknowledgementOverdueCopy };
+    public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { AcknowledgementOverdueCopy, ExceptionEndingCopy, ExceptionLapsedCopy };
 }

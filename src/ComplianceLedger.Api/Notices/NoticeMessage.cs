@@ -71,13 +71,16 @@ public static class NoticeMessage
     {
         NoticeKinds.AcknowledgementRequested or NoticeKinds.AcknowledgementDueSoon or NoticeKinds.AcknowledgementOverdue => "a policy to acknowledge",
         NoticeKinds.AcknowledgementOverdueCopy => "acknowledgements overdue",
+        NoticeKinds.ExceptionEnding or NoticeKinds.ExceptionEndingCopy => "an approved exception ends soon",
+        NoticeKinds.ExceptionLapsed or NoticeKinds.ExceptionLapsedCopy => "an approved exception has lapsed",
         _ => "something to do",
     };
 
     static string LinkWords(string kind) => kind switch
     {
         NoticeKinds.AcknowledgementOverdueCopy => "See who is overdue",
-        _ => "Read and acknowledge it",
+        NoticeKinds.AcknowledgementRequested or NoticeKinds.AcknowledgementDueSoon or NoticeKinds.AcknowledgementOverdue => "Read and acknowledge it",
+        _ => "Open it",
     };
 
     static string Footer(string? unsubscribeUrl) =>

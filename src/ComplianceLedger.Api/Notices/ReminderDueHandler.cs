@@ -14,7 +14,7 @@ namespace ComplianceLedger.Api.Notices;
 public static partial class ReminderDueHandler
 {
     public static async Task Handle(
-        ReminderDue due, Envelope envelope, NpgsqlDataSource dataSource, IDocumentStore marten, ScheduledWork work, TimeProvider time,
+        ReminderDue due, Envelope envelope, NpgsqlDataSource dataSource, IDocumentStore marten, LedgerStore store, ScheduledWork work, TimeProvider time,
         IConfiguration configuration, IMessageContext bus, ILogger<ReminderDue> log, CancellationToken ct)
     {
         if (!string.Equals(envelope.TenantId, due.Urn, StringComparison.Ordinal))
@@ -57,6 +57,18 @@ public static partial class ReminderDueHandler
                         await Notices.AddAsync(session, work, due.Urn, head, NoticeKinds.AcknowledgementOverdueCopy, subject, personId, due.Key, today, gatherAt);
                     }
                 }
+            }
+        }
+        else if (due.Key.StartsWith(ExceptionReminders.Prefix, StringComparison.Ordinal)
+            && Guid.TryParse(due.Key.AsSpan(ExceptionReminders.Prefix.Length), out var itemId))
+        {
+            var (_, _, state) = await Exceptions.ExceptionCase.FindAsync(store, due.Urn, itemId, ct);
+            (var say, next) = ExceptionReminders.Plan(state, today);
+            if (say)
+            {
+                saidOn = today;
+                await ExceptionReminders.TellAsync(session, work, dataSource, due.Urn, state, state.Until!.Value,
+                    NoticeKinds.ExceptionEnding, NoticeKinds.ExceptionEndingCopy, due.Key, today, gatherAt, ct);
             }
         }
         else
