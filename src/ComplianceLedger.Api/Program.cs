@@ -8,6 +8,7 @@ using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.Mail;
 using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
@@ -78,6 +79,7 @@ app.MapTrustPages();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
+app.MapDevMail(app.Environment);
 app.MapLocalProvider(app.Configuration, app.Logger, app.Environment);
 app.MapTrusts();
 app.MapSchool()
