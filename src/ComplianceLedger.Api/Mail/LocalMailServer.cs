@@ -50,19 +50,36 @@ public sealed class LocalMailServer(IOptions<MailOptions> options, IHostEnvironm
 
     public CaughtMessage? Find(int id) => Messages.FirstOrDefault(m => m.Id == id);
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!Enabled)
         {
-            return Task.CompletedTask;
+            if (!environment.IsDevelopment() && !options.Value.HasServer)
+            {
+                MailLog.NoServer(logger);
+            }
+            return;
         }
         var wanted = options.Value.DevPort;
         var chosen = wanted != 0 && IsFree(wanted) ? wanted : 0;
         if (chosen != wanted)
         {
-            // Another app (or test host) on this machine has it: any free port serves as well.
             MailLog.LocalMailPortTaken(logger, wanted);
         }
+        Listen(chosen);
+        // Another app (or test host) on this machine may take the port between the probe and the
+        // bind: then any free port serves as well.
+        await Task.WhenAny(port.Task, running!, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
+        if (!port.Task.IsCompleted && chosen != 0)
+        {
+            MailLog.LocalMailPortTaken(logger, wanted);
+            server?.Shutdown();
+            Listen(0);
+        }
+    }
+
+    void Listen(int chosen)
+    {
         var listeners = new EndpointListenerFactory();
         listeners.EndpointStarted += (_, e) =>
         {
@@ -80,7 +97,6 @@ public sealed class LocalMailServer(IOptions<MailOptions> options, IHostEnvironm
             .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, chosen)))
             .Build(), services);
         running = server.StartAsync(CancellationToken.None);
-        return Task.CompletedTask;
     }
 
     static bool IsFree(int candidate)

@@ -52,9 +52,18 @@ public sealed class MailOptions
     /// <summary>Wolverine's delays before each retry of a message the server did not take; default <see cref="DefaultRetryDelays"/>.</summary>
     public TimeSpan[]? RetryDelays { get; set; }
 
-    /// <summary>1, 5, 15 and 30 minutes, then hourly for two days (48 times).</summary>
+    /// <summary>Wolverine refuses more than 25 scheduled retries (ScheduleRetry throws at start-up).</summary>
+    public const int MaxRetries = 25;
+
+    /// <summary>
+    /// 1, 5, 15 and 30 minutes, hourly three times, then every 2½ hours: two days in all (48 h 51 min)
+    /// within Wolverine's <see cref="MaxRetries"/>, where hourly for two days would need 52.
+    /// </summary>
     public static IReadOnlyList<TimeSpan> DefaultRetryDelays { get; } =
-        [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), .. Enumerable.Repeat(TimeSpan.FromHours(1), 48)];
+    [
+        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),
+        .. Enumerable.Repeat(TimeSpan.FromHours(1), 3), .. Enumerable.Repeat(TimeSpan.FromHours(2.5), 18),
+    ];
 
     public IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays is { Length: > 0 } delays ? delays : DefaultRetryDelays;
 
@@ -96,6 +105,10 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         if (options.RetryDelays?.Any(d => d <= TimeSpan.Zero) == true)
         {
             problems.Add($"{MailOptions.Section}:RetryDelays must all be longer than zero.");
+        }
+        if (options.RetryDelays is { Length: > MailOptions.MaxRetries } many)
+        {
+            problems.Add($"{MailOptions.Section}:RetryDelays may name at most {MailOptions.MaxRetries} delays (Wolverine's limit); it names {many.Length.ToString(CultureInfo.InvariantCulture)}.");
         }
         if (options.HasServer && string.IsNullOrWhiteSpace(options.From))
         {

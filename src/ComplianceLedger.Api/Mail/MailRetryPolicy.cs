@@ -6,7 +6,7 @@ namespace ComplianceLedger.Api.Mail;
 
 /// <summary>
 /// A message whose handler could not hand its mail to the server is tried again later, with
-/// backoff (1, 5, 15, 30 minutes, then hourly for two days: <c>Ledger:Mail:RetryDelays</c>), from
+/// backoff (1, 5, 15, 30 minutes, hourly, then every 2½ hours for two days: <c>Ledger:Mail:RetryDelays</c>), from
 /// Wolverine's durable store, so a restart loses none; after the last it goes to the dead letters.
 /// </summary>
 internal sealed class MailRetryPolicy(IOptions<MailOptions> options) : IWolverineExtension
