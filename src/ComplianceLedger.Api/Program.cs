@@ -8,6 +8,7 @@ using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
 using ComplianceLedger.Api.Hosting;
 using ComplianceLedger.Api.Ledger;
+using ComplianceLedger.Api.Mail;
 using ComplianceLedger.Api.Notices;
 using ComplianceLedger.Api.OfficialAccounts;
 using ComplianceLedger.Api.People;
@@ -80,6 +81,7 @@ app.MapNotices();
 app.MapProjections();
 app.MapSigningKey();
 app.MapSignIn(app.Environment);
+app.MapDevMail(app.Environment);
 app.MapLocalProvider(app.Configuration, app.Logger, app.Environment);
 app.MapTrusts();
 app.MapSchool()

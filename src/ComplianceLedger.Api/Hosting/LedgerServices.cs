@@ -1,4 +1,5 @@
 using ComplianceLedger.Api.Health;
+using ComplianceLedger.Api.Mail;
 using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
@@ -62,6 +63,7 @@ public static class LedgerServices
         services.AddProjectionDaemon();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<Projections.ProjectionsHealthCheck>("projections");
+        services.AddLedgerMail();
         return builder;
     }
 

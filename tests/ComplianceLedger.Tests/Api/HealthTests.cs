@@ -20,7 +20,7 @@ public sealed class HealthTests(LedgerApp app) : IClassFixture<LedgerApp>
         var report = await app.Client().GetFromJsonAsync<JsonElement>("/health/ready");
         Assert.Equal("Healthy", report.GetProperty("status").GetString());
         var checks = report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["database", "projections"], checks);
+        Assert.Equal(["database", "projections", "mail"], checks);
     }
 
     [Fact]
