@@ -42,7 +42,7 @@ public sealed class AcknowledgementNoticeTests(NoticesApp app) : IClassFixture<N
         Assert.Single(app.MessagesTo(urn, Role.SupportStaff));
         var head = Assert.Single(app.MessagesTo(urn, Role.Headteacher));
         // One message for the head, naming both people overdue.
-        Assert.Equal(2, head.TextBody.Split("has not acknowledged").Length - 1);
+        Assert.Equal(2, (head.TextBody ?? "").Split("has not acknowledged").Length - 1);
         foreach (var role in new[] { Role.Governor, Role.Office, Role.Dsl, Role.Volunteer })
         {
             Assert.Empty(app.MessagesTo(urn, role));
@@ -89,7 +89,7 @@ public sealed class AcknowledgementNoticeTests(NoticesApp app) : IClassFixture<N
         // The head's second message names only the one still overdue.
         var heads = app.MessagesTo(urn, Role.Headteacher);
         Assert.Equal(2, heads.Count);
-        Assert.Equal(1, heads[1].TextBody.Split("has not acknowledged").Length - 1);
+        Assert.Equal(1, (heads[1].TextBody ?? "").Split("has not acknowledged").Length - 1);
         Assert.Equal(2, (await app.SentEventsAsync(urn, school.People[Role.SupportStaff])).Count);
     }
 }
