@@ -196,6 +196,69 @@ public sealed class BackupRestoreTests(BackedUpLedger ledger) : IClassFixture<Ba
         Assert.Equal(before, await ledger.Source.CountEventsAsync());
     }
 
+    [Fact]
+    public async Task A_restore_whose_ledger_differs_from_the_bundles_tree_heads_exits_1_naming_the_school()
+    {
+        // A bundle sealed consistently (its manifest rehashed) whose tree heads claim one more event
+        // for 170002 than its dump holds: what a backup of a ledger cut short would look like.
+        var resealed = Path.Combine(Path.GetTempPath(), $"ledger-backup-resealed-{Guid.NewGuid():N}.clbackup");
+        await ResealAsync(ledger.BundleFile, resealed, "tree-heads.json", json => json.Replace(
+            "\"tenant\": \"170002\",\n    \"chainPosition\": 10,", "\"tenant\": \"170002\",\n    \"chainPosition\": 11,", StringComparison.Ordinal));
+        await using var scratch = await ledger.ScratchAsync();
+        try
+        {
+            (await LedgerRun.RunAsync("restore", resealed, "--target", scratch.AdminConnectionString))
+                .ShouldExitWith(ExitCodes.ProblemsFound)
+                .ShouldContain("every part matches its manifest")
+                .ShouldContain("school 170001: 20 events, 2 checkpoints verify; chain head and tree head as backed up, grew only from the backup's digest: OK")
+                .ShouldContain("school 170002: MISMATCH: its chain head is position 10, ")
+                .ShouldContain("the backup's is position 11, ")
+                .ShouldContain("1 of 3 schools: the restored ledger DOES NOT MATCH the backup.")
+                .ShouldNotContain("3 schools restored");
+        }
+        finally
+        {
+            File.Delete(resealed);
+        }
+    }
+
+    /// <summary>Copies the bundle with one part's text changed and the manifest's hashes made to match again.</summary>
+    static async Task ResealAsync(string from, string to, string part, Func<string, string> change)
+    {
+        var parts = new List<(string Name, byte[] Data)>();
+        await using (var input = File.OpenRead(from))
+        await using (var reader = new System.Formats.Tar.TarReader(input))
+        {
+            while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+            {
+                using var data = new MemoryStream();
+                await entry.DataStream!.CopyToAsync(data);
+                parts.Add((entry.Name, data.ToArray()));
+            }
+        }
+        var original = System.Text.Encoding.UTF8.GetString(parts.Single(p => p.Name == part).Data);
+        var changed = change(original);
+        Assert.NotEqual(original, changed);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(changed);
+        parts[parts.FindIndex(p => p.Name == part)] = (part, bytes);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(parts.Single(p => p.Name == "manifest.json").Data)!;
+        foreach (var entry in manifest["parts"]!.AsArray())
+        {
+            if ((string?)entry!["name"] == part)
+            {
+                entry["bytes"] = bytes.Length;
+                entry["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            }
+        }
+        parts[parts.FindIndex(p => p.Name == "manifest.json")] = ("manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        await using var output = File.Create(to);
+        await using var writer = new System.Formats.Tar.TarWriter(output);
+        foreach (var (name, data) in parts)
+        {
+            await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+        }
+    }
+
     static async Task<List<string>> RowsAsync(NpgsqlDataSource dataSource, string sql)
     {
         var rows = new List<string>();
