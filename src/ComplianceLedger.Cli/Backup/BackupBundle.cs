@@ -109,13 +109,15 @@ internal static class BackupBundle
             await using var tar = new TarReader(input);
             while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
             {
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                 {
                     continue;
                 }
+                // An empty part (no digests yet, say) is an entry without a data stream.
+                var data = entry.DataStream ?? Stream.Null;
                 if (entry.Name == ManifestName)
                 {
-                    manifest = await ReadManifestAsync(entry.DataStream, file, ct);
+                    manifest = await ReadManifestAsync(data, file, ct);
                     continue;
                 }
                 if (!PartNames.Contains(entry.Name) || found.ContainsKey(entry.Name))
@@ -124,7 +126,7 @@ internal static class BackupBundle
                 }
                 await using (var target = File.Create(Path.Combine(directory, entry.Name)))
                 {
-                    await entry.DataStream.CopyToAsync(target, ct);
+                    await data.CopyToAsync(target, ct);
                 }
                 found[entry.Name] = await DescribeAsync(directory, entry.Name, ct);
             }

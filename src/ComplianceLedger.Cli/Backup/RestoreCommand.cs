@@ -58,12 +58,16 @@ internal static class RestoreCommand
                 await File.ReadAllBytesAsync(Path.Combine(work.FullName, BackupBundle.SchoolsName), ct), BackupBundle.Json) ?? [];
             var digestText = await File.ReadAllTextAsync(Path.Combine(work.FullName, BackupBundle.DigestsName), ct);
             IReadOnlyList<TreeHead> digests = string.IsNullOrWhiteSpace(digestText) ? [] : TreeHead.ParseDigests(digestText);
-            if (trusted.Count == 0)
+            var bundledKeys = await File.ReadAllTextAsync(Path.Combine(work.FullName, BackupBundle.KeysName), ct);
+            if (trusted.Count == 0 && !string.IsNullOrWhiteSpace(bundledKeys))
             {
-                trusted.AddPublicKeyText(await File.ReadAllTextAsync(Path.Combine(work.FullName, BackupBundle.KeysName), ct), "in the backup");
+                // A ledger that never signed a checkpoint has no key to bundle.
+                trusted.AddPublicKeyText(bundledKeys, "in the backup");
             }
 
-            var database = await DatabaseConnection.ResolveAsync(context, targetOption, ConnectionPurpose.Administration, ct);
+            var database = string.IsNullOrWhiteSpace(targetOption)
+                ? await DatabaseConnection.ResolveAsync(context, null, ConnectionPurpose.Administration, ct)
+                : Target(targetOption);
             context.Out.Line($"Restoring into {database.Describe()}");
             await PrepareTargetAsync(context, database.ConnectionString, force, ct);
 
@@ -102,6 +106,19 @@ internal static class RestoreCommand
         {
             work.Delete(recursive: true);
         }
+    }
+
+    static DatabaseConnection Target(string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"The connection string from --target is not valid: {e.Message}");
+        }
+        return new DatabaseConnection(connectionString, "--target", null);
     }
 
     /// <summary>

@@ -222,6 +222,36 @@ public sealed class BackupRestoreTests(BackedUpLedger ledger) : IClassFixture<Ba
         }
     }
 
+    [Fact]
+    public async Task A_ledger_that_never_signed_a_checkpoint_backs_up_and_restores_with_empty_key_and_digest_parts()
+    {
+        var unsigned = new LedgerDatabase();
+        await unsigned.InitializeAsync();
+        var bundle = Path.Combine(Path.GetTempPath(), $"ledger-backup-unsigned-{Guid.NewGuid():N}.clbackup");
+        try
+        {
+            await unsigned.Store().AppendAsync(new AppendRequest("170009", "person-1", "person", ExpectedVersion.Any,
+                [new NewEvent("policy.acknowledged.v1", """{"policyId":"social-media","version":"3","read":1}""")],
+                new EventMetadata("person:head-1", "corr-1", "cause-1", "cmd-1")));
+            (await LedgerRun.RunAsync(new Dictionary<string, string?> { ["ConnectionStrings__Ledger"] = unsigned.AdminConnectionString }, "backup", "--out", bundle))
+                .ShouldExitWith(ExitCodes.Success)
+                .ShouldContain("(ConnectionStrings__Ledger)")
+                .ShouldContain("school 170009: 1 event, no signed tree head yet")
+                .ShouldContain("Backed up 1 school and 0 public keys");
+            await using var scratch = await ledger.ScratchAsync();
+            (await LedgerRun.RunAsync("restore", bundle, "--target", scratch.AdminConnectionString))
+                .ShouldExitWith(ExitCodes.Success)
+                .ShouldContain("(--target)")
+                .ShouldContain("school 170009: 1 event, 0 checkpoints verify; chain head and tree head as backed up: OK")
+                .ShouldContain("1 school restored");
+        }
+        finally
+        {
+            File.Delete(bundle);
+            await unsigned.DisposeAsync();
+        }
+    }
+
     /// <summary>Copies the bundle with one part's text changed and the manifest's hashes made to match again.</summary>
     static async Task ResealAsync(string from, string to, string part, Func<string, string> change)
     {
