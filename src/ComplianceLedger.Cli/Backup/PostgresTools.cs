@@ -83,8 +83,8 @@ internal static class PostgresTools
         return b.Database ?? b.Username ?? throw new CliException("The connection string names neither a database nor a user.");
     }
 
-    /// <summary>Runs the tool; on failure, throws with what it wrote to stderr.</summary>
-    public static async Task RunAsync(string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    /// <summary>Runs the tool and returns what it wrote to stdout; on failure, throws with what it wrote to stderr.</summary>
+    public static async Task<string> RunAsync(string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         var info = new ProcessStartInfo(Find(tool))
         {
@@ -109,10 +109,11 @@ internal static class PostgresTools
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
-        var errors = ((await stderr) + (await stdout)).Trim();
+        var output = await stdout;
         if (process.ExitCode != 0)
         {
-            throw new CliException($"{tool} failed (exit code {process.ExitCode}): {errors}", ExitCodes.ProblemsFound);
+            throw new CliException($"{tool} failed (exit code {process.ExitCode}): {((await stderr) + output).Trim()}", ExitCodes.ProblemsFound);
         }
+        return output;
     }
 }

@@ -69,12 +69,13 @@ internal static class RestoreCommand
                 ? await DatabaseConnection.ResolveAsync(context, null, ConnectionPurpose.Administration, ct)
                 : Target(targetOption);
             context.Out.Line($"Restoring into {database.Describe()}");
-            await PrepareTargetAsync(context, database.ConnectionString, force, ct);
+            var dump = Path.Combine(work.FullName, BackupBundle.DumpName);
+            await PrepareTargetAsync(context, database.ConnectionString, force, await OwnersAsync(dump, ct), ct);
 
             var (args, environment) = PostgresTools.Connection(database.ConnectionString);
             await PostgresTools.RunAsync("pg_restore",
                 [.. args, "--dbname", PostgresTools.Database(database.ConnectionString), "--single-transaction", "--exit-on-error",
-                 Path.Combine(work.FullName, BackupBundle.DumpName)],
+                 dump],
                 environment, ct);
             await using (var dataSource = NpgsqlDataSource.Create(database.ConnectionString))
             {
@@ -125,7 +126,7 @@ internal static class RestoreCommand
     /// Refuses a database that holds anything (unless forced, when every schema in it is dropped), then
     /// makes the cluster-wide roles the dump's owners and grants name: roles are not in a database's dump.
     /// </summary>
-    static async Task PrepareTargetAsync(CliContext context, string connectionString, bool force, CancellationToken ct)
+    static async Task PrepareTargetAsync(CliContext context, string connectionString, bool force, IReadOnlySet<string> owners, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
@@ -164,8 +165,42 @@ internal static class RestoreCommand
             }
             await tx.CommitAsync(ct);
         }
-        await using var roles = new NpgsqlCommand(LedgerMigrator.Scripts.Single(s => s.Number == 1).Sql, connection);
-        await roles.ExecuteNonQueryAsync(ct);
+        await using (var roles = new NpgsqlCommand(LedgerMigrator.Scripts.Single(s => s.Number == 1).Sql, connection))
+        {
+            await roles.ExecuteNonQueryAsync(ct);
+        }
+        // Any other owner must exist already, or pg_restore would fail half-way through its list.
+        await using var lacking = new NpgsqlCommand("SELECT o FROM unnest($1::text[]) o WHERE NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = o) ORDER BY 1", connection);
+        lacking.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. owners] });
+        var missing = new List<string>();
+        await using (var reader = await lacking.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                missing.Add(reader.GetString(0));
+            }
+        }
+        if (missing.Count > 0)
+        {
+            throw new CliException(
+                $"The dump's objects are owned by {string.Join(", ", missing)}, which this cluster lacks; nothing was restored. " +
+                $"Create {(missing.Count == 1 ? "that role" : "those roles")} first (CREATE ROLE name NOLOGIN), then restore again.", ExitCodes.ProblemsFound);
+        }
+    }
+
+    /// <summary>The roles owning the dump's objects: the last word of each line of pg_restore's table of contents.</summary>
+    static async Task<IReadOnlySet<string>> OwnersAsync(string dump, CancellationToken ct)
+    {
+        var list = await PostgresTools.RunAsync("pg_restore", ["--list", dump], new Dictionary<string, string>(), ct);
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!line.StartsWith(';') && line.Split(' ') is { Length: > 4 } words && words[^1] != "-")
+            {
+                owners.Add(words[^1]);
+            }
+        }
+        return owners;
     }
 
     static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
