@@ -103,7 +103,7 @@ internal static class BackupCommand
             {
                 parts.Add(await BackupBundle.DescribeAsync(work.FullName, name, ct));
             }
-            var manifest = new BundleManifest(BackupBundle.Format, DateTimeOffset.UtcNow, database.Describe(), serverVersion, parts,
+            var manifest = new BundleManifest(BackupBundle.Format, TimeProvider.System.GetUtcNow(), database.Describe(), serverVersion, parts,
                 [.. keys.Sources.Select(s => new BundleKey(s.KeyId, s.Source))]);
             await BackupBundle.WriteAsync(file, work.FullName, manifest, ct);
 

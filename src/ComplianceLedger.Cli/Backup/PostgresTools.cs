@@ -72,7 +72,7 @@ internal static class PostgresTools
         {
             environment["PGSSLROOTCERT"] = b.RootCertificate;
         }
-        environment["PGAPPNAME"] = "ledger backup";
+        environment["PGAPPNAME"] = "ledger";
         return (args, environment);
     }
 
