@@ -33,6 +33,7 @@ public static class LedgerCli
             Projections.ResumeCommand.Create(context),
             Rebuild.RebuildCommand.Create(context),
             Local.LocalStopCommand.Create(context),
+            Backup.BackupCommand.Create(context), Backup.RestoreCommand.Create(context),
         };
 
         var parsed = root.Parse(args);
