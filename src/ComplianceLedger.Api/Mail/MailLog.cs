@@ -15,7 +15,8 @@ internal static partial class MailLog
     [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Development mail is caught in the app at 127.0.0.1:{Port}; read it at /dev/mail")]
     public static partial void LocalMailListening(ILogger logger, int port);
 
-    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Port {Wanted} is taken; development mail is caught on another port")]
+    // Information, not a warning: expected whenever two apps (or test hosts) run on one machine.
+    [LoggerMessage(EventId = 1505, Level = LogLevel.Information, Message = "Port {Wanted} is taken; development mail is caught on another port")]
     public static partial void LocalMailPortTaken(ILogger logger, int wanted);
 
     [LoggerMessage(EventId = 1506, Level = LogLevel.Warning, Message = "No mail server is configured (Ledger:Mail:Host): no notices will be sent")]

@@ -95,6 +95,9 @@ public static class AccessRules
         Page("GET /sign-in", Public),
         Page("GET /dev/sign-in", Public),
         Api("POST /dev/sign-in", Public),
+        // Development's caught mail (mapped only in Development, like /dev/sign-in).
+        Page("GET /dev/mail", Public),
+        Page("GET /dev/mail/{id:int}", Public),
         Api("GET /sign-in/unknown", Public),
         Page("GET /sign-in/choose-school", Public),
         Page("POST /sign-in/choose-school", Public),

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using ComplianceLedger.Api.Mail;
+using ComplianceLedger.Api.People;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
@@ -92,6 +93,25 @@ public sealed class MailSenderTests(MailApp app) : IClassFixture<MailApp>
         Assert.All(after, m => Assert.Contains(received, r => r.MessageId == m.MessageId));
         Assert.DoesNotContain(received, m => m.Subject == "While down");
         Assert.Equal("Healthy", (await MailCheckAsync()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task The_office_page_says_mail_is_not_being_sent_while_it_fails()
+    {
+        var school = await app.SchoolAsync("300151", Role.Headteacher, Role.Office);
+        var office = await school.As(Role.Office);
+        app.Smtp.RefuseNext(1);
+        await Assert.ThrowsAsync<MailDeliveryException>(() => Sender.SendAsync(Messages.Notice("Refused for the banner"), CancellationToken.None));
+
+        var failing = await office.GetStringAsync($"/schools/{school.Urn}/accounts");
+
+        Assert.Contains("Email is not being sent: the mail server refused the message (451", failing, StringComparison.Ordinal);
+        Assert.Contains("1 message is waiting and will be retried.", failing, StringComparison.Ordinal);
+
+        await Sender.SendAsync(Messages.Notice("Accepted after the banner"), CancellationToken.None);
+        var sending = await office.GetStringAsync($"/schools/{school.Urn}/accounts");
+        Assert.DoesNotContain("Email is not being sent", sending, StringComparison.Ordinal);
+        Assert.Contains("Official accounts", sending, StringComparison.Ordinal);
     }
 
     [Fact]
