@@ -56,6 +56,24 @@ public sealed record ImportOutcome(ImportPreview Preview, int RowsWritten, int E
     public bool Written => Preview.CanImport;
 }
 
+/// <summary>A file checked against the school: the preview, and each row's write.</summary>
+public sealed class ImportPlan
+{
+    internal ImportPlan(ImportPreview preview, IReadOnlyList<PlannedRow> rows) => (Preview, Rows) = (preview, rows);
+
+    public ImportPreview Preview { get; }
+
+    internal IReadOnlyList<PlannedRow> Rows { get; }
+}
+
+/// <summary>A decision refused a row while writing (the school changed since the preview); the rows before it are written.</summary>
+public sealed class ImportRowRefusedException(int row, int written, string reason)
+    : Exception($"row {row} was refused when written: {reason}. The {written} rows before it are written; import the same file again to carry on (they are skipped).")
+{
+    public int Row { get; } = row;
+    public int Written { get; } = written;
+}
+
 /// <summary>A row checked: its outcome, and the write that carries it out through the use case's decision.</summary>
 internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, CancellationToken, Task<int>>? Write = null)
 {
@@ -88,41 +106,66 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
     public static string CommandIdOf(ImportKind kind, string sha256, int row, string? step = null) =>
         $"import:{sha256}:{kind.ToString().ToLowerInvariant()}:row-{row}{(step is null ? "" : ":" + step)}";
 
+    /// <summary>Reads the school's state and checks every row: the preview, and what writing it would do. Nothing is written.</summary>
+    public async Task<ImportPlan> PlanAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct = default)
+    {
+        var rows = await PlanRowsAsync(kind, tenant, table, ct);
+        return new ImportPlan(new ImportPreview(kind, tenant, table, [.. rows.Select(p => p.Outcome)]), rows);
+    }
+
     public async Task<ImportPreview> PreviewAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct = default) =>
-        Preview(kind, tenant, table, await PlanAsync(kind, tenant, table, ct));
+        (await PlanAsync(kind, tenant, table, ct)).Preview;
 
-    static ImportPreview Preview(ImportKind kind, string tenant, ImportTable table, IReadOnlyList<PlannedRow> plan) =>
-        new(kind, tenant, table, [.. plan.Select(p => p.Outcome)]);
-
-    /// <summary>Previews, and writes only when no row has an error; then signs a tree head for the school (when given a key).</summary>
-    /// <param name="progress">Called with the rows done and the rows to write.</param>
+    /// <summary>Plans, and writes only when no row has an error; then signs a tree head for the school (when given a key).</summary>
     public async Task<ImportOutcome> ImportAsync(
         ImportKind kind, string tenant, ImportTable table, SigningKey? checkpointKey = null, Action<int, int>? progress = null, CancellationToken ct = default)
     {
         var plan = await PlanAsync(kind, tenant, table, ct);
-        var preview = Preview(kind, tenant, table, plan);
+        return plan.Preview.CanImport ? await WriteAsync(plan, checkpointKey, progress, ct) : new ImportOutcome(plan.Preview, 0, 0, null);
+    }
+
+    /// <summary>
+    /// Writes a plan without errors, row by row in the file's order, each row its own append through
+    /// its use case's decision. Should the school change meanwhile so that a decision refuses a row,
+    /// the rows before it stay written (<see cref="ImportRowRefusedException"/>): the same file again
+    /// skips them and carries on.
+    /// </summary>
+    /// <param name="progress">Called with the rows done and the rows to write.</param>
+    public async Task<ImportOutcome> WriteAsync(ImportPlan plan, SigningKey? checkpointKey = null, Action<int, int>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var preview = plan.Preview;
         if (!preview.CanImport)
         {
-            return new ImportOutcome(preview, 0, 0, null);
+            throw new InvalidOperationException("A plan with errors is not written.");
         }
-        var writes = plan.Where(p => p.Write is not null).ToList();
+        var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
         progress?.Invoke(0, writes.Count);
         foreach (var row in writes)
         {
-            var context = CommandContext.ForOperator(tenant, Actor, time.GetUtcNow(), CommandIdOf(kind, table.Sha256, row.Outcome.Row)) with
+            var context = CommandContext.ForOperator(preview.Tenant, Actor, time.GetUtcNow(), CommandIdOf(preview.Kind, preview.Table.Sha256, row.Outcome.Row)) with
             {
                 CorrelationId = preview.CorrelationId,
             };
-            events += await row.Write!(context, ct);
+            try
+            {
+                events += await row.Write!(context, ct);
+            }
+            catch (CommandRefusedException e)
+            {
+                throw new ImportRowRefusedException(row.Outcome.Row, rows, e.Message);
+            }
             rows++;
             progress?.Invoke(rows, writes.Count);
         }
-        var checkpoint = events > 0 && checkpointKey is not null ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(tenant, ct) : null;
+        var checkpoint = events > 0 && checkpointKey is not null
+            ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(preview.Tenant, ct)
+            : null;
         return new ImportOutcome(preview, rows, events, checkpoint);
     }
 
-    async Task<IReadOnlyList<PlannedRow>> PlanAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct)
+    async Task<IReadOnlyList<PlannedRow>> PlanRowsAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct)
     {
         var (school, _) = await StreamHandler.LoadAsync(store, tenant, School.StreamId, School.Stream, ct);
         if (!school.Registered)
