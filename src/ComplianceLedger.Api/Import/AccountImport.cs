@@ -89,9 +89,12 @@ internal static class AccountImport
                     {
                         var accountId = Guid.CreateVersion7(context.Now);
                         var command = Command(accountId, await import.Vault.SealAsync(context.Tenant, ownerId, email, token), context);
-                        var result = await StreamHandler.HandleAsync(import.Store, context, Account.StreamId(accountId), Account.Stream, [],
-                            s => RegisterAccount.Decide(command, rows.School, owner, null, s), token);
-                        return result.Replayed ? 0 : result.Positions.Count;
+                        return async appending =>
+                        {
+                            var result = await StreamHandler.HandleAsync(import.Store, context, Account.StreamId(accountId), Account.Stream, [],
+                                s => RegisterAccount.Decide(command, rows.School, owner, null, s), appending);
+                            return result.Replayed ? 0 : result.Positions.Count;
+                        };
                     });
             }));
         }

@@ -101,12 +101,12 @@ internal static class AcknowledgementImport
                 Decide(record, CommandContext.ForOperator(rows.Tenant, SchoolImport.Actor, import.Time.GetUtcNow()));
                 return new PlannedRow(new RowOutcome(row.Number, RowOutcomeKind.Writes,
                     $"will record {email}'s paper acknowledgement of {policyId} version {label}, signed {signedOn:yyyy-MM-dd}"),
-                    async (context, token) =>
+                    (context, _) => Task.FromResult<Func<CancellationToken, Task<int>>>(async token =>
                     {
                         var result = await StreamHandler.HandleAsync(import.Store, context, recordStream, AcknowledgementRecord.Stream,
                             r => Decide(r, context), token);
                         return result.Replayed ? 0 : result.Positions.Count;
-                    });
+                    }));
             }));
         }
         return plan;

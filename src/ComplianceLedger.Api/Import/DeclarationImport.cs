@@ -121,7 +121,8 @@ internal static class DeclarationImport
         return (id, person);
     }
 
-    static async Task<int> DeclareAsync(
+    /// <summary>Seals the description (and the advice) with the holder's key; the append then declares, and records the advice.</summary>
+    static async Task<Func<CancellationToken, Task<int>>> DeclareAsync(
         ImportRows rows, CommandContext context, Guid holderId, RelationshipKind kind, string description, EntryOf onEntryOf, DateOnly enteredOn,
         Guid? dslId, string? advice, CancellationToken ct)
     {
@@ -130,19 +131,23 @@ internal static class DeclarationImport
         var streamId = ExceptionCase.DeclarationStreamId(id);
         var command = new DeclareRelationship.Command(id, holderId, kind, await vault.SealAsync(context.Tenant, holderId, description, ct), onEntryOf,
             enteredOn, context.Actor, context.Now);
-        var declared = await StreamHandler.HandleAsync(store, context, streamId, ExceptionCase.Declarations, [], s => DeclareRelationship.Decide(command, s), ct);
-        var events = declared.Replayed ? 0 : declared.Positions.Count;
-        if (dslId is { } dsl && advice is not null)
+        var sealedAdvice = advice is null ? null : await vault.SealAsync(context.Tenant, holderId, advice, ct);
+        return async token =>
         {
-            // The advice is the row's second command, on the stream the first one wrote (a retry's, if it was replayed).
-            var adviceContext = context with { CommandId = context.CommandId + ":dsl-advice" };
-            var itemId = ExceptionCase.IdOf(declared.StreamId);
-            // The advice is the DSL's: the record names them, as when they record it themselves.
-            var recorded = new RecordDslAdvice.Command(itemId, dsl, await vault.SealAsync(context.Tenant, holderId, advice, ct), $"person:{dsl:D}", context.Now);
-            var result = await StreamHandler.HandleAsync(store, adviceContext, declared.StreamId, ExceptionCase.Declarations,
-                s => RecordDslAdvice.Decide(recorded, s), ct);
-            events += result.Replayed ? 0 : result.Positions.Count;
-        }
-        return events;
+            var declared = await StreamHandler.HandleAsync(store, context, streamId, ExceptionCase.Declarations, [],
+                s => DeclareRelationship.Decide(command, s), token);
+            var events = declared.Replayed ? 0 : declared.Positions.Count;
+            if (dslId is { } dsl && sealedAdvice is not null)
+            {
+                // The advice is the row's second command, on the stream the first one wrote (a retry's, if it was replayed).
+                var adviceContext = context with { CommandId = context.CommandId + ":dsl-advice" };
+                // The advice is the DSL's: the record names them, as when they record it themselves.
+                var recorded = new RecordDslAdvice.Command(ExceptionCase.IdOf(declared.StreamId), dsl, sealedAdvice, $"person:{dsl:D}", context.Now);
+                var result = await StreamHandler.HandleAsync(store, adviceContext, declared.StreamId, ExceptionCase.Declarations,
+                    s => RecordDslAdvice.Decide(recorded, s), token);
+                events += result.Replayed ? 0 : result.Positions.Count;
+            }
+            return events;
+        };
     }
 }

@@ -75,7 +75,8 @@ public sealed class ImportRowRefusedException(int row, int written, string reaso
 }
 
 /// <summary>A row checked: its outcome, and the write that carries it out through the use case's decision.</summary>
-internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, CancellationToken, Task<int>>? Write = null)
+/// <remarks><see cref="Write"/> seals what the row needs and returns its append, which returns the events written.</remarks>
+internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, CancellationToken, Task<Func<CancellationToken, Task<int>>>>? Write = null)
 {
     public static PlannedRow Error(int row, string text, string? column = null) => new(new RowOutcome(row, RowOutcomeKind.Error, text, column));
     public static PlannedRow Skip(int row, string text) => new(new RowOutcome(row, RowOutcomeKind.Skipped, text));
@@ -92,6 +93,9 @@ internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, Cance
 public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time)
 {
     public const string Actor = "system:ledger-import";
+
+    // Rows sealed at once ahead of the append (each a round trip or two to the vault).
+    const int SealingAhead = 4;
 
     internal LedgerStore Store => store;
     internal PersonalDataVault Vault => vault;
@@ -142,22 +146,51 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
         var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
         progress?.Invoke(0, writes.Count);
-        foreach (var row in writes)
+        // Sealing is a round trip or two per row and needs no lock: a few rows ahead are sealed
+        // while the current one is appended, and the appends keep the file's order in the chain.
+        using var ahead = new SemaphoreSlim(SealingAhead);
+        var contexts = writes.Select(row => CommandContext.ForOperator(
+            preview.Tenant, Actor, time.GetUtcNow(), CommandIdOf(preview.Kind, preview.Table.Sha256, row.Outcome.Row)) with
         {
-            var context = CommandContext.ForOperator(preview.Tenant, Actor, time.GetUtcNow(), CommandIdOf(preview.Kind, preview.Table.Sha256, row.Outcome.Row)) with
+            CorrelationId = preview.CorrelationId,
+            // The plan read which of this file's commands the school holds; the append checks again under the lock.
+            Lookup = new CommandContext.CommandLookup(null),
+        }).ToList();
+        var prepared = new Task<Func<CancellationToken, Task<int>>>[writes.Count];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        async Task<Func<CancellationToken, Task<int>>> PrepareAsync(int i)
+        {
+            await ahead.WaitAsync(stop.Token);
+            return await writes[i].Write!(contexts[i], stop.Token);
+        }
+        var next = 0;
+        try
+        {
+            for (var i = 0; i < writes.Count; i++)
             {
-                CorrelationId = preview.CorrelationId,
-            };
-            try
-            {
-                events += await row.Write!(context, ct);
+                for (; next < writes.Count && next < i + SealingAhead * 2; next++)
+                {
+                    prepared[next] = PrepareAsync(next);
+                }
+                try
+                {
+                    var append = await prepared[i];
+                    ahead.Release();
+                    events += await append(ct);
+                }
+                catch (CommandRefusedException e)
+                {
+                    throw new ImportRowRefusedException(writes[i].Outcome.Row, rows, e.Message);
+                }
+                rows++;
+                progress?.Invoke(rows, writes.Count);
             }
-            catch (CommandRefusedException e)
-            {
-                throw new ImportRowRefusedException(row.Outcome.Row, rows, e.Message);
-            }
-            rows++;
-            progress?.Invoke(rows, writes.Count);
+        }
+        finally
+        {
+            // Nothing sealed ahead is left running when a row fails.
+            await stop.CancelAsync();
+            await Task.WhenAll(prepared.Take(next).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
         var checkpoint = events > 0 && checkpointKey is not null
             ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(preview.Tenant, ct)

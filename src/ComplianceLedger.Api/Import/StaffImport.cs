@@ -55,16 +55,19 @@ internal static class StaffImport
     }
 
     /// <summary>As the API enrols: the address checked and sealed on its path, the name sealed, then the decision.</summary>
-    static async Task<int> EnrolAsync(
+    static async Task<Func<CancellationToken, Task<int>>> EnrolAsync(
         SchoolImport import, CommandContext context, string name, string email, IReadOnlyList<Role> roles, DateOnly startedOn, CancellationToken ct)
     {
         var personId = Guid.CreateVersion7(context.Now);
         var sealedEmail = await EnrolPerson.SealEmailAsync(import.DataSource, import.Vault, import.Emails, context.Tenant, personId, email, ct);
         var sealedName = await import.Vault.SealAsync(context.Tenant, personId, name, ct);
         var command = new EnrolPerson.Command(personId, sealedName, roles, startedOn, context.Actor, context.Now, sealedEmail);
-        // A new id's stream is empty: nothing to read before deciding.
-        var result = await StreamHandler.HandleAsync(import.Store, context, Person.StreamId(personId), Person.Stream, [],
-            s => EnrolPerson.Decide(command, s), ct);
-        return result.Replayed ? 0 : result.Positions.Count;
+        return async token =>
+        {
+            // A new id's stream is empty: nothing to read before deciding.
+            var result = await StreamHandler.HandleAsync(import.Store, context, Person.StreamId(personId), Person.Stream, [],
+                s => EnrolPerson.Decide(command, s), token);
+            return result.Replayed ? 0 : result.Positions.Count;
+        };
     }
 }
