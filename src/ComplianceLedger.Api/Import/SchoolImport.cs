@@ -66,9 +66,9 @@ public sealed class ImportPlan
     internal IReadOnlyList<PlannedRow> Rows { get; }
 }
 
-/// <summary>A decision refused a row while writing (the school changed since the preview); the rows before it are written.</summary>
+/// <summary>A decision refused a row while writing (the school changed since the preview); the rows written stay written.</summary>
 public sealed class ImportRowRefusedException(int row, int written, string reason)
-    : Exception($"row {row} was refused when written: {reason}. The {written} rows before it are written; import the same file again to carry on (they are skipped).")
+    : Exception($"row {row} was refused when written: {reason}. {written} other rows are written; import the same file again to carry on (they are skipped).")
 {
     public int Row { get; } = row;
     public int Written { get; } = written;
@@ -94,8 +94,8 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
 {
     public const string Actor = "system:ledger-import";
 
-    // Rows sealed at once ahead of the append (each a round trip or two to the vault).
-    const int SealingAhead = 4;
+    // Rows written at once: enough to overlap sealing and appends, few enough not to crowd the school's lock.
+    const int RowsAtOnce = 4;
 
     internal LedgerStore Store => store;
     internal PersonalDataVault Vault => vault;
@@ -129,10 +129,9 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
     }
 
     /// <summary>
-    /// Writes a plan without errors, row by row in the file's order, each row its own append through
-    /// its use case's decision. Should the school change meanwhile so that a decision refuses a row,
-    /// the rows before it stay written (<see cref="ImportRowRefusedException"/>): the same file again
-    /// skips them and carries on.
+    /// Writes a plan without errors, each row its own append through its use case's decision.
+    /// Should the school change meanwhile so that a decision refuses a row, the rows written stay
+    /// written (<see cref="ImportRowRefusedException"/>): the same file again skips them and carries on.
     /// </summary>
     /// <param name="progress">Called with the rows done and the rows to write.</param>
     public async Task<ImportOutcome> WriteAsync(ImportPlan plan, SigningKey? checkpointKey = null, Action<int, int>? progress = null, CancellationToken ct = default)
@@ -146,9 +145,9 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
         var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
         progress?.Invoke(0, writes.Count);
-        // Sealing is a round trip or two per row and needs no lock: a few rows ahead are sealed
-        // while the current one is appended, and the appends keep the file's order in the chain.
-        using var ahead = new SemaphoreSlim(SealingAhead);
+        // Rows are independent (each its own stream), so a few are written at once: sealing needs
+        // no lock, and each append holds the school's lock only for its batch and commit. The
+        // chain therefore holds them in nearly, not exactly, the file's order.
         var contexts = writes.Select(row => CommandContext.ForOperator(
             preview.Tenant, Actor, time.GetUtcNow(), CommandIdOf(preview.Kind, preview.Table.Sha256, row.Outcome.Row)) with
         {
@@ -156,42 +155,36 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
             // The plan read which of this file's commands the school holds; the append checks again under the lock.
             Lookup = new CommandContext.CommandLookup(null),
         }).ToList();
-        var prepared = new Task<Func<CancellationToken, Task<int>>>[writes.Count];
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        async Task<Func<CancellationToken, Task<int>>> PrepareAsync(int i)
-        {
-            await ahead.WaitAsync(stop.Token);
-            return await writes[i].Write!(contexts[i], stop.Token);
-        }
-        var next = 0;
+        var refused = new System.Collections.Concurrent.ConcurrentBag<(int Row, string Reason)>();
+        var done = 0;
         try
         {
-            for (var i = 0; i < writes.Count; i++)
-            {
-                for (; next < writes.Count && next < i + SealingAhead * 2; next++)
+            await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count), new ParallelOptions { MaxDegreeOfParallelism = RowsAtOnce, CancellationToken = ct },
+                async (i, token) =>
                 {
-                    prepared[next] = PrepareAsync(next);
-                }
-                try
-                {
-                    var append = await prepared[i];
-                    ahead.Release();
-                    events += await append(ct);
-                }
-                catch (CommandRefusedException e)
-                {
-                    throw new ImportRowRefusedException(writes[i].Outcome.Row, rows, e.Message);
-                }
-                rows++;
-                progress?.Invoke(rows, writes.Count);
-            }
+                    try
+                    {
+                        var append = await writes[i].Write!(contexts[i], token);
+                        Interlocked.Add(ref events, await append(token));
+                    }
+                    catch (CommandRefusedException e)
+                    {
+                        refused.Add((writes[i].Outcome.Row, e.Message));
+                        throw;
+                    }
+                    var n = Interlocked.Increment(ref done);
+                    lock (contexts)
+                    {
+                        progress?.Invoke(n, writes.Count);
+                    }
+                });
         }
-        finally
+        catch (CommandRefusedException) when (!refused.IsEmpty)
         {
-            // Nothing sealed ahead is left running when a row fails.
-            await stop.CancelAsync();
-            await Task.WhenAll(prepared.Take(next).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            var (row, reason) = refused.MinBy(r => r.Row);
+            throw new ImportRowRefusedException(row, done, reason);
         }
+        rows = done;
         var checkpoint = events > 0 && checkpointKey is not null
             ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(preview.Tenant, ct)
             : null;
