@@ -194,6 +194,17 @@ public sealed class ImportTests(LedgerApp app, ITestOutputHelper output) : IClas
         }
     }
 
+    [Fact]
+    public async Task On_a_terminal_the_import_shows_a_progress_bar_and_imports_the_workbook()
+    {
+        var school = await app.SchoolAsync("190009", Role.Headteacher);
+        (await LedgerRun.RunAsync(Environment, ["import", "staff", "--tenant", school.Urn, FilePath("staff.xlsx"), "--connection", app.AppConnectionString],
+            interactive: true)).ShouldExitWith(0).ShouldContain("Importing rows").ShouldContain("Imported 4 rows (8 events)");
+        Assert.Equal(8, await EventsByImportAsync(school.Urn));
+        Assert.Equal(8, await ScalarAsync(
+            $"SELECT count(*) FROM ledger.events WHERE tenant = $1 AND correlation_id = 'import:sha256:{Sha256Of("staff.xlsx")}'", school.Urn));
+    }
+
     static async Task PublishAsync(TestSchool school)
     {
         var head = await school.As(Role.Headteacher);
