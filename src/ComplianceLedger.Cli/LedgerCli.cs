@@ -30,6 +30,7 @@ public static class LedgerCli
             Seed.SeedDemoCommand.Create(context),
             Schools.SchoolCommand.Create(context),
             Seed.SeedSyntheticCommand.Create(context),
+            Import.ImportCommand.Create(context),
             Projections.ResumeCommand.Create(context),
             Rebuild.RebuildCommand.Create(context),
             Local.LocalStopCommand.Create(context),
