@@ -96,4 +96,25 @@ public sealed class AcknowledgementNoticeTests(NoticesApp app) : IClassFixture<N
         Assert.Equal(1, (heads[1].TextBody ?? "").Split("has not acknowledged").Length - 1);
         Assert.Equal(2, (await app.SentEventsAsync(urn, school.People[Role.SupportStaff])).Count);
     }
+    [Fact]
+    public async Task A_refusing_mail_server_is_retried_and_each_message_still_goes_once()
+    {
+        // The server refuses the next two messages (451); Wolverine retries them (after 1 s and 2 s here).
+        app.Smtp.RefuseNext(2);
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var urn = school.Urn;
+
+        Assert.True(await ScheduledWorkApp.EventuallyAsync(() => Task.FromResult(app.MessagesFor(urn).Count >= 3), Patience),
+            $"the refused messages were not sent again: {app.MessagesFor(urn).Count}; " + await app.ReportAsync());
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        foreach (var role in new[] { Role.Teacher, Role.SupportStaff, Role.Headteacher })
+        {
+            Assert.Single(app.MessagesTo(urn, role));
+            Assert.Single(await app.SentEventsAsync(urn, school.People[role]));
+        }
+        // Sent since the refusals: mail is healthy again.
+        var health = JsonDocument.Parse(await (await app.Client().GetAsync("/health/ready")).Content.ReadAsStringAsync()).RootElement;
+        var mail = health.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "mail");
+        Assert.Equal("Healthy", mail.GetProperty("status").GetString());
+    }
 }

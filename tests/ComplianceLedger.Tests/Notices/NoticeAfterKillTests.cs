@@ -112,7 +112,8 @@ public sealed class NoticeAfterKillTests(KillableApp app) : IClassFixture<Killab
             ["Ledger__Mail__Security"] = "None",
             ["Ledger__Mail__From"] = "ledger@test.sch.uk",
             ["Ledger__Mail__GatherFor"] = "00:00:00.500",
-            ["Ledger__Mail__RetryDelays"] = "00:00:01,00:00:02",
+            ["Ledger__Mail__RetryDelays__0"] = "00:00:01",
+            ["Ledger__Mail__RetryDelays__1"] = "00:00:02",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (name, value) in settings)

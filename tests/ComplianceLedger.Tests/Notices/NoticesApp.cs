@@ -30,7 +30,8 @@ public sealed class NoticesApp : ScheduledWorkApp
         web.UseSetting("Ledger:Mail:Security", "None");
         web.UseSetting("Ledger:Mail:From", "ComplianceLedger <ledger@test.sch.uk>");
         web.UseSetting("Ledger:Mail:GatherFor", "00:00:01");
-        web.UseSetting("Ledger:Mail:RetryDelays", "00:00:01,00:00:02");
+        web.UseSetting("Ledger:Mail:RetryDelays:0", "00:00:01");
+        web.UseSetting("Ledger:Mail:RetryDelays:1", "00:00:02");
     }
 
     protected override string? SignInEmail(string urn, Role role) => Address(urn, role);
