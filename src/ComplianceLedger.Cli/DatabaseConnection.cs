@@ -25,6 +25,10 @@ internal sealed record DatabaseConnection(string ConnectionString, string Source
     public const string LedgerAdminVariable = "ConnectionStrings__LedgerAdmin";
     public const string DataDirectoryVariable = "Ledger__DataDirectory";
 
+    /// <summary>The <c>--connection</c> option of the verbs that write as the app does (role ledger_app).</summary>
+    public static Option<string?> AppOption() =>
+        Option($"Application connection string (role ledger_app). Default: {LedgerVariable}, then the development cluster.");
+
     public static Option<string?> Option(string description) => new("--connection")
     {
         Description = description,

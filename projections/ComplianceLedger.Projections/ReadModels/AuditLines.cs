@@ -110,6 +110,8 @@ public static class AuditLines
         ["person.returned-from-leave.v1"] = e => $"{e.Actor} recorded the return of {e.Person("personId")} from leave on {e.Date("on")}",
         ["person.sign-in-email-set.v1"] = e => $"{e.Actor} set the email {e.Person("personId")} signs in with",
         ["person.left.v1"] = e => $"{e.Actor} recorded that {e.Person("personId")} leaves the school on {e.Date("leftOn")}",
+        ["reminder.sent.v1"] = e => $"{e.Actor} sent {e.Person("personId")} the day's message ({e.Data.GetProperty("notices").GetArrayLength()} notice(s)) on {e.Date("day")}",
+        ["notices.opted-out.v1"] = e => $"{e.Person("personId")} stopped the optional copies ({e.Text("what")}) from a message's link",
 
         ["policy.version-published.v1"] = e =>
             $"{e.Actor} published {e.Text("title")} v{e.Text("versionLabel")}, effective {e.Date("effectiveFrom")}, "

@@ -135,7 +135,8 @@ public static class DecisionPages
             errors.Add(new FieldError("advice", "Enter your advice"));
         }
         return await DecideAsync(urn, id, form.Version, errors, typed, member, readModels, vault, time, response,
-            async expected => (await RecordDslAdvice.Handle(id, new(form.Advice), context with { ExpectedVersion = expected }, store, vault, response, ct)).Value!, ct);
+            async expected => (await RecordDslAdvice.Handle(id, new(form.Advice), context with { ExpectedVersion = expected }, store, vault,
+                response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(), response, ct)).Value!, ct);
     }
 
     static async Task<IResult> ApproveAsync(

@@ -32,7 +32,8 @@ public static class DeclareRelationship
     }
 
     public static async Task<Created<CommandResult>> Handle(
-        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, Scheduling.ScheduledWork work, HttpResponse response,
+        CancellationToken ct)
     {
         if (body.Kind is not { } kind || body.OnEntryOf is not { } onEntryOf || body.EnteredOn is not { } enteredOn)
         {
@@ -44,7 +45,7 @@ public static class DeclareRelationship
         var command = new Command(id, personId, kind, await vault.SealAsync(context.Tenant, personId, description, ct), onEntryOf, enteredOn,
             context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.DeclarationStreamId(id), ExceptionCase.Declarations,
-            s => Decide(command, s), ct);
+            s => Decide(command, s), (session, _) => Notices.AwaitingReminders.OnWaitingAsync(session, work, context.Tenant, id, context.Now), ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{ExceptionCase.IdOf(result.StreamId)}", result);
     }
 }

@@ -37,7 +37,8 @@ public static class MakeExceptionRequest
     }
 
     public static async Task<Created<CommandResult>> Handle(
-        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, Scheduling.ScheduledWork work, HttpResponse response,
+        CancellationToken ct)
     {
         if (body.Kind is not { } kind)
         {
@@ -49,7 +50,7 @@ public static class MakeExceptionRequest
         var command = new Command(id, personId, kind, await vault.SealAsync(context.Tenant, personId, description, ct),
             body.RiskAssessmentReference?.Trim(), context.Actor, context.Now);
         var result = await StreamHandler.HandleAsync(store, context, ExceptionCase.RequestStreamId(id), ExceptionCase.Requests,
-            s => Decide(command, s), ct);
+            s => Decide(command, s), (session, _) => Notices.AwaitingReminders.OnWaitingAsync(session, work, context.Tenant, id, context.Now), ct);
         return Responses.Created(response, $"/api/schools/{context.Tenant}/exceptions/{ExceptionCase.IdOf(result.StreamId)}", result);
     }
 }

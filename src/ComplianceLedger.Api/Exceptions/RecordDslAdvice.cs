@@ -28,11 +28,14 @@ public static class RecordDslAdvice
     }
 
     public static async Task<Ok<CommandResult>> Handle(
-        Guid id, Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        Guid id, Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, Scheduling.ScheduledWork work, HttpResponse response,
+        CancellationToken ct)
     {
         var advice = ExceptionCase.Text(body.Advice, "advice");
         var (streamId, definition, found) = await ExceptionCase.FindAsync(store, context.Tenant, id, ct);
         var command = new Command(id, context.Person, await vault.SealAsync(context.Tenant, found.Holder, advice, ct), context.Actor, context.Now);
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s), ct));
+        // Advised: now it waits for the head's decision, and that wait is chased in turn.
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s),
+            (session, _) => Notices.AwaitingReminders.OnWaitingAsync(session, work, context.Tenant, id, context.Now), ct));
     }
 }

@@ -42,7 +42,8 @@ public static class RequestExtension
     }
 
     public static async Task<Ok<CommandResult>> Handle(
-        Guid id, Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, HttpResponse response, CancellationToken ct)
+        Guid id, Request body, CommandContext context, LedgerStore store, PersonalDataVault vault, Scheduling.ScheduledWork work, HttpResponse response,
+        CancellationToken ct)
     {
         if (body.Until is not { } until)
         {
@@ -52,6 +53,7 @@ public static class RequestExtension
         var (streamId, definition, found) = await ExceptionCase.FindAsync(store, context.Tenant, id, ct);
         var max = await ExceptionCase.MaxExceptionDaysAsync(store, context.Tenant, ct);
         var command = new Command(id, context.Person, until, await vault.SealAsync(context.Tenant, found.Holder, reason, ct), context.Actor, context.Now);
-        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max), ct));
+        return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, streamId, definition, s => Decide(command, s, max),
+            (session, _) => Notices.AwaitingReminders.OnWaitingAsync(session, work, context.Tenant, id, context.Now), ct));
     }
 }

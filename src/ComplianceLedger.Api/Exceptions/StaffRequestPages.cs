@@ -116,7 +116,8 @@ public static class StaffRequestPages
             return DeclarePage(urn, form, errors, null, StatusCodes.Status400BadRequest);
         }
         return await PageForms.RunAsync(
-            async () => (await DeclareRelationship.Handle(new(kind, description, onEntryOf, enteredOn), context, store, vault, response, ct)).Value!,
+            async () => (await DeclareRelationship.Handle(new(kind, description, onEntryOf, enteredOn), context, store, vault,
+                response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(), response, ct)).Value!,
             $"/schools/{urn}/my-requests",
             (fieldErrors, refusal, status) => Task.FromResult(DeclarePage(urn, form, fieldErrors, refusal, status)));
     }
@@ -143,7 +144,8 @@ public static class StaffRequestPages
             return RequestPage(urn, form, errors, null, StatusCodes.Status400BadRequest);
         }
         return await PageForms.RunAsync(
-            async () => (await MakeExceptionRequest.Handle(new(kind, description, reference), context, store, vault, response, ct)).Value!,
+            async () => (await MakeExceptionRequest.Handle(new(kind, description, reference), context, store, vault,
+                response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(), response, ct)).Value!,
             $"/schools/{urn}/my-requests",
             (fieldErrors, refusal, status) => Task.FromResult(RequestPage(urn, form, fieldErrors, refusal, status)));
     }
@@ -206,7 +208,8 @@ public static class StaffRequestPages
             return await MyRequestsPageAsync(urn, member, readModels, vault, ct, id, errors, status: StatusCodes.Status400BadRequest);
         }
         return await PageForms.RunAsync(
-            async () => (await RequestExtension.Handle(id, new(until, form.Reason), context, store, vault, response, ct)).Value!,
+            async () => (await RequestExtension.Handle(id, new(until, form.Reason), context, store, vault,
+                response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(), response, ct)).Value!,
             $"/schools/{urn}/my-requests",
             (fieldErrors, refusal, status) => MyRequestsPageAsync(urn, member, readModels, vault, ct, id, fieldErrors, refusal, status));
     }

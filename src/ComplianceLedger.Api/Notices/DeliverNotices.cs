@@ -65,7 +65,9 @@ public static partial class DeliverNoticesHandler
         {
             lines.Add(notice.Kind.StartsWith("exception-", StringComparison.Ordinal)
                 ? await ExceptionLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct)
-                : await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
+                : notice.Kind is NoticeKinds.DeclarationAwaitingAdvice or NoticeKinds.DecisionAwaiting
+                    ? await AwaitingLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct)
+                    : await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
         }
         var to = live.Count == 0 ? null : await AddressAsync(connection, hold, vault, urn, personId, ct);
         if (live.Count == 0 || to is null)
@@ -144,6 +146,13 @@ public static partial class DeliverNoticesHandler
                 var (_, _, item) = await Exceptions.ExceptionCase.FindAsync(store, urn, itemId, ct);
                 stands = ExceptionReminders.StillEnding(item, until);
             }
+            else if (stands && notice.Kind is NoticeKinds.DeclarationAwaitingAdvice or NoticeKinds.DecisionAwaiting)
+            {
+                // Advised, decided or withdrawn since: nothing waits for this reader any more.
+                var itemId = Guid.Parse(notice.Subject.AsSpan(0, 36));
+                stands = await AwaitingReminders.AwaitingAsync(dataSource, urn, itemId, ct) is var (awaiting, _)
+                    && AwaitingReminders.Subject(itemId, awaiting) == notice.Subject;
+            }
             (stands ? live : moot).Add(notice);
         }
         return (moot, live);
@@ -198,6 +207,20 @@ public static partial class DeliverNoticesHandler
                 $"Your approved {what} has lapsed: it ran to {until:dddd d MMMM yyyy}. If it is still needed, it needs a fresh decision.", link),
             _ => new NoticeLine(notice.Kind, $"{holder}'s approved {what} has lapsed: it ran to {until:dddd d MMMM yyyy}.", link),
         };
+    }
+
+    static async Task<NoticeLine> AwaitingLineAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, PersonalDataVault vault, LedgerStore store, string urn, Waiting notice, string site, CancellationToken ct)
+    {
+        var itemId = Guid.Parse(notice.Subject.AsSpan(0, 36));
+        var (_, _, item) = await Exceptions.ExceptionCase.FindAsync(store, urn, itemId, ct);
+        var what = item.IsDeclaration ? $"declared relationship ({Words(item.Kind)})" : $"exception request ({Words(item.Kind)})";
+        var holder = notice.About is { } about ? await NameAsync(c, tx, vault, urn, about, ct) ?? "someone" : "someone";
+        return notice.Kind == NoticeKinds.DeclarationAwaitingAdvice
+            ? new NoticeLine(notice.Kind, $"A {what} from {holder} has waited {AwaitingReminders.FirstAfter} school days or more for your advice.",
+                $"{site}/schools/{urn}/exceptions/{itemId:D}")
+            : new NoticeLine(notice.Kind, $"A {what} from {holder} has waited {AwaitingReminders.FirstAfter} school days or more for your decision.",
+                $"{site}/schools/{urn}/approvals");
     }
 
     static string Words(string kebab) => kebab.Replace('-', ' ');

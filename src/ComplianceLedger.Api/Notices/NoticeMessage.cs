@@ -73,6 +73,8 @@ public static class NoticeMessage
         NoticeKinds.AcknowledgementOverdueCopy => "acknowledgements overdue",
         NoticeKinds.ExceptionEnding or NoticeKinds.ExceptionEndingCopy => "an approved exception ends soon",
         NoticeKinds.ExceptionLapsed or NoticeKinds.ExceptionLapsedCopy => "an approved exception has lapsed",
+        NoticeKinds.DeclarationAwaitingAdvice => "a declaration awaits your advice",
+        NoticeKinds.DecisionAwaiting => "a decision awaits you",
         _ => "something to do",
     };
 

@@ -27,11 +27,16 @@ public static class Notices
     }
 
     /// <summary>The school's current headteachers.</summary>
-    public static async Task<List<Guid>> HeadteachersAsync(NpgsqlDataSource dataSource, string urn, CancellationToken ct)
+    public static Task<List<Guid>> HeadteachersAsync(NpgsqlDataSource dataSource, string urn, CancellationToken ct) =>
+        InRoleAsync(dataSource, urn, "headteacher", ct);
+
+    /// <summary>The school's current people in the role (its ledger name).</summary>
+    public static async Task<List<Guid>> InRoleAsync(NpgsqlDataSource dataSource, string urn, string role, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT person_id FROM rm.people WHERE tenant = $1 AND left_on IS NULL AND 'headteacher' = ANY (roles) ORDER BY person_id");
+            "SELECT person_id FROM rm.people WHERE tenant = $1 AND left_on IS NULL AND $2 = ANY (roles) ORDER BY person_id");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = role });
         var heads = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -71,6 +71,21 @@ public static partial class ReminderDueHandler
                     NoticeKinds.ExceptionEnding, NoticeKinds.ExceptionEndingCopy, due.Key, today, gatherAt, ct);
             }
         }
+        else if (due.Key.StartsWith(AwaitingReminders.Prefix, StringComparison.Ordinal)
+            && Guid.TryParse(due.Key.AsSpan(AwaitingReminders.Prefix.Length), out var waitingId))
+        {
+            next = null;
+            if (await AwaitingReminders.AwaitingAsync(dataSource, due.Urn, waitingId, ct) is var (awaiting, holder))
+            {
+                saidOn = today;
+                var (kind, to) = await AwaitingReminders.AskedAsync(dataSource, due.Urn, awaiting, holder, ct);
+                foreach (var person in to)
+                {
+                    await Notices.AddAsync(session, work, due.Urn, person, kind, AwaitingReminders.Subject(waitingId, awaiting), holder, due.Key, today, gatherAt);
+                }
+                next = AwaitingReminders.AddSchoolDays(today, AwaitingReminders.ThenEvery);
+            }
+        }
         else
         {
             LogUnknownRule(log, due.Key);

@@ -1,5 +1,6 @@
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.Notices.Pages;
+using ComplianceLedger.Api.Web;
 using ComplianceLedger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,8 +18,8 @@ public static class StopCopies
 
     public static IEndpointRouteBuilder MapNotices(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/notices/{urn}/{personId:guid}/stop-copies", Show).ExcludeFromDescription();
-        app.MapPost("/notices/{urn}/{personId:guid}/stop-copies", StopAsync).DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet("/notices/{urn}/{personId:guid}/stop-copies", Show).ExcludeFromDescription().AsPage();
+        app.MapPost("/notices/{urn}/{personId:guid}/stop-copies", StopAsync).DisableAntiforgery().ExcludeFromDescription().AsPage();
         return app;
     }
 

@@ -16,8 +16,7 @@ internal static class ImportCommand
 {
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var kind = new Argument<string>("kind")
         {
             Description = "What the file holds: staff, acknowledgements, declarations or accounts.",

@@ -12,8 +12,7 @@ internal static class ResumeCommand
 {
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var projection = new Argument<string>("projection") { Description = "The paused projection, as /api/projections names it." };
         var tenant = new Option<string>("--tenant") { Description = "The school (URN) it is paused for.", Required = true, HelpName = "URN" };
         var command = new Command("resume", "Resume an async projection paused on a poison event for one school.") { projection, tenant, connection };

@@ -16,8 +16,7 @@ internal static class RebuildCommand
 {
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var projection = new Argument<string?>("projection")
         {
             Description = "The read model to rebuild (facts, compliance, exceptions, official-accounts); all of them when left out.",

@@ -17,8 +17,7 @@ internal static class SchoolCommand
 
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var urn = new Option<string>("--urn") { Description = "The school's six-digit Unique Reference Number (DfE).", Required = true };
         var name = new Option<string>("--name") { Description = "The school's name.", Required = true };
         var trust = new Option<string?>("--trust") { Description = "The id of the trust it belongs to (e.g. northvale), if any." };

@@ -12,8 +12,7 @@ internal static class SeedDemoCommand
 {
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var command = new Command("seed-demo", "Write the demo trust of ten schools into an empty ledger (through the app's own decisions).") { connection };
         command.SetAction((parsed, ct) => RunAsync(context, parsed.GetValue(connection), ct));
         return command;

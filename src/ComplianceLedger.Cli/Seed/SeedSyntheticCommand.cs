@@ -9,8 +9,7 @@ internal static class SeedSyntheticCommand
 {
     public static Command Create(CliContext context)
     {
-        var connection = DatabaseConnection.Option(
-            $"Application connection string (role ledger_app). Default: {DatabaseConnection.LedgerVariable}, then the development cluster.");
+        var connection = DatabaseConnection.AppOption();
         var schools = new Option<int>("--schools") { Description = "How many schools.", DefaultValueFactory = _ => 10 };
         var events = new Option<long>("--events") { Description = "How many events in all, shared between the schools.", DefaultValueFactory = _ => 100_000 };
         var trust = new Option<string>("--trust") { Description = "The trust id the schools belong to.", DefaultValueFactory = _ => "synthetic" };

@@ -98,6 +98,9 @@ public static class AccessRules
         // Development's caught mail (mapped only in Development, like /dev/sign-in).
         Page("GET /dev/mail", Public),
         Page("GET /dev/mail/{id:int}", Public),
+        // A message's link to stop optional copies: its token is the authority (RFC 8058 one-click needs no sign-in).
+        Page("GET /notices/{urn}/{personId:guid}/stop-copies", Public),
+        Page("POST /notices/{urn}/{personId:guid}/stop-copies", Public),
         Api("GET /sign-in/unknown", Public),
         Page("GET /sign-in/choose-school", Public),
         Page("POST /sign-in/choose-school", Public),

@@ -114,6 +114,11 @@ public sealed partial class AuditLineTests
             list.SetValue(element == typeof(string) ? "bpa.sch.uk" : Value(element, name), 0);
             return list;
         }
+        if (underlying.IsClass && underlying.GetConstructors() is [var record])
+        {
+            // A record inside an event (e.g. the notices a message was about): its own sample values.
+            return record.Invoke([.. record.GetParameters().Select(p => Value(p.ParameterType, char.ToLowerInvariant(p.Name![0]) + p.Name[1..]))]);
+        }
         throw new InvalidOperationException($"No sample value for {type.Name} {name}: extend the test.");
     }
 

@@ -117,4 +117,35 @@ public sealed class AcknowledgementNoticeTests(NoticesApp app) : IClassFixture<N
         var mail = health.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "mail");
         Assert.Equal("Healthy", mail.GetProperty("status").GetString());
     }
+    [Fact]
+    public async Task Only_a_message_with_optional_copies_offers_to_stop_them_and_its_one_click_link_records_the_choice()
+    {
+        var school = (await UseCase.FreshSchoolAsync(app, PeopleAndPolicyContractTests.WithPolicy)).School;
+        var urn = school.Urn;
+        Assert.True(await ScheduledWorkApp.EventuallyAsync(() => Task.FromResult(app.MessagesFor(urn).Count >= 3), Patience), "the first round was not sent");
+
+        // The teacher's own deadline: no way to turn it off.
+        Assert.False(app.MessagesTo(urn, Role.Teacher)[0].Headers.Contains("List-Unsubscribe"));
+        var head = app.MessagesTo(urn, Role.Headteacher)[0];
+        Assert.Equal("List-Unsubscribe=One-Click", head.Headers["List-Unsubscribe-Post"]);
+        var link = new Uri((head.Headers["List-Unsubscribe"] ?? "").Trim('<', '>'));
+        Assert.Equal($"/notices/{urn}/{school.People[Role.Headteacher]:D}/stop-copies", link.AbsolutePath);
+
+        // A link with another token stops nothing.
+        var client = app.Client();
+        var forged = await client.PostAsync(link.AbsolutePath + "?token=" + new string('0', 64),
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["List-Unsubscribe"] = "One-Click" }));
+        Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+        Assert.Empty(await app.EventsAsync(urn, $"notices-{school.People[Role.Headteacher]:D}", "notices.opted-out.v1"));
+
+        // The mail client's one-click POST, with no cookie and no antiforgery token.
+        var page = await client.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var stopped = await client.PostAsync(link.PathAndQuery, new FormUrlEncodedContent(new Dictionary<string, string> { ["List-Unsubscribe"] = "One-Click" }));
+        Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
+        Assert.Contains("Copies stopped", await stopped.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var again = await client.PostAsync(link.PathAndQuery, new FormUrlEncodedContent(new Dictionary<string, string> { ["List-Unsubscribe"] = "One-Click" }));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Single(await app.EventsAsync(urn, $"notices-{school.People[Role.Headteacher]:D}", "notices.opted-out.v1"));
+    }
 }

@@ -87,7 +87,7 @@ public sealed class ScheduledExpiryOnTwoNodesTests(ScheduledWorkApp app) : IClas
     async Task<long> ScheduledFor(string urn)
     {
         await using var command = app.AdminDataSource.CreateCommand(
-            "SELECT count(*) FROM wolverine.wolverine_incoming_envelopes WHERE status = 'Scheduled' AND position($1::bytea IN body) > 0");
+            "SELECT count(*) FROM wolverine.wolverine_incoming_envelopes WHERE status = 'Scheduled' AND message_type LIKE '%ExpiryDue' AND position($1::bytea IN body) > 0");
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = System.Text.Encoding.UTF8.GetBytes(urn) });
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -88,9 +88,11 @@ public class ScheduledWorkApp : LedgerApp
     }
 
     /// <summary>Messages waiting in Wolverine's storage for their time.</summary>
+    /// <summary>Scheduled lapses (<c>ExpiryDue</c>): an approval also schedules its reminders, which are counted apart.</summary>
     public async Task<long> ScheduledMessagesAsync()
     {
-        await using var command = AdminDataSource.CreateCommand("SELECT count(*) FROM wolverine.wolverine_incoming_envelopes WHERE status = 'Scheduled'");
+        await using var command = AdminDataSource.CreateCommand(
+            "SELECT count(*) FROM wolverine.wolverine_incoming_envelopes WHERE status = 'Scheduled' AND message_type LIKE '%ExpiryDue'");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
