@@ -143,20 +143,7 @@ internal static class ImportCommand
     /// other files' people are found by: the app's, else the development one for the development
     /// cluster. Never one made for the run: the addresses would then find no one.
     /// </summary>
-    static Dictionary<string, string?> EmailIndexKey(CliContext context, DatabaseConnection database)
-    {
-        if (context.Variable("SignIn__EmailIndexKey") is { } key)
-        {
-            return new() { ["SignIn:EmailIndexKey"] = key };
-        }
-        if (context.Variable("SignIn__EmailIndexKeyFile") is { } file)
-        {
-            return new() { ["SignIn:EmailIndexKeyFile"] = file };
-        }
-        if (database.DevelopmentDataDirectory is { } directory)
-        {
-            return new() { ["SignIn:EmailIndexKeyFile"] = Api.SignIn.SignInEmails.DevelopmentKeyFile(directory) };
-        }
-        throw new CliException("The sign-in email index key is not configured (SignIn__EmailIndexKeyFile or SignIn__EmailIndexKey): the app's key is needed to find people by email.");
-    }
+    static Dictionary<string, string?> EmailIndexKey(CliContext context, DatabaseConnection database) =>
+        SeedDemoCommand.ConfiguredEmailIndexKey(context, database)
+            ?? throw new CliException("The sign-in email index key is not configured (SignIn__EmailIndexKeyFile or SignIn__EmailIndexKey): the app's key is needed to find people by email.");
 }

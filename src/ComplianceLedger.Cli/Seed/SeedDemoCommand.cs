@@ -56,6 +56,17 @@ internal static class SeedDemoCommand
     /// </summary>
     static Dictionary<string, string?> EmailIndexKey(CliContext context, DatabaseConnection database)
     {
+        if (ConfiguredEmailIndexKey(context, database) is { } configured)
+        {
+            return configured;
+        }
+        context.Out.Line("No sign-in email index key configured (SignIn__EmailIndexKeyFile): the demo's emails are indexed with a key made for this run.");
+        return new() { ["SignIn:EmailIndexKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
+    }
+
+    /// <summary>The app's sign-in email index key as settings, else the development one for the development cluster; null when neither.</summary>
+    internal static Dictionary<string, string?>? ConfiguredEmailIndexKey(CliContext context, DatabaseConnection database)
+    {
         if (context.Variable("SignIn__EmailIndexKey") is { } key)
         {
             return new() { ["SignIn:EmailIndexKey"] = key };
@@ -64,12 +75,9 @@ internal static class SeedDemoCommand
         {
             return new() { ["SignIn:EmailIndexKeyFile"] = file };
         }
-        if (database.DevelopmentDataDirectory is { } directory)
-        {
-            return new() { ["SignIn:EmailIndexKeyFile"] = Api.SignIn.SignInEmails.DevelopmentKeyFile(directory) };
-        }
-        context.Out.Line("No sign-in email index key configured (SignIn__EmailIndexKeyFile): the demo's emails are indexed with a key made for this run.");
-        return new() { ["SignIn:EmailIndexKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
+        return database.DevelopmentDataDirectory is { } directory
+            ? new() { ["SignIn:EmailIndexKeyFile"] = Api.SignIn.SignInEmails.DevelopmentKeyFile(directory) }
+            : null;
     }
 
     /// <summary>
