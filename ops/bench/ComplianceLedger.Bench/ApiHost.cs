@@ -38,7 +38,9 @@ sealed class ApiHost : IAsyncDisposable
         }
     }
 
-    public static async Task<ApiHost> StartAsync(string appConnectionString, string adminConnectionString, CancellationToken ct)
+    /// <param name="settings">More environment for the app (its mail server, say), as <c>Section__Key</c>.</param>
+    public static async Task<ApiHost> StartAsync(
+        string appConnectionString, string adminConnectionString, CancellationToken ct, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = ApiAssembly();
         var port = FreePort();
@@ -65,6 +67,10 @@ sealed class ApiHost : IAsyncDisposable
         // Console logging of every command at Information would measure the terminal, not the app.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the API.");
         var host = new ApiHost(process, address);

@@ -26,7 +26,7 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,pack,http,http-schools,school-dashboard,trust-dashboard,pages,rebuild,async-lag,cross-school-stall]
+                      [--only append,one-tenant,import,pack,http,http-schools,school-dashboard,trust-dashboard,pages,rebuild,async-lag,cross-school-stall,reminders]
                       [--results DIR]
                       [--connection-options "Key=Value;…"] [--statements] [--stall-seconds N]
 
@@ -38,6 +38,8 @@ sealed record Options(
           pack             an evidence pack of a 50,000-event synthetic school, built and then checked by verify-pack
           async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
           cross-school-stall  one school's append held open 5 s while the other 49 append at 200/s; their lag during the hold
+          reminders        a new policy version published in each school of a synthetic trust (quick 20, full 100 schools of
+                           120 people): reminders scheduled, and messages sent to a loopback SMTP server, with the rate
           --stall-seconds N  how long cross-school-stall holds the append open (default 5)
           --trust-events N events in the synthetic 100-school trust for trust-dashboard (quick 30k, full 500k)
           --rebuild-events N events in the 100-school synthetic trust whose read models rebuild replays (quick 50k, full 1M)

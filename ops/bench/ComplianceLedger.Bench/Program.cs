@@ -95,6 +95,10 @@ if (options.Runs("rebuild"))
 {
     await RunRebuildAsync();
 }
+if (options.Runs("reminders"))
+{
+    await RunRemindersAsync();
+}
 
 Report.Log($"done in {total.Elapsed.TotalSeconds:0.0} s; load average after: {LoadAverage()}");
 return 0;
@@ -700,6 +704,139 @@ async Task RunRebuildAsync()
         $"(lock, catch-up, tables swapped in by rename, counts recounted, checkpoints); " +
         $"SyntheticTrust of {schools} schools, {events} events (mostly acknowledgements), read models empty before round 1 and full after; {rows} rm.compliance rows; " +
         $"rounds {Rounds(rebuilds)} ({string.Join("; ", phases)}); baseline: the same ORDER BY and columns of ledger.events in one query read to the client, rounds {Rounds(reads)}"));
+}
+
+async Task RunRemindersAsync()
+{
+    // A trust of schools of 120 people each (100 schools, about 12,000 people, in a full run), each
+    // with a sign-in email. A new version of one policy is published over HTTP in every school:
+    // everyone in its audience is owed an acknowledgement, so each publication schedules a reminder
+    // per person in its own transaction; each fires at once and the person's message goes to a
+    // loopback SMTP server. Figures: how fast the reminders were scheduled, how fast the messages
+    // arrived, and that each person got exactly one and the ledger recorded each once.
+    const string database = "bench_reminders";
+    const string trustId = "bench-trust";
+    const int peoplePerSchool = 120;
+    const int connections = 4;
+    var schools = options.Quick ? 20 : 100;
+    await cluster.EnsureDatabaseAsync(database, ct);
+    await using var smtp = CountingSmtp.Start();
+    await using var api = await ApiHost.StartAsync(cluster.AppConnectionString(database), cluster.AdminConnectionString(database), ct, new Dictionary<string, string>
+    {
+        ["Ledger__Mail__Host"] = "127.0.0.1",
+        ["Ledger__Mail__Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
+        ["Ledger__Mail__Security"] = "None",
+        ["Ledger__Mail__From"] = "ComplianceLedger <ledger@bench.sch.uk>",
+        ["Ledger__Mail__Connections"] = connections.ToString(CultureInfo.InvariantCulture),
+        // A person's notices are gathered for a second, not the production five minutes.
+        ["Ledger__Mail__GatherFor"] = "00:00:01",
+    });
+    await using var services = ApiHost.Services(cluster.AppConnectionString(database));
+    var seed = Stopwatch.StartNew();
+    // One version of each of five policies (the least SyntheticTrust writes), about nine in ten acknowledged.
+    var seeded = await services.Services.GetRequiredService<SyntheticTrust>().SeedAsync(
+        schools, schools * (2L * peoplePerSchool + 1 + (5 * (1 + (peoplePerSchool * 9 / 10)))), trustId, peoplePerSchool: peoplePerSchool, ct: ct);
+    await using var admin = NpgsqlDataSource.Create(cluster.AdminConnectionString(database));
+    string[] audiences = ["teacher", "support-staff", "volunteer", "governor", "headteacher"];
+    var heads = new List<(string Urn, Guid Head)>();
+    await using (var command = admin.CreateCommand("SELECT tenant, person_id FROM rm.people WHERE 'headteacher' = ANY (roles) ORDER BY tenant"))
+    await using (var reader = await command.ExecuteReaderAsync(ct))
+    {
+        while (await reader.ReadAsync(ct))
+        {
+            heads.Add((reader.GetString(0), reader.GetGuid(1)));
+        }
+    }
+    long owed;
+    await using (var command = admin.CreateCommand("SELECT count(*) FROM rm.people WHERE left_on IS NULL AND roles && $1"))
+    {
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = audiences });
+        owed = (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+    Report.Log($"reminders: {schools} schools, {seeded} events, {owed} people owed the new version, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
+
+    var http = new HttpBenchmark(api);
+    using var client = http.Client();
+    var cookies = new Dictionary<string, string>();
+    foreach (var (urn, head) in heads)
+    {
+        cookies[urn] = await HttpBenchmark.SignInAsync(client, urn, head, ct);
+    }
+    var effective = DateOnly.FromDateTime(DateTime.UtcNow);
+    var started = smtp.Now;
+    var publishing = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(heads, new ParallelOptions { MaxDegreeOfParallelism = options.Writers, CancellationToken = ct }, async (school, token) =>
+    {
+        using var published = await HttpBenchmark.SendAsync(client, HttpMethod.Post, $"/api/schools/{school.Urn}/policies/policy-1/versions", cookies[school.Urn], new
+        {
+            title = "Policy 1",
+            versionLabel = "bench-2",
+            documentSha256 = HttpBenchmark.Sha256($"{school.Urn}/policy-1/bench-2"),
+            effectiveFrom = effective.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            reviewCycleYears = 1,
+            responsibleCommittee = "Full governing board",
+            audiences,
+            daysToAcknowledge = 14,
+            maxExceptionDays = 365,
+        }, token);
+        if (published.StatusCode != System.Net.HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Publishing at {school.Urn}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync(token)}");
+        }
+    });
+    publishing.Stop();
+    long scheduled;
+    await using (var command = admin.CreateCommand("SELECT count(*) FROM ledger.reminders WHERE key LIKE 'ack:%:policy-1'"))
+    {
+        scheduled = (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+    Report.Log($"reminders: {schools} publications scheduled {scheduled} reminders in {publishing.Elapsed.TotalSeconds:0.00} s");
+
+    // Until every person owed has their message, or nothing more arrives for a minute.
+    var lastCount = -1;
+    var lastChange = Stopwatch.StartNew();
+    while (smtp.Count < owed && lastChange.Elapsed < TimeSpan.FromSeconds(60))
+    {
+        await Task.Delay(500, ct);
+        if (smtp.Count != lastCount)
+        {
+            (lastCount, lastChange) = (smtp.Count, Stopwatch.StartNew());
+            Report.Log($"reminders: {lastCount} of {owed} messages received");
+        }
+    }
+    // A little longer: a message sent twice would arrive now.
+    await Task.Delay(TimeSpan.FromSeconds(5), ct);
+    var arrivals = smtp.Arrivals();
+    var distinct = arrivals.Select(a => a.MessageId).Distinct(StringComparer.Ordinal).Count();
+    var lastArrival = arrivals.Count == 0 ? TimeSpan.Zero : arrivals.Max(a => a.At) - started;
+    long recorded;
+    await using (var command = admin.CreateCommand("SELECT count(*) FROM ledger.events WHERE event_type = 'reminder.sent.v1'"))
+    {
+        recorded = (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+    var latencies = arrivals.Select(a => (a.At - started).TotalSeconds).Order().ToArray();
+    double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+    Report.Log($"reminders: {arrivals.Count} messages ({distinct} distinct), {recorded} recorded, the last {lastArrival.TotalSeconds:0.0} s after the first publication");
+
+    var direct = await ReminderBenchmark.SendDirectAsync(smtp, arrivals.Count == 0 ? (int)owed : arrivals.Count, connections, ct);
+    var directRate = (arrivals.Count == 0 ? owed : arrivals.Count) / direct.TotalSeconds;
+    var rate = arrivals.Count / lastArrival.TotalSeconds;
+    var complete = arrivals.Count == owed && distinct == arrivals.Count && recorded == arrivals.Count;
+    report.Add(Figure.Raw("reminders_scheduled_per_s", scheduled / publishing.Elapsed.TotalSeconds, "reminders/s",
+        $"{schools} policy versions published over HTTP ({options.Writers} at once) into a SyntheticTrust of {schools} schools × {peoplePerSchool} people; " +
+        $"each publication writes a reminder row and a durable Wolverine message per person owed an acknowledgement, in its own transaction: " +
+        $"{scheduled} reminders in {publishing.Elapsed.TotalSeconds:0.00} s"));
+    report.Add(Figure.Compared("reminders_sent_per_s", rate, "messages/s", directRate, null,
+        $"from the first publication to the last message received by a loopback SMTP server: {arrivals.Count} messages for {owed} people owed " +
+        $"({distinct} distinct Message-IDs, {recorded} reminder.sent.v1 events{(complete ? ": each person exactly once" : ": NOT each person exactly once")}) in {lastArrival.TotalSeconds:0.0} s; " +
+        $"arrival p50 {Percentile(0.50):0.0} s, p95 {Percentile(0.95):0.0} s after the first publication; each through ReminderDue (the plan), " +
+        $"DeliverNotices (lock, moot check, unseal, render) and reminder.sent.v1; {connections} SMTP connections, GatherFor 1 s; " +
+        $"baseline: the same number of messages of the same shape sent straight through MailKit over {connections} connections to the same server, {direct.TotalSeconds:0.0} s") with
+    { Met = complete ? null : false });
+    if (!complete)
+    {
+        Report.Log("reminders: NOT every person got exactly one message recorded once");
+    }
 }
 
 async Task<(long People, long ComplianceRows)> CountsAsync(string database, string? urn)

@@ -33,13 +33,14 @@ public sealed class SyntheticTrust(NpgsqlDataSource dataSource, PersonalDataVaul
     /// <param name="buildReadModels">False to leave the read models to a later rebuild (a rebuild benchmark's own).</param>
     /// <returns>The number of events written.</returns>
     /// <param name="checkpointKey">When given, each school's history ends with a tree head signed by it, as every writer of history leaves one.</param>
+    /// <param name="peoplePerSchool">How many people each school has (else a number that suits the events: 10 to 400).</param>
     public async Task<long> SeedAsync(
         int schools, long events, string trustId, Action<long>? progress = null, bool buildReadModels = true,
-        EventStore.Checkpoints.SigningKey? checkpointKey = null, CancellationToken ct = default)
+        EventStore.Checkpoints.SigningKey? checkpointKey = null, int? peoplePerSchool = null, CancellationToken ct = default)
     {
         var checkpoints = checkpointKey is null ? null : new EventStore.Checkpoints.CheckpointIssuer(dataSource, checkpointKey, TimeProvider.System);
         var perSchool = Math.Max(20, events / schools);
-        var people = (int)Math.Clamp(perSchool / 40, 10, 400);
+        var people = peoplePerSchool ?? (int)Math.Clamp(perSchool / 40, 10, 400);
         // Each person: enrolled, and their sign-in email set. Each version of each policy: one
         // publication and about nine in ten people acknowledging.
         var versions = (int)Math.Max(1, (perSchool - 2 * people - 1) / (PoliciesPerSchool * (1 + people * 9 / 10)));

@@ -50,7 +50,7 @@ public static class FrontDoor
     public static string HomePage(IReadOnlySet<Role> roles) =>
         roles.Contains(Role.Headteacher) || roles.Contains(Role.ChairOfGovernors) ? "approvals"
         : roles.Contains(Role.Dsl) ? "advice"
-        : roles.Contains(Role.Governor) ? "dashboard"
+        : roles.Contains(Role.Governor) || roles.Contains(Role.Clerk) ? "dashboard"
         : roles.Contains(Role.Office) ? "accounts"
         : "to-do";
 

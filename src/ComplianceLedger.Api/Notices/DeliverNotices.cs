@@ -63,11 +63,14 @@ public static partial class DeliverNoticesHandler
         var lines = new List<NoticeLine>();
         foreach (var notice in live)
         {
-            lines.Add(notice.Kind.StartsWith("exception-", StringComparison.Ordinal)
-                ? await ExceptionLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct)
-                : notice.Kind is NoticeKinds.DeclarationAwaitingAdvice or NoticeKinds.DecisionAwaiting
-                    ? await AwaitingLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct)
-                    : await LineAsync(connection, hold, vault, urn, notice, links.Site, ct));
+            lines.Add(notice.Kind switch
+            {
+                _ when notice.Kind.StartsWith("exception-", StringComparison.Ordinal) => await ExceptionLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct),
+                NoticeKinds.DeclarationAwaitingAdvice or NoticeKinds.DecisionAwaiting => await AwaitingLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct),
+                NoticeKinds.PolicyReviewDue => await ReviewLineAsync(connection, hold, urn, notice, links.Site, today, ct),
+                NoticeKinds.CredentialsRotationDue => await RotationLineAsync(connection, hold, urn, notice, links.Site, ct),
+                _ => await LineAsync(connection, hold, vault, urn, notice, links.Site, ct),
+            });
         }
         var to = live.Count == 0 ? null : await AddressAsync(connection, hold, vault, urn, personId, ct);
         if (live.Count == 0 || to is null)
@@ -153,6 +156,21 @@ public static partial class DeliverNoticesHandler
                 stands = await AwaitingReminders.AwaitingAsync(dataSource, urn, itemId, ct) is var (awaiting, _)
                     && AwaitingReminders.Subject(itemId, awaiting) == notice.Subject;
             }
+            else if (stands && notice.Kind == NoticeKinds.PolicyReviewDue)
+            {
+                // Reviewed, replaced or retired since: the date it names is no longer the policy's.
+                var (policyId, label, reviewDue) = PolicyReviewReminders.ParseSubject(notice.Subject);
+                var (policy, _) = await StreamHandler.LoadAsync(store, urn, Policies.Policy.StreamId(policyId), Policies.Policy.Stream, ct);
+                stands = PolicyReviewReminders.Stands(policy, label, reviewDue);
+            }
+            else if (stands && notice.Kind == NoticeKinds.CredentialsRotationDue)
+            {
+                // Rotated or decommissioned since: nothing is owed.
+                var (accountId, since) = CredentialRotationReminders.ParseSubject(notice.Subject);
+                var facts = await CredentialRotationReminders.FactsAsync(dataSource, urn, accountId, ct);
+                stands = facts.Account is { Decommissioned: false } account
+                    && CredentialRotationReminders.Since(account, facts.Triggers, facts.Rotations, today) == since;
+            }
             (stands ? live : moot).Add(notice);
         }
         return (moot, live);
@@ -221,6 +239,50 @@ public static partial class DeliverNoticesHandler
                 $"{site}/schools/{urn}/exceptions/{itemId:D}")
             : new NoticeLine(notice.Kind, $"A {what} from {holder} has waited {AwaitingReminders.FirstAfter} school days or more for your decision.",
                 $"{site}/schools/{urn}/approvals");
+    }
+
+    static async Task<NoticeLine> ReviewLineAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string urn, Waiting notice, string site, DateOnly today, CancellationToken ct)
+    {
+        var (policyId, label, reviewDue) = PolicyReviewReminders.ParseSubject(notice.Subject);
+        await using var command = new NpgsqlCommand(
+            "SELECT title, responsible_committee FROM rm.policy_versions WHERE tenant = $1 AND policy_id = $2 AND version_label = $3", c, tx);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = policyId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = label });
+        var (title, committee) = (policyId, (string?)null);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                (title, committee) = (reader.GetString(0), reader.GetString(1));
+            }
+        }
+        var days = reviewDue.DayNumber - today.DayNumber;
+        var when = days switch { 0 => "today", 1 => "tomorrow", _ => $"in {days} days" };
+        return new NoticeLine(notice.Kind,
+            $"{title} version {label} is due for review on {reviewDue:dddd d MMMM yyyy}, {when}.{(committee is null ? "" : $" It is the {committee}'s to review.")}",
+            $"{site}/schools/{urn}/policies/{policyId}");
+    }
+
+    static async Task<NoticeLine> RotationLineAsync(NpgsqlConnection c, NpgsqlTransaction tx, string urn, Waiting notice, string site, CancellationToken ct)
+    {
+        var (accountId, since) = CredentialRotationReminders.ParseSubject(notice.Subject);
+        await using var command = new NpgsqlCommand("SELECT platform, handle FROM rm.official_accounts WHERE tenant = $1 AND account_id = $2", c, tx);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = accountId });
+        var account = "an official account";
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                account = $"the {reader.GetString(0)} account {reader.GetString(1)}";
+            }
+        }
+        return new NoticeLine(notice.Kind,
+            $"The login details of {account} need changing: someone who knew them left or changed role on {since:dddd d MMMM yyyy}. "
+            + "Change them, lodge the new details, and record the rotation.",
+            $"{site}/schools/{urn}/accounts/{accountId:D}");
     }
 
     static string Words(string kebab) => kebab.Replace('-', ' ');

@@ -13,6 +13,8 @@ public static class NoticeKinds
     public const string ExceptionLapsedCopy = "exception-lapsed-copy";
     public const string DeclarationAwaitingAdvice = "declaration-awaiting-advice";
     public const string DecisionAwaiting = "decision-awaiting";
+    public const string PolicyReviewDue = "policy-review-due";
+    public const string CredentialsRotationDue = "credentials-rotation-due";
 
     /// <summary>Copies for the head, which they may turn off; every other notice is a compliance deadline and always goes.</summary>
     public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { AcknowledgementOverdueCopy, ExceptionEndingCopy, ExceptionLapsedCopy };

@@ -65,7 +65,9 @@ public static class NoticeMessage
     static string Subject(string schoolName, IReadOnlyList<NoticeLine> lines) =>
         lines.Any(l => l.Kind is NoticeKinds.AcknowledgementOverdue)
             ? $"Overdue: {Short(lines[0])} ({schoolName})"
-            : lines.Count == 1 ? $"{Short(lines[0])} ({schoolName})" : $"{lines.Count} things to do ({schoolName})";
+            : lines.Count == 1 ? $"{Capitalised(Short(lines[0]))} ({schoolName})" : $"{lines.Count} things to do ({schoolName})";
+
+    static string Capitalised(string words) => string.Concat(words[..1].ToUpperInvariant(), words[1..]);
 
     static string Short(NoticeLine line) => line.Kind switch
     {
@@ -75,6 +77,8 @@ public static class NoticeMessage
         NoticeKinds.ExceptionLapsed or NoticeKinds.ExceptionLapsedCopy => "an approved exception has lapsed",
         NoticeKinds.DeclarationAwaitingAdvice => "a declaration awaits your advice",
         NoticeKinds.DecisionAwaiting => "a decision awaits you",
+        NoticeKinds.PolicyReviewDue => "a policy review is coming up",
+        NoticeKinds.CredentialsRotationDue => "an official account's login details need changing",
         _ => "something to do",
     };
 
@@ -82,6 +86,8 @@ public static class NoticeMessage
     {
         NoticeKinds.AcknowledgementOverdueCopy => "See who is overdue",
         NoticeKinds.AcknowledgementRequested or NoticeKinds.AcknowledgementDueSoon or NoticeKinds.AcknowledgementOverdue => "Read and acknowledge it",
+        NoticeKinds.PolicyReviewDue => "See the policy",
+        NoticeKinds.CredentialsRotationDue => "See the account",
         _ => "Open it",
     };
 

@@ -86,6 +86,34 @@ public static partial class ReminderDueHandler
                 next = AwaitingReminders.AddSchoolDays(today, AwaitingReminders.ThenEvery);
             }
         }
+        else if (due.Key.StartsWith(PolicyReviewReminders.Prefix, StringComparison.Ordinal))
+        {
+            var reviewed = due.Key[PolicyReviewReminders.Prefix.Length..];
+            var (policy, _) = await Ledger.StreamHandler.LoadAsync(store, due.Urn, Policies.Policy.StreamId(reviewed), Policies.Policy.Stream, ct);
+            (var subject, next) = PolicyReviewReminders.Plan(reviewed, policy, today);
+            if (subject is not null)
+            {
+                saidOn = today;
+                foreach (var person in await PolicyReviewReminders.ToAsync(dataSource, due.Urn, ct))
+                {
+                    await Notices.AddAsync(session, work, due.Urn, person, NoticeKinds.PolicyReviewDue, subject, null, due.Key, today, gatherAt);
+                }
+            }
+        }
+        else if (due.Key.StartsWith(CredentialRotationReminders.Prefix, StringComparison.Ordinal)
+            && Guid.TryParse(due.Key.AsSpan(CredentialRotationReminders.Prefix.Length), out var accountId))
+        {
+            var facts = await CredentialRotationReminders.FactsAsync(dataSource, due.Urn, accountId, ct);
+            (var subject, next) = CredentialRotationReminders.Plan(facts.Account, facts.Triggers, facts.Rotations, today);
+            if (subject is not null)
+            {
+                saidOn = today;
+                foreach (var person in await CredentialRotationReminders.ToAsync(dataSource, due.Urn, facts.Custodians, ct))
+                {
+                    await Notices.AddAsync(session, work, due.Urn, person, NoticeKinds.CredentialsRotationDue, subject, null, due.Key, today, gatherAt);
+                }
+            }
+        }
         else
         {
             LogUnknownRule(log, due.Key);

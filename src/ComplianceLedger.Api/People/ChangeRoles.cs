@@ -33,6 +33,10 @@ public static class ChangeRoles
         var command = new Command(personId, body.Roles, body.EffectiveOn.Value, context.Actor, context.Now);
         // A role that must acknowledge starts its clock on the day: the reminders start again from then.
         return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream, s => Decide(command, s),
-            (session, _) => Notices.AcknowledgementReminders.OnPersonChangedAsync(session, work, dataSource, context.Tenant, personId, command.EffectiveOn, context.Now), ct));
+            async (session, _) =>
+            {
+                await Notices.AcknowledgementReminders.OnPersonChangedAsync(session, work, dataSource, context.Tenant, personId, command.EffectiveOn, context.Now);
+                await Notices.CredentialRotationReminders.OnHolderChangedAsync(session, work, dataSource, context.Tenant, personId, left: false, command.EffectiveOn, context.Now);
+            }, ct));
     }
 }

@@ -88,6 +88,7 @@ public static class PeoplePages
         new("office", "School office", Role.Office),
         new("chair-of-governors", "Chair of governors", Role.ChairOfGovernors),
         new("governor", "Governor", Role.Governor),
+        new("clerk", "Clerk to the governors", Role.Clerk),
         new("teacher", "Teacher", Role.Teacher),
         new("support-staff", "Support staff", Role.SupportStaff),
         new("volunteer", "Volunteer", Role.Volunteer),
@@ -225,7 +226,8 @@ public static class PeoplePages
         var on = PageForms.Date(form.LeftOnDay, form.LeftOnMonth, form.LeftOnYear, "the date they left", "leftOn", errors);
         var again = new Sent(errors, null, new Dictionary<string, string?> { ["leftOn-day"] = form.LeftOnDay, ["leftOn-month"] = form.LeftOnMonth, ["leftOn-year"] = form.LeftOnYear });
         return await RunAsync(urn, personId, member, readModels, vault, store, response, again,
-            async () => (await RecordLeaving.Handle(personId, new(on), context, store, response, ct)).Value!, ct);
+            async () => (await RecordLeaving.Handle(personId, new(on), context, store, response.HttpContext.RequestServices.GetRequiredService<Scheduling.ScheduledWork>(),
+                response.HttpContext.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(), response, ct)).Value!, ct);
     }
 
     static async Task<IResult> SignInEmailAsync(

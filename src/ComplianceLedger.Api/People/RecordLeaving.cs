@@ -16,13 +16,17 @@ public static class RecordLeaving
     }
 
     public static async Task<Ok<CommandResult>> Handle(
-        Guid personId, Request body, CommandContext context, LedgerStore store, HttpResponse response, CancellationToken ct)
+        Guid personId, Request body, CommandContext context, LedgerStore store, Scheduling.ScheduledWork work, Npgsql.NpgsqlDataSource dataSource,
+        HttpResponse response, CancellationToken ct)
     {
         if (body.LeftOn is not { } leftOn)
         {
             throw CommandRefusedException.Invalid("leftOn is required.");
         }
         return Responses.Ok(response, await StreamHandler.HandleAsync(store, context, Person.StreamId(personId), Person.Stream,
-            s => Decide(personId, leftOn, context.Actor, context.Now, s), ct));
+            s => Decide(personId, leftOn, context.Actor, context.Now, s),
+            // The accounts whose login details they knew must be changed: their custodians are told on the day.
+            (session, _) => Notices.CredentialRotationReminders.OnHolderChangedAsync(session, work, dataSource, context.Tenant, personId, left: true, leftOn, context.Now),
+            ct));
     }
 }

@@ -17,6 +17,9 @@ public enum Role
     Contractor,
     /// <summary>A multi-academy trust's leader: sees the trust's dashboards across its schools.</summary>
     TrustLeader,
+
+    /// <summary>The clerk to the governing board: keeps its calendar, so is told when a policy's review comes near.</summary>
+    Clerk,
 }
 
 public static class Roles
@@ -26,7 +29,7 @@ public static class Roles
 
     /// <summary>Who may read the school's compliance picture.</summary>
     public static readonly Role[] DashboardReaders =
-        [Role.Headteacher, Role.Dsl, Role.Slt, Role.Office, Role.ChairOfGovernors, Role.Governor];
+        [Role.Headteacher, Role.Dsl, Role.Slt, Role.Office, Role.ChairOfGovernors, Role.Governor, Role.Clerk];
 
     public static string Name(Role role) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(role.ToString());
 }

@@ -35,7 +35,13 @@ public static class RecordReviewDue
     public static Func<Marten.IDocumentSession, CancellationToken, Task> Schedule(ScheduledWork work, string urn, string policyId, DateOnly reviewDue)
     {
         var due = new ReviewDue(urn, policyId, reviewDue);
-        return work.Schedule(urn, due, due.DueAt);
+        var recordOnTheDay = work.Schedule(urn, due, due.DueAt);
+        return async (session, ct) =>
+        {
+            await recordOnTheDay(session, ct);
+            // The clerk's notice ahead of the date (docs/notifications.md, rule 3) moves with it.
+            await Notices.PolicyReviewReminders.OnReviewDateSetAsync(session, work, urn, policyId, reviewDue);
+        };
     }
 }
 

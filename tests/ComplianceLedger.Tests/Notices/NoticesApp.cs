@@ -45,6 +45,15 @@ public sealed class NoticesApp : ScheduledWorkApp
     public IReadOnlyList<MimeMessage> MessagesTo(string urn, Role role) =>
         [.. Smtp.Received.Where(m => m.To.Mailboxes.Any(a => a.Address == Address(urn, role)))];
 
+    /// <summary>When a rule's reminder row next falls due; null when it has none.</summary>
+    public async Task<DateTimeOffset?> ReminderDueAtAsync(string urn, string key)
+    {
+        await using var command = AdminDataSource.CreateCommand("SELECT due_at FROM ledger.reminders WHERE tenant = $1 AND key = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        return await command.ExecuteScalarAsync() is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+    }
+
     /// <summary>The <c>reminder.sent.v1</c> events of a person's notices stream, as stored.</summary>
     public async Task<List<string>> SentEventsAsync(string urn, Guid personId)
     {
