@@ -3,13 +3,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using ComplianceLedger.Api.Notices;
-using SmtpClient = MailKit.Net.Smtp.SmtpClient;
 using MailKit.Security;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using SmtpClient = MailKit.Net.Smtp.SmtpClient;
 
 namespace ComplianceLedger.Bench;
 

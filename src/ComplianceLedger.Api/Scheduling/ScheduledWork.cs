@@ -27,7 +27,15 @@ public sealed class ScheduledWork(IWolverineRuntime runtime, TimeProvider time)
     {
         // The tenant is not taken from the session: without it the handler would run for no school.
         var outbox = new MartenOutbox(runtime, session) { TenantId = urn };
-        await outbox.ScheduleAsync(message, WallClockOf(time, due));
+        var at = WallClockOf(time, due);
+        if (at <= DateTimeOffset.UtcNow)
+        {
+            // Due already: straight to the durable local queue after commit. Scheduled, it would wait
+            // for the poller, which takes a batch per poll (docs/decisions.md, "Scheduled messages").
+            await outbox.PublishAsync(message);
+            return;
+        }
+        await outbox.ScheduleAsync(message, at);
     };
 
     /// <summary>
@@ -75,11 +83,12 @@ internal sealed class FromConfiguration(IConfiguration configuration) : IWolveri
 {
     public void Configure(WolverineOptions options)
     {
-        // How often a node looks for scheduled messages that are due (Wolverine's default is 5 s).
-        if (configuration.GetValue<TimeSpan?>("Ledger:Scheduling:PollInterval") is { } poll)
-        {
-            options.Durability.ScheduledJobPollingTime = poll;
-            options.Durability.ScheduledJobFirstExecution = poll;
-        }
+        // How often a node looks for scheduled messages that are due, and how many it takes each
+        // time (Wolverine's defaults, 5 s and 100, cap a node at 20 a second: a trust's 07:00
+        // reminders would take minutes; docs/decisions.md, "Scheduled messages").
+        var poll = configuration.GetValue<TimeSpan?>("Ledger:Scheduling:PollInterval") ?? TimeSpan.FromSeconds(1);
+        options.Durability.ScheduledJobPollingTime = poll;
+        options.Durability.ScheduledJobFirstExecution = poll;
+        options.Durability.RecoveryBatchSize = configuration.GetValue<int?>("Ledger:Scheduling:BatchSize") ?? 1000;
     }
 }
