@@ -115,6 +115,8 @@ public sealed class RetentionSweepTests(RetentionApp app) : IClassFixture<Retent
         Assert.Contains(ErasedWords.UnderRetention, names);
         Assert.Contains("(erased)", names);
         Assert.DoesNotContain($"Leaver of {s.Urn}", names);
+        // The office finds the retention report from the people page.
+        Assert.NotNull(people.QuerySelector($"#retention-link a[href='/schools/{s.Urn}/retention']"));
         Assert.Contains(ErasedWords.UnderRetention, (await office.GetPageAsync($"/schools/{s.Urn}/people/{s.Leaver}")).Body!.TextContent, StringComparison.Ordinal);
         var person = await office.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/schools/{s.Urn}/people/{s.Leaver}");
         Assert.Equal(ErasedWords.UnderRetention, person.GetProperty("item").GetProperty("name").GetString());
