@@ -42,5 +42,9 @@ public sealed class RetentionScheduleTests(RetentionApp app) : IClassFixture<Ret
         Assert.Equal(2L, (long)(await command.ExecuteScalarAsync())!);
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Single(await app.ErasuresAsync(s.Urn));
+        // And the chain still verifies after the scheduled erasure.
+        using var key = ComplianceLedger.EventStore.Checkpoints.SigningKey.FromPem(app.SigningKeyPem);
+        Assert.Empty((await new ComplianceLedger.EventStore.Verification.LedgerVerifier(app.AppDataSource)
+            .VerifyTenantAsync(s.Urn, new Dictionary<string, byte[]> { [key.KeyId] = key.PublicKey })).Problems);
     }
 }
