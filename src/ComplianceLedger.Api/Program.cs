@@ -15,6 +15,7 @@ using ComplianceLedger.Api.People;
 using ComplianceLedger.Api.Policies;
 using ComplianceLedger.Api.Projections;
 using ComplianceLedger.Api.Receipts;
+using ComplianceLedger.Api.Retention;
 using ComplianceLedger.Api.Schools;
 using ComplianceLedger.Api.SignIn;
 using ComplianceLedger.Api.SignIn.LocalProvider;
@@ -75,7 +76,8 @@ app.MapSchoolPages()
     .MapCompliancePages()
     .MapRegisterPages()
     .MapAuditTrailPages()
-    .MapEvidencePackPages();
+    .MapEvidencePackPages()
+    .MapRetentionPages();
 app.MapTrustPages();
 app.MapNotices();
 app.MapProjections();

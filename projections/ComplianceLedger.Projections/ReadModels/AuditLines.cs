@@ -112,6 +112,11 @@ public static class AuditLines
         ["person.left.v1"] = e => $"{e.Actor} recorded that {e.Person("personId")} leaves the school on {e.Date("leftOn")}",
         ["reminder.sent.v1"] = e => $"{e.Actor} sent {e.Person("personId")} the day's message ({e.Data.GetProperty("notices").GetArrayLength()} notice(s)) on {e.Date("day")}",
         ["notices.opted-out.v1"] = e => $"{e.Person("personId")} stopped the optional copies ({e.Text("what")}) from a message's link",
+        // The subject's name renders as "erased under retention" from then on; the line names the rule and the day it fell due.
+        ["personal-data.erased.v1"] = e =>
+            $"{e.Actor} erased the personal data of "
+            + (e.Text("subjectKind") == "vault-reference" ? $"a vault reference of {e.Account}" : e.Person("personId"))
+            + $" under retention rule {e.Text("rule")}, due on {e.Date("dueOn")}",
 
         ["policy.version-published.v1"] = e =>
             $"{e.Actor} published {e.Text("title")} v{e.Text("versionLabel")}, effective {e.Date("effectiveFrom")}, "

@@ -217,9 +217,11 @@ public static class ShowAuditTrail
             }
         }
         var opened = await vault.OpenAsync(urn, sealedNames.Values, ct);
+        // An erased name says whether retention erased it ("erased under retention").
+        var erased = await Retention.ErasedWords.ForAsync(vault, urn, opened.Where(o => o.Value is null).Select(o => o.Key), ct);
         foreach (var (person, sealedName) in sealedNames)
         {
-            names.People[person] = opened[sealedName] ?? Erased;
+            names.People[person] = opened[sealedName] ?? erased[sealedName];
         }
         return names;
     }

@@ -1,5 +1,6 @@
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Mail;
+using ComplianceLedger.Api.Retention;
 using ComplianceLedger.Api.Scheduling;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
@@ -58,6 +59,7 @@ public static class LedgerServices
         services.AddMarten(sp => LedgerMarten.Configure(new StoreOptions(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()))
             .IntegrateWithLedgerWolverine();
         services.AddScheduledWork();
+        services.AddRetention();
         services.AddHostedService<Demo.DemoSeedService>();
         services.AddHostedService<CheckpointService>();
         services.AddProjectionDaemon();

@@ -7,7 +7,8 @@ using Npgsql;
 namespace ComplianceLedger.Api.People;
 
 /// <summary>
-/// The school's people with their names opened (an erased person shows as such). Roles are those
+/// The school's people with their names opened (an erased person shows as such: "erased under
+/// retention" when the retention table erased them, else "(erased)"). Roles are those
 /// in effect on the day asked about (a change recorded for a later date shows from that date);
 /// <c>onLeaveFrom</c> is the first day of a leave in progress or ahead, until the return's date.
 /// </summary>
@@ -38,7 +39,9 @@ public static class ListPeople
             }
         }
         var names = await vault.OpenAsync(urn, rows.Select(r => r.Sealed), ct);
-        PersonView[] people = [.. rows.Select(r => new PersonView(r.Id, names[r.Sealed] ?? Erased, r.Roles, r.Started, r.Left, r.Leave))];
+        // An erased name says whether retention erased it.
+        var erased = await Retention.ErasedWords.ForAsync(vault, urn, names.Where(n => n.Value is null).Select(n => n.Key), ct);
+        PersonView[] people = [.. rows.Select(r => new PersonView(r.Id, names[r.Sealed] ?? erased[r.Sealed], r.Roles, r.Started, r.Left, r.Leave))];
         return TypedResults.Ok(new Listing<PersonView>(scope.AsOf, people));
     }
 }

@@ -42,13 +42,14 @@ public static class ShowPerson
         DateOnly? left = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateOnly>(3);
         DateOnly? leave = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateOnly>(4);
         await reader.DisposeAsync();
-        var name = await vault.OpenAsync(urn, sealedName, ct);
+        var name = await vault.OpenAsync(urn, sealedName, ct)
+            ?? (await Retention.ErasedWords.ForAsync(vault, urn, [sealedName], ct))[sealedName];
         if (scope.AsOf.Live && await store.GetStreamVersionAsync(urn, Person.StreamId(personId), ct) is { } version)
         {
             // The person stream's version, for If-Match on their roles, leave and leaving.
             response.Headers.ETag = StreamVersionTag.Quote(version);
         }
         return TypedResults.Ok(new Entry<ListPeople.PersonView>(scope.AsOf,
-            new ListPeople.PersonView(personId, name ?? ListPeople.Erased, roles, started, left, leave)));
+            new ListPeople.PersonView(personId, name, roles, started, left, leave)));
     }
 }

@@ -69,6 +69,27 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, TimeProvider 
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    /// <summary>Who shredded each of these subjects' keys (<c>shredded_by</c>), for the shredded ones only: a reader says why a value is gone.</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> ShreddedByAsync(string tenant, IEnumerable<Guid> subjects, CancellationToken ct = default)
+    {
+        var found = new Dictionary<Guid, string>();
+        var ids = subjects.Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return found;
+        }
+        await using var command = dataSource.CreateCommand(
+            "SELECT subject_id, COALESCE(shredded_by, '') FROM ledger.subject_keys WHERE tenant = $1 AND subject_id = ANY($2) AND key IS NULL");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found[reader.GetGuid(0)] = reader.GetString(1);
+        }
+        return found;
+    }
+
     async Task<byte[]> KeyForSealingAsync(string tenant, Guid subject, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""

@@ -151,6 +151,7 @@ public static class AccessRules
         Page("GET /schools/{urn}/registers/exceptions", Roles(DashboardReaders).TrustReadable),
         Page("GET /schools/{urn}/registers/relationships", Roles(DashboardReaders).TrustReadable),
         Page("GET /schools/{urn}/audit-trail", Roles(DashboardReaders).TrustReadable),
+        Page("GET /schools/{urn}/retention", Roles(Headteacher, Slt, Office)),
         Page("GET /schools/{urn}/approvals", Roles(ExceptionEndpoints.QueueReaders)),
         Page("GET /schools/{urn}/advice", Roles(ExceptionEndpoints.QueueReaders)),
         Page("GET /schools/{urn}/exceptions/{id:guid}", Roles(Headteacher, Dsl).OwnRecords),
