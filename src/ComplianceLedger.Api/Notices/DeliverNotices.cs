@@ -69,6 +69,7 @@ public static partial class DeliverNoticesHandler
                 NoticeKinds.DeclarationAwaitingAdvice or NoticeKinds.DecisionAwaiting => await AwaitingLineAsync(connection, hold, vault, store, urn, notice, links.Site, ct),
                 NoticeKinds.PolicyReviewDue => await ReviewLineAsync(connection, hold, urn, notice, links.Site, today, ct),
                 NoticeKinds.CredentialsRotationDue => await RotationLineAsync(connection, hold, urn, notice, links.Site, ct),
+                NoticeKinds.RetentionErased => await RetentionLineAsync(connection, hold, urn, notice, links.Site, ct),
                 _ => await LineAsync(connection, hold, vault, urn, notice, links.Site, ct),
             });
         }
@@ -283,6 +284,16 @@ public static partial class DeliverNoticesHandler
             $"The login details of {account} need changing: someone who knew them left or changed role on {since:dddd d MMMM yyyy}. "
             + "Change them, lodge the new details, and record the rotation.",
             $"{site}/schools/{urn}/accounts/{accountId:D}");
+    }
+
+    static async Task<NoticeLine> RetentionLineAsync(NpgsqlConnection c, NpgsqlTransaction tx, string urn, Waiting notice, string site, CancellationToken ct)
+    {
+        var day = DateOnly.ParseExact(notice.Subject, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var count = await RetentionNotices.CountAsync(c, tx, urn, day, ct);
+        var what = count == 1 ? "one person's or record's personal details were" : $"the personal details of {count} people or records were";
+        return new NoticeLine(notice.Kind,
+            $"On {day:dddd d MMMM yyyy} {what} erased under the school's retention schedule. The records stay in the ledger and still verify; the names now read \"erased under retention\".",
+            $"{site}/schools/{urn}/retention");
     }
 
     static string Words(string kebab) => kebab.Replace('-', ' ');

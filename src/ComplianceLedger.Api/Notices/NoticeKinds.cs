@@ -15,6 +15,7 @@ public static class NoticeKinds
     public const string DecisionAwaiting = "decision-awaiting";
     public const string PolicyReviewDue = "policy-review-due";
     public const string CredentialsRotationDue = "credentials-rotation-due";
+    public const string RetentionErased = "retention-erased";
 
     /// <summary>Copies for the head, which they may turn off; every other notice is a compliance deadline and always goes.</summary>
     public static readonly IReadOnlySet<string> Optional = new HashSet<string>(StringComparer.Ordinal) { AcknowledgementOverdueCopy, ExceptionEndingCopy, ExceptionLapsedCopy };

@@ -79,6 +79,7 @@ public static class NoticeMessage
         NoticeKinds.DecisionAwaiting => "a decision awaits you",
         NoticeKinds.PolicyReviewDue => "a policy review is coming up",
         NoticeKinds.CredentialsRotationDue => "an official account's login details need changing",
+        NoticeKinds.RetentionErased => "personal details erased under retention",
         _ => "something to do",
     };
 
@@ -88,6 +89,7 @@ public static class NoticeMessage
         NoticeKinds.AcknowledgementRequested or NoticeKinds.AcknowledgementDueSoon or NoticeKinds.AcknowledgementOverdue => "Read and acknowledge it",
         NoticeKinds.PolicyReviewDue => "See the policy",
         NoticeKinds.CredentialsRotationDue => "See the account",
+        NoticeKinds.RetentionErased => "See the retention report",
         _ => "Open it",
     };
 

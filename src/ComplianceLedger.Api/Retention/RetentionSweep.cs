@@ -17,7 +17,8 @@ public sealed record Erasure(string Urn, Guid Subject, string Rule, DateOnly Due
 /// or two nodes, record it once.
 /// </summary>
 public sealed partial class RetentionSweep(
-    NpgsqlDataSource dataSource, LedgerStore store, PersonalDataVault vault, IConfiguration configuration, TimeProvider time, ILogger<RetentionSweep> log)
+    NpgsqlDataSource dataSource, LedgerStore store, PersonalDataVault vault, Scheduling.ScheduledWork work, IConfiguration configuration, TimeProvider time,
+    ILogger<RetentionSweep> log)
 {
     /// <summary>Every school's sweep for its day <paramref name="today"/>.</summary>
     public async Task<IReadOnlyList<Erasure>> RunAsync(DateOnly today, CancellationToken ct = default)
@@ -72,7 +73,9 @@ public sealed partial class RetentionSweep(
             try
             {
                 var result = await StreamHandler.HandleAsync(store, context, PersonalDataErased.StreamId(subject), PersonalDataErased.Stream,
-                    recorded => recorded ? throw CommandRefusedException.Conflict("The erasure is recorded already.") : [@event], ct);
+                    recorded => recorded ? throw CommandRefusedException.Conflict("The erasure is recorded already.") : [@event],
+                    // The office hears of the day's erasures in its next message (one notice a person a day, however many).
+                    (session, token) => Notices.RetentionNotices.OnErasedAsync(session, work, dataSource, configuration, urn, SchoolDay.Of(now), now, token), ct);
                 if (!result.Replayed)
                 {
                     erased.Add(new Erasure(urn, subject, rule, dueOn));
