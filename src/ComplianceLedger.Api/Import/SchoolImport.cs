@@ -3,6 +3,7 @@ using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.EventStore.Projections;
 using Npgsql;
 
 namespace ComplianceLedger.Api.Import;
@@ -76,8 +77,13 @@ public sealed class ImportRowRefusedException(int row, int written, string reaso
 
 /// <summary>A row checked: its outcome, and the write that carries it out through the use case's decision.</summary>
 /// <remarks><see cref="Write"/> seals what the row needs and returns its append, which returns the events written.</remarks>
+/// <remarks>A staff row is written with the others in one bulk append instead (<see cref="StaffImport.WriteAsync"/>): <see cref="Staff"/>.</remarks>
 internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, CancellationToken, Task<Func<CancellationToken, Task<int>>>>? Write = null)
 {
+    public StaffRow? Staff { get; init; }
+
+    public bool Writes => Write is not null || Staff is not null;
+
     public static PlannedRow Error(int row, string text, string? column = null) => new(new RowOutcome(row, RowOutcomeKind.Error, text, column));
     public static PlannedRow Skip(int row, string text) => new(new RowOutcome(row, RowOutcomeKind.Skipped, text));
 }
@@ -90,8 +96,12 @@ internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, Cance
 /// <see cref="StreamHandler"/>. Each row's command id is the file's SHA-256 and its row number, so
 /// the same file again writes nothing, and every event's correlation id names the file's hash.
 /// </summary>
-public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class SchoolImport(
+    LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection> projections)
 {
+    // The app's inline read models, in its order (dependencies first): a bulk append brings them up to date itself.
+    readonly IProjection[] inline = [.. projections.Where(p => p.Mode == ProjectionMode.Inline)];
+
     public const string Actor = "system:ledger-import";
 
     // Rows written at once: enough to overlap sealing and appends, few enough not to crowd the school's lock.
@@ -142,6 +152,12 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
         {
             throw new InvalidOperationException("A plan with errors is not written.");
         }
+        if (preview.Kind == ImportKind.Staff)
+        {
+            var written = plan.Rows.Where(p => p.Writes).ToList();
+            var (staffRows, staffEvents, _) = written.Count == 0 ? (0, 0, []) : await StaffImport.WriteAsync(this, preview, written, progress, ct);
+            return new ImportOutcome(preview, staffRows, staffEvents, await SignAsync(preview, staffEvents, checkpointKey, ct));
+        }
         var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
         progress?.Invoke(0, writes.Count);
@@ -185,10 +201,41 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
             throw new ImportRowRefusedException(row, done, reason);
         }
         rows = done;
-        var checkpoint = events > 0 && checkpointKey is not null
+        return new ImportOutcome(preview, rows, events, await SignAsync(preview, events, checkpointKey, ct));
+    }
+
+    async Task<Checkpoint?> SignAsync(ImportPreview preview, int events, SigningKey? checkpointKey, CancellationToken ct) =>
+        events > 0 && checkpointKey is not null
             ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(preview.Tenant, ct)
             : null;
-        return new ImportOutcome(preview, rows, events, checkpoint);
+
+    /// <summary>What a row's events carry: the import's actor, the file's correlation id and the row's command id.</summary>
+    internal static EventMetadata MetadataOf(ImportPreview preview, int row) =>
+        new(Actor, preview.CorrelationId, null, CommandIdOf(preview.Kind, preview.Table.Sha256, row));
+
+    /// <summary>
+    /// In a bulk append's transaction: the inline read models take its events as an append's do
+    /// (<see cref="LedgerStore"/>), their writes sent a few hundred statements at a time.
+    /// </summary>
+    internal async Task ProjectInlineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        ReplayBatch.Defer(transaction);
+        try
+        {
+            foreach (var projection in inline)
+            {
+                var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
+                if (mine.Count > 0)
+                {
+                    await projection.ApplyAsync(connection, transaction, mine, ct);
+                }
+            }
+            await ReplayBatch.FlushAsync(connection, transaction, ct);
+        }
+        finally
+        {
+            ReplayBatch.End(transaction);
+        }
     }
 
     async Task<IReadOnlyList<PlannedRow>> PlanRowsAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct)
