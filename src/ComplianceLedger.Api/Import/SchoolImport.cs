@@ -54,6 +54,12 @@ public sealed record ImportPreview(ImportKind Kind, string Tenant, ImportTable T
 /// <summary>What an import wrote: the rows and events, and the tree head signed after them (null when nothing was written or no key was given).</summary>
 public sealed record ImportOutcome(ImportPreview Preview, int RowsWritten, int EventsWritten, Checkpoint? Checkpoint)
 {
+    /// <summary>Imported people whose obligations are current, asked to acknowledge as an enrolment asks them (the rest are history).</summary>
+    public int NewStartersAsked { get; init; }
+
+    /// <summary>Imported people whose obligations are current, asked or not (<see cref="SchoolImport.SchedulesReminders"/>).</summary>
+    public int NewStarters { get; init; }
+
     public bool Written => Preview.CanImport;
 }
 
@@ -97,7 +103,8 @@ internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, Cance
 /// the same file again writes nothing, and every event's correlation id names the file's hash.
 /// </summary>
 public sealed class SchoolImport(
-    LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection> projections)
+    LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection> projections,
+    Marten.IDocumentStore marten, Scheduling.ScheduledWork work)
 {
     // The app's inline read models, in its order (dependencies first): a bulk append brings them up to date itself.
     readonly IProjection[] inline = [.. projections.Where(p => p.Mode == ProjectionMode.Inline)];
@@ -106,6 +113,12 @@ public sealed class SchoolImport(
 
     // Rows written at once: enough to overlap sealing and appends, few enough not to crowd the school's lock.
     const int RowsAtOnce = 4;
+
+    /// <summary>
+    /// Whether new starters' reminders are scheduled: they are durable Wolverine messages, which only
+    /// a running app (the office page's import) can schedule; the CLI runs none and says so.
+    /// </summary>
+    public bool SchedulesReminders { get; set; } = true;
 
     internal LedgerStore Store => store;
     internal PersonalDataVault Vault => vault;
@@ -155,8 +168,15 @@ public sealed class SchoolImport(
         if (preview.Kind == ImportKind.Staff)
         {
             var written = plan.Rows.Where(p => p.Writes).ToList();
-            var (staffRows, staffEvents, _) = written.Count == 0 ? (0, 0, []) : await StaffImport.WriteAsync(this, preview, written, progress, ct);
-            return new ImportOutcome(preview, staffRows, staffEvents, await SignAsync(preview, staffEvents, checkpointKey, ct));
+            if (written.Count == 0)
+            {
+                return new ImportOutcome(preview, 0, 0, null);
+            }
+            var (staffRows, staffEvents, people) = await StaffImport.WriteAsync(this, preview, written, progress, ct);
+            var signed = await SignAsync(preview, staffEvents, checkpointKey, ct);
+            // After the commit: should this fail, the people are enrolled and only these reminders are missing.
+            var reminded = await NewStarterReminders.ScheduleAsync(marten, work, dataSource, preview.Tenant, [.. people.Select(p => p.PersonId)], time.GetUtcNow(), SchedulesReminders, ct);
+            return new ImportOutcome(preview, staffRows, staffEvents, signed) { NewStarters = reminded, NewStartersAsked = SchedulesReminders ? reminded : 0 };
         }
         var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
