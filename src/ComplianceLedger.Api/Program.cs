@@ -3,6 +3,7 @@ using ComplianceLedger.Api.AuditTrail;
 using ComplianceLedger.Api.Compliance;
 using ComplianceLedger.Api.Credentials;
 using ComplianceLedger.Api.EvidencePacks;
+using ComplianceLedger.Api.Import;
 using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
@@ -75,7 +76,8 @@ app.MapSchoolPages()
     .MapCompliancePages()
     .MapRegisterPages()
     .MapAuditTrailPages()
-    .MapEvidencePackPages();
+    .MapEvidencePackPages()
+    .MapImportPages();
 app.MapTrustPages();
 app.MapNotices();
 app.MapProjections();
