@@ -7,6 +7,7 @@ using ComplianceLedger.Api.Exceptions;
 using ComplianceLedger.Api.Health;
 using ComplianceLedger.Api.Home;
 using ComplianceLedger.Api.Hosting;
+using ComplianceLedger.Api.Import;
 using ComplianceLedger.Api.Ledger;
 using ComplianceLedger.Api.Mail;
 using ComplianceLedger.Api.Notices;
@@ -77,7 +78,8 @@ app.MapSchoolPages()
     .MapRegisterPages()
     .MapAuditTrailPages()
     .MapEvidencePackPages()
-    .MapRetentionPages();
+    .MapRetentionPages()
+    .MapImportPages();
 app.MapTrustPages();
 app.MapNotices();
 app.MapProjections();

@@ -26,7 +26,7 @@ sealed record Options(
     public const string Usage = """
         ops/bench/run [--quick] [--seconds N] [--rounds N] [--writers N] [--import-events N]
                       [--trust-events N] [--rebuild-events N] [--dashboard-requests N] [--reference | --no-reference]
-                      [--only append,one-tenant,import,pack,http,http-schools,school-dashboard,trust-dashboard,pages,rebuild,async-lag,cross-school-stall,reminders]
+                      [--only append,one-tenant,import,staff-import,pack,http,http-schools,school-dashboard,trust-dashboard,pages,rebuild,async-lag,cross-school-stall,reminders]
                       [--results DIR]
                       [--connection-options "Key=Value;…"] [--statements] [--stall-seconds N]
 
@@ -35,6 +35,7 @@ sealed record Options(
           --reference      also run the design card's pgbench INSERT + chain-head UPDATE references (default in full mode)
           --only           run only some figures (http = acknowledgements over HTTP into the real API, one school;
                            http-schools = the same over one school per client, full run only by default)
+          staff-import     a 5,000-row staff list previewed and imported by the app's SchoolImport (target 10 s)
           pack             an evidence pack of a 50,000-event synthetic school, built and then checked by verify-pack
           async-lag        1,000 acknowledgements/s over 50 schools; lag until both async projections have them
           cross-school-stall  one school's append held open 5 s while the other 49 append at 200/s; their lag during the hold

@@ -79,6 +79,17 @@ if (options.Runs("pack"))
     }
     await DropDatabaseAsync(database);
 }
+if (options.Runs("staff-import"))
+{
+    const string database = "bench_staff_import";
+    await cluster.EnsureDatabaseAsync(database, ct);
+    await LedgerMigrator.MigrateAsync(cluster.AdminConnectionString(database), null, ComplianceLedger.Projections.ProjectionSchema.Scripts, ct);
+    foreach (var figure in await StaffImportBenchmark.RunAsync(cluster.AppConnectionString(database), options.Quick ? 2 : 5, ct))
+    {
+        report.Add(figure);
+    }
+    await DropDatabaseAsync(database);
+}
 if (options.Runs("http") || options.Runs("http-schools") || options.Runs("school-dashboard"))
 {
     await RunHttpAsync();

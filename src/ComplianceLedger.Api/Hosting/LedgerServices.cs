@@ -47,6 +47,8 @@ public static class LedgerServices
         services.AddSingleton<CheckpointIssuer>();
         services.AddSingleton<EvidencePacks.EvidencePackBuilder>();
         services.AddSingleton<EvidencePacks.PackBuilds>();
+        services.AddTransient<Import.SchoolImport>();
+        services.AddSingleton<Import.ImportJobs>();
         services.AddSingleton<StartupState>();
 
         // Order matters: migrate before anything touches the schema, and before Kestrel listens.

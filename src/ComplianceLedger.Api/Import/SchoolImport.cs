@@ -3,6 +3,7 @@ using ComplianceLedger.Api.Schools;
 using ComplianceLedger.EventStore;
 using ComplianceLedger.EventStore.Checkpoints;
 using ComplianceLedger.EventStore.PersonalData;
+using ComplianceLedger.EventStore.Projections;
 using Npgsql;
 
 namespace ComplianceLedger.Api.Import;
@@ -53,6 +54,12 @@ public sealed record ImportPreview(ImportKind Kind, string Tenant, ImportTable T
 /// <summary>What an import wrote: the rows and events, and the tree head signed after them (null when nothing was written or no key was given).</summary>
 public sealed record ImportOutcome(ImportPreview Preview, int RowsWritten, int EventsWritten, Checkpoint? Checkpoint)
 {
+    /// <summary>Imported people whose obligations are current, asked to acknowledge as an enrolment asks them (the rest are history).</summary>
+    public int NewStartersAsked { get; init; }
+
+    /// <summary>Imported people whose obligations are current, asked or not (<see cref="SchoolImport.SchedulesReminders"/>).</summary>
+    public int NewStarters { get; init; }
+
     public bool Written => Preview.CanImport;
 }
 
@@ -76,8 +83,13 @@ public sealed class ImportRowRefusedException(int row, int written, string reaso
 
 /// <summary>A row checked: its outcome, and the write that carries it out through the use case's decision.</summary>
 /// <remarks><see cref="Write"/> seals what the row needs and returns its append, which returns the events written.</remarks>
+/// <remarks>A staff row is written with the others in one bulk append instead (<see cref="StaffImport.WriteAsync"/>): <see cref="Staff"/>.</remarks>
 internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, CancellationToken, Task<Func<CancellationToken, Task<int>>>>? Write = null)
 {
+    public StaffRow? Staff { get; init; }
+
+    public bool Writes => Write is not null || Staff is not null;
+
     public static PlannedRow Error(int row, string text, string? column = null) => new(new RowOutcome(row, RowOutcomeKind.Error, text, column));
     public static PlannedRow Skip(int row, string text) => new(new RowOutcome(row, RowOutcomeKind.Skipped, text));
 }
@@ -90,12 +102,23 @@ internal sealed record PlannedRow(RowOutcome Outcome, Func<CommandContext, Cance
 /// <see cref="StreamHandler"/>. Each row's command id is the file's SHA-256 and its row number, so
 /// the same file again writes nothing, and every event's correlation id names the file's hash.
 /// </summary>
-public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class SchoolImport(
+    LedgerStore store, PersonalDataVault vault, SignIn.SignInEmails emails, NpgsqlDataSource dataSource, TimeProvider time, IEnumerable<IProjection> projections,
+    Marten.IDocumentStore marten, Scheduling.ScheduledWork work)
 {
+    // The app's inline read models, in its order (dependencies first): a bulk append brings them up to date itself.
+    readonly IProjection[] inline = [.. projections.Where(p => p.Mode == ProjectionMode.Inline)];
+
     public const string Actor = "system:ledger-import";
 
     // Rows written at once: enough to overlap sealing and appends, few enough not to crowd the school's lock.
     const int RowsAtOnce = 4;
+
+    /// <summary>
+    /// Whether new starters' reminders are scheduled: they are durable Wolverine messages, which only
+    /// a running app (the office page's import) can schedule; the CLI runs none and says so.
+    /// </summary>
+    public bool SchedulesReminders { get; set; } = true;
 
     internal LedgerStore Store => store;
     internal PersonalDataVault Vault => vault;
@@ -142,6 +165,19 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
         {
             throw new InvalidOperationException("A plan with errors is not written.");
         }
+        if (preview.Kind == ImportKind.Staff)
+        {
+            var written = plan.Rows.Where(p => p.Writes).ToList();
+            if (written.Count == 0)
+            {
+                return new ImportOutcome(preview, 0, 0, null);
+            }
+            var (staffRows, staffEvents, people) = await StaffImport.WriteAsync(this, preview, written, progress, ct);
+            var signed = await SignAsync(preview, staffEvents, checkpointKey, ct);
+            // After the commit: should this fail, the people are enrolled and only these reminders are missing.
+            var reminded = await NewStarterReminders.ScheduleAsync(marten, work, dataSource, preview.Tenant, [.. people.Select(p => p.PersonId)], time.GetUtcNow(), SchedulesReminders, ct);
+            return new ImportOutcome(preview, staffRows, staffEvents, signed) { NewStarters = reminded, NewStartersAsked = SchedulesReminders ? reminded : 0 };
+        }
         var writes = plan.Rows.Where(p => p.Write is not null).ToList();
         var (rows, events) = (0, 0);
         progress?.Invoke(0, writes.Count);
@@ -185,10 +221,41 @@ public sealed class SchoolImport(LedgerStore store, PersonalDataVault vault, Sig
             throw new ImportRowRefusedException(row, done, reason);
         }
         rows = done;
-        var checkpoint = events > 0 && checkpointKey is not null
+        return new ImportOutcome(preview, rows, events, await SignAsync(preview, events, checkpointKey, ct));
+    }
+
+    async Task<Checkpoint?> SignAsync(ImportPreview preview, int events, SigningKey? checkpointKey, CancellationToken ct) =>
+        events > 0 && checkpointKey is not null
             ? await new CheckpointIssuer(dataSource, checkpointKey, time).IssueAsync(preview.Tenant, ct)
             : null;
-        return new ImportOutcome(preview, rows, events, checkpoint);
+
+    /// <summary>What a row's events carry: the import's actor, the file's correlation id and the row's command id.</summary>
+    internal static EventMetadata MetadataOf(ImportPreview preview, int row) =>
+        new(Actor, preview.CorrelationId, null, CommandIdOf(preview.Kind, preview.Table.Sha256, row));
+
+    /// <summary>
+    /// In a bulk append's transaction: the inline read models take its events as an append's do
+    /// (<see cref="LedgerStore"/>), their writes sent a few hundred statements at a time.
+    /// </summary>
+    internal async Task ProjectInlineAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        ReplayBatch.Defer(transaction);
+        try
+        {
+            foreach (var projection in inline)
+            {
+                var mine = events.Where(e => projection.Projects(e.EventType)).ToList();
+                if (mine.Count > 0)
+                {
+                    await projection.ApplyAsync(connection, transaction, mine, ct);
+                }
+            }
+            await ReplayBatch.FlushAsync(connection, transaction, ct);
+        }
+        finally
+        {
+            ReplayBatch.End(transaction);
+        }
     }
 
     async Task<IReadOnlyList<PlannedRow>> PlanRowsAsync(ImportKind kind, string tenant, ImportTable table, CancellationToken ct)

@@ -53,6 +53,7 @@ internal static class ImportCommand
         var database = await DatabaseConnection.ResolveAsync(context, connectionOption, ConnectionPurpose.Application, ct);
         await using var app = LedgerServicesForCli.Build(database.ConnectionString, EmailIndexKey(context, database));
         var import = ActivatorUtilities.CreateInstance<SchoolImport>(app.Services);
+        import.SchedulesReminders = false;
         ImportPlan plan;
         try
         {
@@ -103,6 +104,12 @@ internal static class ImportCommand
         var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         context.Out.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Imported {Rows(outcome.RowsWritten)} ({ConsoleLines.Count(outcome.EventsWritten, "event")}) in {seconds:0.0} s, each event correlated to {p.CorrelationId}."), "green");
+        if (kind == ImportKind.Staff && outcome.RowsWritten > 0)
+        {
+            context.Out.Line(outcome.NewStarters == 0
+                ? "No one imported has a current obligation to acknowledge: no reminders (history is not emailed)."
+                : $"{ConsoleLines.Count(outcome.NewStarters, "new starter")} with a current obligation: the command line schedules no reminders (the app's message runtime is not running here); the office page's import (/schools/{tenant}/import) asks them as an enrolment does.", "yellow");
+        }
         if (outcome.Checkpoint is { } checkpoint)
         {
             context.Out.Line($"Signed the school's tree head at position {checkpoint.Position} (key {checkpoint.KeyId}): receipts and packs cover the import.");

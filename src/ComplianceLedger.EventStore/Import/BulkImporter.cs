@@ -44,6 +44,13 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
 
     const int ProgressInterval = 1000;
 
+    /// <summary>
+    /// Runs in the import's transaction after its events are in, before it commits, with the events
+    /// as written (hashes left empty, as inline projections get them): e.g. the read models that
+    /// must commit with the events. Its failure rolls the import back.
+    /// </summary>
+    public Func<NpgsqlConnection, NpgsqlTransaction, IReadOnlyList<StoredEvent>, CancellationToken, Task>? BeforeCommit { get; init; }
+
     /// <param name="progress">Called with the number of events written so far.</param>
     public async Task<ImportResult> ImportAsync(
         string tenant, IReadOnlyList<ImportEvent> events, Action<long>? progress = null, CancellationToken ct = default)
@@ -118,6 +125,17 @@ public sealed class BulkImporter(NpgsqlDataSource dataSource)
             await writer.CompleteAsync(ct);
         }
 
+        if (BeforeCommit is { } beforeCommit)
+        {
+            var stored = new StoredEvent[events.Count];
+            for (var i = 0; i < events.Count; i++)
+            {
+                var (source, e) = (events[i], plan.Prepared[i]);
+                stored[i] = new StoredEvent(sequence[i], tenant, headPosition + 1 + i, source.StreamId, eventVersions[i], e.EventId, e.Type, e.Data,
+                    source.Metadata.Actor, source.Metadata.CorrelationId, source.Metadata.CausationId, source.Metadata.CommandId, plan.RecordedAt[i], [], []);
+            }
+            await beforeCommit(connection, tx, stored, ct);
+        }
         var (lastPosition, lastHash) = await ReadHeadAsync(connection, tx, tenant, ct);
         await tx.CommitAsync(ct);
         AppendNotifier.For(dataSource).Appended(tenant);

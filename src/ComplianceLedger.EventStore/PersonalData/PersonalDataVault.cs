@@ -23,9 +23,50 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, TimeProvider 
     /// <summary>The subject whose key sealed the value (the key to shred to erase it), or null when it is not a sealed value.</summary>
     public static Guid? SubjectOf(string value) => Parse(value)?.Subject;
 
-    public async Task<string> SealAsync(string tenant, Guid subject, string plaintext, CancellationToken ct = default)
+    public async Task<string> SealAsync(string tenant, Guid subject, string plaintext, CancellationToken ct = default) =>
+        Seal(tenant, subject, await KeyForSealingAsync(tenant, subject, ct), plaintext);
+
+    /// <summary>
+    /// Seals many values in one round trip, each subject's key made (or found) by one statement:
+    /// an import's thousands of people, without a key-store write each.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SealManyAsync(string tenant, IReadOnlyList<(Guid Subject, string Plaintext)> values, CancellationToken ct = default)
     {
-        var key = await KeyForSealingAsync(tenant, subject, ct);
+        ArgumentNullException.ThrowIfNull(values);
+        var subjects = values.Select(v => v.Subject).Distinct().ToArray();
+        if (subjects.Length == 0)
+        {
+            return [];
+        }
+        var keys = new Dictionary<Guid, byte[]?>();
+        await using (var command = dataSource.CreateCommand("""
+            WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::bytea[]) AS w (subject_id, key)),
+                 created AS (
+                INSERT INTO ledger.subject_keys (tenant, subject_id, key, created_at) SELECT $1, subject_id, key, $4 FROM wanted
+                ON CONFLICT (tenant, subject_id) DO NOTHING
+                RETURNING subject_id, key)
+            SELECT subject_id, key FROM created
+            UNION ALL
+            SELECT k.subject_id, k.key FROM ledger.subject_keys k JOIN wanted w ON w.subject_id = k.subject_id WHERE k.tenant = $1
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = subjects });
+            command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. subjects.Select(_ => RandomNumberGenerator.GetBytes(32))] });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                // The statement's snapshot: a key it made, or the one already there (perhaps shredded).
+                keys[reader.GetGuid(0)] = reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1);
+            }
+        }
+        return [.. values.Select(v => Seal(tenant, v.Subject, keys.GetValueOrDefault(v.Subject)
+            ?? throw new InvalidOperationException($"The personal data of subject {v.Subject} was erased; nothing new can be recorded for them."), v.Plaintext))];
+    }
+
+    static string Seal(string tenant, Guid subject, byte[] key, string plaintext)
+    {
         var plain = Encoding.UTF8.GetBytes(plaintext);
         var output = new byte[NonceSize + plain.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);

@@ -82,6 +82,8 @@ public sealed class AccessMatrixApp : LedgerApp
             ["eventId"] = Guid.NewGuid().ToString("D"),
             // No one's build: every allowed role's answer is the pack's 404 (PackApiTests builds real ones).
             ["packId"] = Guid.NewGuid().ToString("D"),
+            // No one's import: every allowed role's answer is the import's 404 (ImportPagesTests runs real ones).
+            ["importId"] = Guid.NewGuid().ToString("D"),
             ["streamId"] = $"person-{people[Role.Teacher]}",
             ["documentName"] = "v1",
             ["provider"] = "local",

@@ -190,6 +190,10 @@ public static class AccessRules
         Page("GET /schools/{urn}/evidence-pack", Roles(PackBuilders)),
         Page("POST /schools/{urn}/evidence-pack", Roles(PackBuilders)),
         Page("GET /schools/{urn}/evidence-pack/{packId:guid}", Roles(PackBuilders)),
+        Page("GET /schools/{urn}/import", Roles(Enrollers)),
+        Page("POST /schools/{urn}/import", Roles(Enrollers)),
+        Page("POST /schools/{urn}/import/confirm", Roles(Enrollers)),
+        Page("GET /schools/{urn}/import/{importId:guid}", Roles(Enrollers)),
 
         // The school's ledger.
         Api("GET /api/schools/{urn}/streams/{streamId}", Roles(DashboardReaders)),
