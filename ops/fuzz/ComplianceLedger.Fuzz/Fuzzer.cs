@@ -147,6 +147,11 @@ public sealed class Fuzzer : IDisposable
         {
             Fail(n, request, $"{status} {ProblemWords.Truncate(content)}");
         }
+        else if (status is 414 or 431 && content.Length == 0)
+        {
+            // Kestrel's own limits on the request line and headers: refused before the app, which has no say in the answer.
+            report.RefusedByServerLimits++;
+        }
         else if (status >= 400 && request.IsApi && mediaType != "application/problem+json")
         {
             Fail(n, request, $"{status} as {mediaType ?? "no content"}, not problem details");
@@ -335,6 +340,7 @@ public sealed class FuzzReport(int seed)
     public long EventsFromAccepted { get; internal set; }
     public long BackgroundEvents { get; internal set; }
     public long LiveMarkers { get; internal set; }
+    public long RefusedByServerLimits { get; internal set; }
     public List<FuzzFailure> Failures { get; } = [];
     public SortedDictionary<string, long[]> ByOperation { get; } = new(StringComparer.Ordinal);
 
@@ -360,7 +366,7 @@ public sealed class FuzzReport(int seed)
     {
         var text = new StringBuilder();
         text.AppendLine($"seed {Seed}: {Requests} requests in {Elapsed.TotalMinutes:0.0} min ({Requests / Math.Max(1, Elapsed.TotalSeconds):0}/s)");
-        text.AppendLine($"  by status: 2xx {ByClass[2]}, 3xx {ByClass[3]}, 4xx {ByClass[4]}, 5xx {ByClass[5]}, no answer {ByClass[0]}");
+        text.AppendLine($"  by status: 2xx {ByClass[2]}, 3xx {ByClass[3]}, 4xx {ByClass[4]}, 5xx {ByClass[5]}, no answer {ByClass[0]}; {RefusedByServerLimits} refused by Kestrel's limits (414, 431) before the app");
         text.AppendLine($"  events: {EventsFromAccepted} from accepted requests, {EventsFromRejected} from rejected ones, {BackgroundEvents} from the app's timers");
         text.AppendLine($"  pages: {Sweeps} sweeps, {PagesRead} pages read (2xx {PageStatuses[2]}, 3xx {PageStatuses[3]}, 4xx {PageStatuses[4]}, 5xx {PageStatuses[5]}), {LiveMarkers} live markers");
         text.AppendLine($"  {ByOperation.Count} operations and forms:");

@@ -19,6 +19,8 @@ sealed class Session : IDisposable
             UseCookies = true,
             CookieContainer = cookies,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // Header values go out as UTF-8 bytes, as a hostile client would send them, not refused by the client.
+            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
         })
         {
             BaseAddress = address,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Fuzz;
 using ComplianceLedger.Tests.Fixtures;
 
 namespace ComplianceLedger.Tests.Api;
@@ -221,58 +222,9 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         }
     }
 
-    /// <summary>
-    /// What a problem must never say: a .NET type or namespace, the framework's own phrasing, a stack
-    /// frame, or more than 100 characters of what the request sent.
-    /// </summary>
-    static string? Unspeakable(string problem, string url, string? body, HttpRequestMessage request)
-    {
-        var strings = new List<string>();
-        void Collect(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (key, value) in o)
-                    {
-                        strings.Add(key);
-                        Collect(value);
-                    }
-                    break;
-                case JsonArray a:
-                    a.ToList().ForEach(Collect);
-                    break;
-                case JsonValue v when v.TryGetValue<string>(out var text):
-                    strings.Add(text);
-                    break;
-            }
-        }
-        Collect(JsonNode.Parse(problem));
-        if (strings.FirstOrDefault(t => FrameworkText.IsMatch(t)) is { } leak)
-        {
-            return $"speaks the framework's words: {Truncate(leak)}";
-        }
-        var sent = new[] { Uri.UnescapeDataString(url), body ?? "" }
-            .Concat(request.Headers.SelectMany(h => h.Value))
-            .Where(t => t.Length > 100);
-        foreach (var input in sent)
-        {
-            // A window from the start, the middle and the end of each long input.
-            foreach (var start in new[] { 0, (input.Length - 101) / 2, input.Length - 101 })
-            {
-                var window = input.Substring(start, 101);
-                if (strings.Any(t => t.Contains(window, StringComparison.Ordinal)))
-                {
-                    return $"echoes more than 100 characters of the input: {Truncate(window)}";
-                }
-            }
-        }
-        return null;
-    }
-
-    static readonly System.Text.RegularExpressions.Regex FrameworkText = new(
-        @"ComplianceLedger\.|System\.|Microsoft\.|Nullable<|   at |Did you mean|Failed to bind|Implicit body|could not be converted|Path: \$|LineNumber:",
-        System.Text.RegularExpressions.RegexOptions.Compiled);
+    /// <summary>What a problem must never say (ops/fuzz's <see cref="ProblemWords"/>: the fuzzer checks every answer the same way).</summary>
+    static string? Unspeakable(string problem, string url, string? body, HttpRequestMessage request) =>
+        ProblemWords.Unspeakable(problem, new[] { Uri.UnescapeDataString(url), body ?? "" }.Concat(request.Headers.SelectMany(h => h.Value)));
 
     static string Describe(HttpRequestMessage request, string? body) =>
         $"If-Match {string.Join(",", request.Headers.TryGetValues("If-Match", out var m) ? m : ["-"])}, body {Truncate(body ?? "-")}";
