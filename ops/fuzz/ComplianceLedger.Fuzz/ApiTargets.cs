@@ -140,7 +140,9 @@ sealed class ApiRequests(JsonNode document, Hostile hostile, IdPool ids)
                 case "content-type":
                     text = valid?.ToJsonString() ?? "{}";
                     contentType = hostile.Pick(ContentTypes);
-                    mustRefuse = operation.Body is not null && !contentType.StartsWith("application/json", StringComparison.Ordinal);
+                    // application/problem+json is JSON too (a +json type), and may be read as such.
+                    mustRefuse = operation.Body is not null && !contentType.StartsWith("application/json", StringComparison.Ordinal)
+                        && !contentType.Contains("+json", StringComparison.Ordinal);
                     break;
                 default:
                     text = valid?.ToJsonString() ?? "{}";

@@ -124,6 +124,43 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(before, await CountEventsAsync());
     }
 
+    // Found by ops/fuzz: a refusal to a client that accepts no JSON was a 500, and so was a JSON
+    // body in a charset .NET does not know.
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("31/02/2026")]
+    public async Task A_refusal_is_problem_details_even_to_a_client_that_accepts_no_json(string accept)
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/schools/{school.Urn}/people/{Guid.NewGuid()}");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("No such person at this school.", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=klingon")]
+    [InlineData("application/json; charset=\"\"")]
+    public async Task A_json_body_in_an_unknown_charset_is_refused_as_an_unsupported_content_type(string contentType)
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        var before = await CountEventsAsync();
+        using var content = new StringContent("{\"kind\":\"other\",\"description\":\"x\",\"onEntryOf\":\"staff\",\"enteredOn\":\"2026-01-05\"}");
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await client.PostAsync($"/api/schools/{school.Urn}/declarations", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Null(ProblemWords.Unspeakable(await response.Content.ReadAsStringAsync(), []));
+        Assert.Equal(before, await CountEventsAsync());
+    }
+
     [Fact]
     public async Task Every_operation_but_the_signing_key_and_projection_status_refuses_an_anonymous_caller_with_problem_details_and_writes_nothing()
     {
