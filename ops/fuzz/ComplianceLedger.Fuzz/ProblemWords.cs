@@ -46,7 +46,15 @@ public static partial class ProblemWords
                     break;
             }
         }
-        Collect(parsed);
+        try
+        {
+            Collect(parsed);
+        }
+        catch (ArgumentException e)
+        {
+            // System.Text.Json reads members lazily: a name given twice shows only now.
+            return $"repeats a member name: {e.Message}";
+        }
         if (strings.FirstOrDefault(t => FrameworkText().IsMatch(t)) is { } leak)
         {
             return $"speaks the framework's words: {Truncate(leak)}";

@@ -161,6 +161,22 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(before, await CountEventsAsync());
     }
 
+    // Found by ops/fuzz: the refusal quoted the whole version label from the path.
+    [Fact]
+    public async Task Ratifying_a_version_that_does_not_exist_quotes_no_more_than_a_short_piece_of_its_label()
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        var label = new string('9', 3000);
+        using var response = await client.PostAsync($"/api/schools/{school.Urn}/policies/1e400/versions/{label}/ratification",
+            new StringContent($"{{\"ratifiedOn\":\"2026-03-03\",\"chairPersonId\":\"{school.People[Role.Headteacher]}\"}}", Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.StartsWith("No version 9999", (string?)JsonNode.Parse(problem)!["detail"], StringComparison.Ordinal);
+        Assert.Null(ProblemWords.Unspeakable(problem, [label]));
+    }
+
     [Fact]
     public async Task Every_operation_but_the_signing_key_and_projection_status_refuses_an_anonymous_caller_with_problem_details_and_writes_nothing()
     {
