@@ -8,7 +8,7 @@ namespace ComplianceLedger.Api.EvidencePacks;
 /// <c>POST /api/schools/{urn}/evidence-packs</c>: starts building the school's evidence pack for a
 /// period (<c>from</c> and <c>to</c>) or for everything up to a day (<c>asOf</c>), in the background;
 /// 202 with the status to poll. A bad period is 400 naming the field and builds nothing; a build
-/// already running for the school is 409 with its status.
+/// already running for the school is 409 with its status address (packStatus).
 /// </summary>
 public static class StartEvidencePack
 {
@@ -64,7 +64,8 @@ public static class StartEvidencePack
             return TypedResults.Problem(
                 $"An evidence pack for this school is already being built ({status.Percent}% done). Wait for it to finish, then ask again.",
                 title: "Already building", statusCode: StatusCodes.Status409Conflict,
-                extensions: new Dictionary<string, object?> { ["status"] = status.Status });
+                // Not "status": a problem's own member, the 409 (a client's JSON reader refuses a name given twice).
+                extensions: new Dictionary<string, object?> { ["packStatus"] = status.Status });
         }
         return TypedResults.Accepted(status.Status, status);
     }

@@ -61,6 +61,10 @@ sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILo
             CommandRefusedException e => (e.Status, e.Title, e.Message),
             WrongExpectedVersionException e => (StatusCodes.Status412PreconditionFailed, "The record has changed since you read it", e.Message),
             CommandIdReusedException e => (StatusCodes.Status422UnprocessableEntity, "Idempotency-Key already used for another request", e.Message),
+            // A JSON body in a charset .NET does not know (charset="é"): the framework throws before reading it.
+            InvalidOperationException { InnerException: ArgumentException } e
+                when e.Message.StartsWith("Unable to read the request as JSON because the request content type charset", StringComparison.Ordinal) =>
+                (StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Send the body as JSON in UTF-8, with Content-Type: application/json."),
             _ => (StatusCodes.Status500InternalServerError, "Something went wrong on our side", (string?)null),
         };
         if (status >= 500)
@@ -68,12 +72,21 @@ sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILo
             LogUnhandled(exception);
         }
         context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        };
+        if (await problems.TryWriteAsync(problem))
+        {
+            return true;
+        }
+        // The client accepts no JSON (Accept: text/plain, or nonsense): the API's answer is problem
+        // JSON all the same. Left unwritten, the middleware turned a 404 refusal into a 500.
+        ProblemWords.Complete(problem);
+        await Results.Problem(problem.ProblemDetails).ExecuteAsync(context);
+        return true;
     }
 
     [LoggerMessage(LogLevel.Error, "Unhandled error")]

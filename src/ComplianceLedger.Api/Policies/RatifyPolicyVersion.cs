@@ -15,7 +15,8 @@ public static class RatifyPolicyVersion
     public static IReadOnlyList<object> Decide(Command c, Policy state)
     {
         var version = state.Versions.FirstOrDefault(v => v.Label == c.VersionLabel)
-            ?? throw CommandRefusedException.NotFound($"No version {c.VersionLabel} of {c.PolicyId}.");
+            // Both come from the path, unchecked: quoted short (ops/fuzz sent a 3,000-digit label).
+            ?? throw CommandRefusedException.NotFound($"No version {Hosting.ProblemWords.Echo(c.VersionLabel)} of {Hosting.ProblemWords.Echo(c.PolicyId)}.");
         if (version.Ratified)
         {
             throw CommandRefusedException.Conflict($"Version {c.VersionLabel} is already ratified.");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ComplianceLedger.Api.People;
+using ComplianceLedger.Fuzz;
 using ComplianceLedger.Tests.Fixtures;
 
 namespace ComplianceLedger.Tests.Api;
@@ -123,6 +124,59 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         Assert.Equal(before, await CountEventsAsync());
     }
 
+    // Found by ops/fuzz: a refusal to a client that accepts no JSON was a 500, and so was a JSON
+    // body in a charset .NET does not know.
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("31/02/2026")]
+    public async Task A_refusal_is_problem_details_even_to_a_client_that_accepts_no_json(string accept)
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/schools/{school.Urn}/people/{Guid.NewGuid()}");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("No such person at this school.", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=klingon")]
+    [InlineData("application/json; charset=\"\"")]
+    public async Task A_json_body_in_an_unknown_charset_is_refused_as_an_unsupported_content_type(string contentType)
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        var before = await CountEventsAsync();
+        using var content = new StringContent("{\"kind\":\"other\",\"description\":\"x\",\"onEntryOf\":\"staff\",\"enteredOn\":\"2026-01-05\"}");
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await client.PostAsync($"/api/schools/{school.Urn}/declarations", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Null(ProblemWords.Unspeakable(await response.Content.ReadAsStringAsync(), []));
+        Assert.Equal(before, await CountEventsAsync());
+    }
+
+    // Found by ops/fuzz: the refusal quoted the whole version label from the path.
+    [Fact]
+    public async Task Ratifying_a_version_that_does_not_exist_quotes_no_more_than_a_short_piece_of_its_label()
+    {
+        var school = await app.SchoolAsync("300779", Role.Headteacher);
+        var client = await school.As(Role.Headteacher);
+        var label = new string('9', 3000);
+        using var response = await client.PostAsync($"/api/schools/{school.Urn}/policies/1e400/versions/{label}/ratification",
+            new StringContent($"{{\"ratifiedOn\":\"2026-03-03\",\"chairPersonId\":\"{school.People[Role.Headteacher]}\"}}", Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.StartsWith("No version 9999", (string?)JsonNode.Parse(problem)!["detail"], StringComparison.Ordinal);
+        Assert.Null(ProblemWords.Unspeakable(problem, [label]));
+    }
+
     [Fact]
     public async Task Every_operation_but_the_signing_key_and_projection_status_refuses_an_anonymous_caller_with_problem_details_and_writes_nothing()
     {
@@ -221,58 +275,9 @@ public sealed class HostileInputTests(LedgerApp app) : IClassFixture<LedgerApp>
         }
     }
 
-    /// <summary>
-    /// What a problem must never say: a .NET type or namespace, the framework's own phrasing, a stack
-    /// frame, or more than 100 characters of what the request sent.
-    /// </summary>
-    static string? Unspeakable(string problem, string url, string? body, HttpRequestMessage request)
-    {
-        var strings = new List<string>();
-        void Collect(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (key, value) in o)
-                    {
-                        strings.Add(key);
-                        Collect(value);
-                    }
-                    break;
-                case JsonArray a:
-                    a.ToList().ForEach(Collect);
-                    break;
-                case JsonValue v when v.TryGetValue<string>(out var text):
-                    strings.Add(text);
-                    break;
-            }
-        }
-        Collect(JsonNode.Parse(problem));
-        if (strings.FirstOrDefault(t => FrameworkText.IsMatch(t)) is { } leak)
-        {
-            return $"speaks the framework's words: {Truncate(leak)}";
-        }
-        var sent = new[] { Uri.UnescapeDataString(url), body ?? "" }
-            .Concat(request.Headers.SelectMany(h => h.Value))
-            .Where(t => t.Length > 100);
-        foreach (var input in sent)
-        {
-            // A window from the start, the middle and the end of each long input.
-            foreach (var start in new[] { 0, (input.Length - 101) / 2, input.Length - 101 })
-            {
-                var window = input.Substring(start, 101);
-                if (strings.Any(t => t.Contains(window, StringComparison.Ordinal)))
-                {
-                    return $"echoes more than 100 characters of the input: {Truncate(window)}";
-                }
-            }
-        }
-        return null;
-    }
-
-    static readonly System.Text.RegularExpressions.Regex FrameworkText = new(
-        @"ComplianceLedger\.|System\.|Microsoft\.|Nullable<|   at |Did you mean|Failed to bind|Implicit body|could not be converted|Path: \$|LineNumber:",
-        System.Text.RegularExpressions.RegexOptions.Compiled);
+    /// <summary>What a problem must never say (ops/fuzz's <see cref="ProblemWords"/>: the fuzzer checks every answer the same way).</summary>
+    static string? Unspeakable(string problem, string url, string? body, HttpRequestMessage request) =>
+        ProblemWords.Unspeakable(problem, new[] { Uri.UnescapeDataString(url), body ?? "" }.Concat(request.Headers.SelectMany(h => h.Value)));
 
     static string Describe(HttpRequestMessage request, string? body) =>
         $"If-Match {string.Join(",", request.Headers.TryGetValues("If-Match", out var m) ? m : ["-"])}, body {Truncate(body ?? "-")}";

@@ -192,7 +192,7 @@ public sealed class PackApiTests(LedgerApp app) : IClassFixture<LedgerApp>
             var second = await chair.PostAsJsonAsync($"/api/schools/{school.Urn}/evidence-packs", new { from = Iso(Today.AddDays(-7)), to = Iso(Today) }, limit.Token);
             var text = await second.Content.ReadAsStringAsync(limit.Token);
             Assert.True(second.StatusCode == HttpStatusCode.Conflict, $"{(int)second.StatusCode} {text}");
-            Assert.Equal(status, JsonDocument.Parse(text).RootElement.GetProperty("status").GetString());
+            Assert.Equal(status, JsonDocument.Parse(text).RootElement.GetProperty("packStatus").GetString());
             Assert.Equal(PackState.Building, Assert.Single(Builds.Of(school.Urn)).State);
             await transaction.RollbackAsync(limit.Token);
         }
