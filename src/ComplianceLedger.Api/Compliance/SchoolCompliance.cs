@@ -160,7 +160,8 @@ public static class SchoolCompliance
             }
         }
         var names = await vault.OpenAsync(urn, rows.Where(r => r.Sealed is not null).Select(r => r.Sealed!), ct);
-        return [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? ListPeople.Erased })];
+        var erased = await Retention.ErasedWords.ForAsync(vault, urn, names.Where(n => n.Value is null).Select(n => n.Key), ct);
+        return [.. rows.Select(r => r.Item with { PersonName = r.Sealed is null ? null : names[r.Sealed] ?? erased[r.Sealed] })];
     }
 
     static NpgsqlBatchCommand Command(string sql, string urn, DateOnly on)

@@ -106,7 +106,8 @@ public static class ExceptionViews
             }
         }
         var opened = await vault.OpenAsync(tenant, rows.SelectMany(r => r.Sealed).OfType<string>(), ct);
-        string? Open(string? value) => value is null ? null : opened[value] ?? ListPeople.Erased;
+        var erased = await Retention.ErasedWords.ForAsync(vault, tenant, opened.Where(o => o.Value is null).Select(o => o.Key), ct);
+        string? Open(string? value) => value is null ? null : opened[value] ?? erased[value];
         return [.. rows.Select(r => r.View with
         {
             PersonName = Open(r.Sealed[0]) ?? ListPeople.Erased,

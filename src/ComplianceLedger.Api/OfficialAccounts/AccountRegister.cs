@@ -153,7 +153,10 @@ public static class AccountRegister
         var opened = await vault.OpenAsync(urn, accounts.SelectMany(a => new[] { a.SealedOwner, a.SealedEmail })
             .Concat(custodians.Select(c => c.Sealed))
             .Concat(custodians.Select(c => c.View.VaultReference).Where(PersonalDataVault.IsSealed)).OfType<string>(), ct);
-        string Open(string? sealedValue) => sealedValue is not null && opened.GetValueOrDefault(sealedValue) is { } text ? text : ListPeople.Erased;
+        var erased = await Retention.ErasedWords.ForAsync(vault, urn, opened.Where(o => o.Value is null).Select(o => o.Key), ct);
+        string Open(string? sealedValue) => sealedValue is not null && opened.GetValueOrDefault(sealedValue) is { } text
+            ? text
+            : sealedValue is not null && erased.TryGetValue(sealedValue, out var words) ? words : ListPeople.Erased;
 
         return [.. accounts.Select(a => a.View with
         {
