@@ -120,9 +120,18 @@ static class ReminderBenchmark
         await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = connections, CancellationToken = ct }, async (k, token) =>
         {
             using var client = new SmtpClient();
-            await client.ConnectAsync("127.0.0.1", smtp.Port, SecureSocketOptions.None, token);
+            var sent = 0;
             for (var i = k; i < count; i += connections)
             {
+                // The server ends a session after some thousands of messages; a fresh one every 500.
+                if (sent++ % 500 == 0)
+                {
+                    if (client.IsConnected)
+                    {
+                        await client.DisconnectAsync(true, token);
+                    }
+                    await client.ConnectAsync("127.0.0.1", smtp.Port, SecureSocketOptions.None, token);
+                }
                 var message = NoticeMessage.Build(from, new MailboxAddress($"Person {i}", $"person.{i}@bench.sch.uk"), $"direct.{i}@bench.sch.uk",
                     "Synthetic School", $"Person {i}",
                     [new NoticeLine(NoticeKinds.AcknowledgementRequested, "Please read and acknowledge Policy 1 version bench-2 by Monday 21 December 2026.",
