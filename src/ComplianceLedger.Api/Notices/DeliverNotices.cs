@@ -138,7 +138,7 @@ public static partial class DeliverNoticesHandler
             if (stands && notice.Reminder.StartsWith(AcknowledgementReminders.Prefix, StringComparison.Ordinal))
             {
                 var owing = notice.About ?? PersonOf(notice.Reminder);
-                var policyId = notice.Subject[..notice.Subject.LastIndexOf(':')];
+                var policyId = notice.Subject[..notice.Subject.IndexOf(':', StringComparison.Ordinal)];
                 var (person, version, latest) = await AcknowledgementReminders.FactsAsync(dataSource, urn, owing, policyId, ct);
                 stands = person is not null && version is not null && $"{version.PolicyId}:{version.VersionLabel}" == notice.Subject
                     && AcknowledgementCoverage.Evaluate(person, version, latest, today)?.Status is ComplianceStatus.Due or ComplianceStatus.Overdue;
@@ -183,7 +183,7 @@ public static partial class DeliverNoticesHandler
     static async Task<NoticeLine> LineAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, PersonalDataVault vault, string urn, Waiting notice, string site, CancellationToken ct)
     {
-        var colon = notice.Subject.LastIndexOf(':');
+        var colon = notice.Subject.IndexOf(':', StringComparison.Ordinal);
         var (policyId, label) = (notice.Subject[..colon], notice.Subject[(colon + 1)..]);
         var title = await ScalarAsync(c, tx, "SELECT title FROM rm.policy_versions WHERE tenant = $1 AND policy_id = $2 AND version_label = $3", ct, urn, policyId, label)
             ?? policyId;
@@ -301,7 +301,7 @@ public static partial class DeliverNoticesHandler
     static async Task<DateOnly?> DeadlineAsync(NpgsqlConnection c, NpgsqlTransaction tx, string urn, Waiting notice, CancellationToken ct)
     {
         var owing = notice.About ?? PersonOf(notice.Reminder);
-        var policyId = notice.Subject[..notice.Subject.LastIndexOf(':')];
+        var policyId = notice.Subject[..notice.Subject.IndexOf(':', StringComparison.Ordinal)];
         await using var command = new NpgsqlCommand("SELECT due_on FROM rm.compliance WHERE tenant = $1 AND rule = 'acknowledgement' AND subject_id = $2", c, tx);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = urn });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = AcknowledgementCoverage.SubjectId(owing, policyId) });

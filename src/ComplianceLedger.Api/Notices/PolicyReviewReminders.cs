@@ -22,11 +22,12 @@ public static class PolicyReviewReminders
     /// <summary>The subject of the notice: the policy, its current version and the review date it names.</summary>
     public static string Subject(string policyId, string label, DateOnly reviewDue) => $"{policyId}:{label}:{reviewDue:yyyy-MM-dd}";
 
+    /// <remarks>A policy id has no colon (<see cref="PublishPolicyVersion.CheckPolicyId"/>); a version label may.</remarks>
     public static (string PolicyId, string Label, DateOnly ReviewDue) ParseSubject(string subject)
     {
+        var first = subject.IndexOf(':', StringComparison.Ordinal);
         var last = subject.LastIndexOf(':');
-        var middle = subject.LastIndexOf(':', last - 1);
-        return (subject[..middle], subject[(middle + 1)..last], DateOnly.ParseExact(subject.AsSpan(last + 1), "yyyy-MM-dd"));
+        return (subject[..first], subject[(first + 1)..last], DateOnly.ParseExact(subject.AsSpan(last + 1), "yyyy-MM-dd"));
     }
 
     /// <summary>For the append that set the review date: the reminder 30 days before (at once, when that has passed).</summary>

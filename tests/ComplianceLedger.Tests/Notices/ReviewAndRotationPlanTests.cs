@@ -79,6 +79,7 @@ public sealed class ReviewAndRotationPlanTests
     [Theory]
     [InlineData("social-media:3:2027-07-15", "social-media", "3", "2027-07-15")]
     [InlineData("code-of-conduct:v2.1:2028-01-31", "code-of-conduct", "v2.1", "2028-01-31")]
+    [InlineData("code-of-conduct:2027: draft 2:2028-01-31", "code-of-conduct", "2027: draft 2", "2028-01-31")]
     public void A_review_subject_reads_back_as_written(string subject, string policyId, string label, string due) =>
         Assert.Equal((policyId, label, DateOnly.Parse(due, System.Globalization.CultureInfo.InvariantCulture)), PolicyReviewReminders.ParseSubject(subject));
 
