@@ -147,9 +147,10 @@ public sealed class Fuzzer : IDisposable
         {
             Fail(n, request, $"{status} {ProblemWords.Truncate(content)}");
         }
-        else if (status is 414 or 431 && content.Length == 0)
+        else if (status is 400 or 414 or 431 && content.Length == 0 && mediaType is null)
         {
-            // Kestrel's own limits on the request line and headers: refused before the app, which has no say in the answer.
+            // Kestrel's own limits on the request line and headers (and a NUL in the path, 400 with no
+            // body): refused before the app, which has no say in the answer and always answers with a body.
             report.RefusedByServerLimits++;
         }
         else if (status >= 400 && request.IsApi && mediaType != "application/problem+json")
